@@ -1,0 +1,64 @@
+# Herald: `make run` and `make test` are the two commands a new checkout needs (see README.md).
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := run
+
+CARGO ?= cargo
+TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
+NPM_STAMP := ui/node_modules/.herald-stamp
+TAURI_DRIVER_VERSION := ^2
+
+.PHONY: run test deps ui build lint ui-check unit e2e check-resident tauri-driver bench clean
+
+## Install what is missing, build, and start the tray app.
+run: deps build
+	$(TARGET_DIR)/debug/herald
+
+deps:
+	@scripts/install-deps.sh
+
+$(NPM_STAMP): ui/package.json ui/package-lock.json
+	cd ui && npm ci --no-audit --no-fund
+	touch $@
+
+## The UI bundle that herald-ui embeds (the Tauri build script needs it before compiling).
+ui: $(NPM_STAMP)
+	cd ui && npm run build
+
+build: ui
+	$(CARGO) build -p herald -p herald-ui
+
+## The whole suite: formatting, lints, the UI's type check and unit tests, Rust tests, then the
+## end-to-end tests on a private X display and D-Bus session.
+test: deps ui lint ui-check unit build check-resident e2e
+
+lint:
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+
+ui-check: $(NPM_STAMP)
+	cd ui && npm run check && npm test
+
+unit:
+	$(CARGO) test --workspace --exclude herald-e2e --locked
+
+## The resident must stay free of Tauri, GTK and WebKit: that is what keeps it at ~10 MB.
+check-resident: build
+	@if $(CARGO) tree -p herald -e normal --prefix none | grep -Eiq '^(tauri|gtk|webkit|wry|tao) '; then \
+	  echo "herald depends on a GUI toolkit:"; $(CARGO) tree -p herald -e normal -i tauri 2>/dev/null | head; exit 1; fi
+	@if ldd $(TARGET_DIR)/debug/herald | grep -Eiq 'gtk|webkit|gdk'; then \
+	  echo "herald links a GUI toolkit:"; ldd $(TARGET_DIR)/debug/herald | grep -Ei 'gtk|webkit|gdk'; exit 1; fi
+	@echo "check-resident: herald links no Tauri, GTK or WebKit"
+
+tauri-driver:
+	@command -v tauri-driver >/dev/null || [ -x "$$HOME/.cargo/bin/tauri-driver" ] || \
+	  $(CARGO) install tauri-driver --locked --version '$(TAURI_DRIVER_VERSION)'
+
+## End-to-end tests fail (never skip) without a display, bus or driver, so they run inside both.
+e2e: build tauri-driver
+	PATH="$$HOME/.cargo/bin:$$PATH" xvfb-run -a -s "-screen 0 1280x800x24" \
+	  dbus-run-session -- $(CARGO) test -p herald-e2e --locked -- --test-threads=2
+
+clean:
+	$(CARGO) clean
+	rm -rf ui/dist ui/node_modules

@@ -1,0 +1,41 @@
+use std::path::PathBuf;
+
+/// A stable, machine-readable code for every error that can reach the UI, so the windows can
+/// match on it instead of parsing words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    DataDir,
+    Lock,
+    Log,
+    ProgramMissing,
+    Spawn,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("cannot use the data folder {path}: {source}")]
+    DataDir { path: PathBuf, source: std::io::Error },
+    #[error("cannot open the lock file {path}: {source}")]
+    Lock { path: PathBuf, source: std::io::Error },
+    #[error("cannot write logs to {path}: {source}")]
+    Log { path: PathBuf, source: std::io::Error },
+    #[error(
+        "{program} is not installed next to this program ({detail}); reinstall Herald or set {env}"
+    )]
+    ProgramMissing { program: String, detail: String, env: &'static str },
+    #[error("cannot start {path}: {source}")]
+    Spawn { path: PathBuf, source: std::io::Error },
+}
+
+impl ApiError {
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            ApiError::DataDir { .. } => ErrorCode::DataDir,
+            ApiError::Lock { .. } => ErrorCode::Lock,
+            ApiError::Log { .. } => ErrorCode::Log,
+            ApiError::ProgramMissing { .. } => ErrorCode::ProgramMissing,
+            ApiError::Spawn { .. } => ErrorCode::Spawn,
+        }
+    }
+}

@@ -1,0 +1,29 @@
+//! The one API that every Herald client calls: the `herald` command line, the resident's tray and
+//! the `herald-ui` windows. Nothing here knows about Tauri or a display, so the same calls run over
+//! SSH, in CI and behind a window alike.
+
+mod data_dir;
+mod error;
+mod instance;
+pub mod logging;
+mod programs;
+
+pub use data_dir::{DataDir, ENV_VAR as DATA_DIR_ENV};
+pub use error::{ApiError, ErrorCode};
+pub use instance::{InstanceLock, LockState};
+pub use programs::Program;
+
+/// What the windows show about the running app (its version and where its data lives).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AppInfo {
+    pub version: String,
+    pub data_dir: String,
+}
+
+/// Facts about this installation, for the About line of the windows and for `herald --version`.
+pub fn app_info(data_dir: &DataDir) -> AppInfo {
+    AppInfo {
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        data_dir: data_dir.path().display().to_string(),
+    }
+}

@@ -1,0 +1,62 @@
+//! Finding and starting Herald's two programs from each other: `herald` starts `herald-ui` for a
+//! window, and `herald-ui` starts `herald --background` when no resident runs. They are installed
+//! side by side; an environment variable points elsewhere in development trees and tests.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+
+use crate::ApiError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Program {
+    /// `herald`: the resident and command line.
+    Resident,
+    /// `herald-ui`: the windows.
+    Ui,
+}
+
+impl Program {
+    pub fn file_name(self) -> String {
+        let stem = match self {
+            Program::Resident => "herald",
+            Program::Ui => "herald-ui",
+        };
+        format!("{stem}{}", std::env::consts::EXE_SUFFIX)
+    }
+
+    pub fn env_override(self) -> &'static str {
+        match self {
+            Program::Resident => "HERALD_BIN",
+            Program::Ui => "HERALD_UI_BIN",
+        }
+    }
+
+    pub fn locate(self) -> Result<PathBuf, ApiError> {
+        if let Some(path) = std::env::var_os(self.env_override()) {
+            return Ok(PathBuf::from(path));
+        }
+        let missing = |detail: String| ApiError::ProgramMissing {
+            program: self.file_name(),
+            detail,
+            env: self.env_override(),
+        };
+        let me = std::env::current_exe().map_err(|err| missing(err.to_string()))?;
+        let beside = me.with_file_name(self.file_name());
+        if beside.is_file() {
+            Ok(beside)
+        } else {
+            Err(missing(format!("looked for {}", beside.display())))
+        }
+    }
+
+    /// Starts the program detached from the caller: in its own process group, so a Ctrl-C in
+    /// the terminal that started one does not also stop the other.
+    pub fn spawn(self, args: &[&std::ffi::OsStr]) -> Result<Child, ApiError> {
+        let exe = self.locate()?;
+        let mut command = Command::new(&exe);
+        command.args(args).stdin(Stdio::null());
+        #[cfg(unix)]
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        command.spawn().map_err(|source| ApiError::Spawn { path: exe, source })
+    }
+}

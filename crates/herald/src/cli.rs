@@ -1,0 +1,75 @@
+//! The command-line surface of `herald` (see shared/cli.md, the contract) and the only place
+//! that writes to stdout or stderr directly.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "herald",
+    version,
+    about = "Server-Sent Events as desktop notifications.",
+    long_about = "Herald keeps your SSE feeds connected and turns their events into desktop \
+                  notifications.\n\nWith no command, it makes sure the resident runs (tray, \
+                  feeds, notifications) and opens the history window."
+)]
+pub struct Cli {
+    /// Where Herald keeps its database and logs [default: the platform's app data dir]
+    #[arg(long, global = true, env = herald_api::DATA_DIR_ENV, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// Start the resident (tray, feeds, notifications) without opening a window, as launch at
+    /// login does; exits 0 when one already runs
+    #[arg(long)]
+    pub background: bool,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the resident without a tray (tiling window managers, servers); Ctrl-C stops it
+    Daemon,
+}
+
+pub fn print_line(line: &str) {
+    println!("{line}");
+}
+
+pub fn print_error(err: &anyhow::Error) {
+    eprintln!("herald: {err:#}");
+}
+
+pub fn pid_words(pid: Option<u32>) -> String {
+    match pid {
+        Some(pid) => format!("pid {pid}"),
+        None => "pid unknown".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_argument_definitions_are_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn data_dir_is_global() {
+        let cli = Cli::try_parse_from(["herald", "daemon", "--data-dir", "/tmp/x"]).unwrap();
+        assert_eq!(cli.data_dir, Some(PathBuf::from("/tmp/x")));
+        assert!(matches!(cli.command, Some(Command::Daemon)));
+    }
+
+    #[test]
+    fn unknown_flags_are_usage_errors() {
+        let err = Cli::try_parse_from(["herald", "--frobnicate"]).unwrap_err();
+        assert_eq!(err.exit_code(), 2, "usage errors exit 2 (cli.md)");
+    }
+}

@@ -1,0 +1,74 @@
+//! `herald`: the resident (tray, and later the engine, store and notifications) and the command
+//! line. This file is glue: it parses arguments and hands each command to the module that does it.
+
+mod cli;
+mod resident;
+mod tray;
+mod ui_launcher;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use herald_api::{DataDir, InstanceLock, LockState};
+
+use crate::cli::{Cli, Command};
+use crate::resident::{Resident, TrayMode};
+use crate::ui_launcher::Window;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            // `{:#}` prints the whole context chain on one line: "what failed: why".
+            tracing::error!("{err:#}");
+            cli::print_error(&err);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let data_dir = DataDir::resolve(cli.data_dir.clone())?;
+    match cli.command {
+        Some(Command::Daemon) => {
+            let _log = herald_api::logging::init(&data_dir, "herald")?;
+            match InstanceLock::try_acquire(&data_dir.resident_lock_path())? {
+                LockState::Acquired(lock) => {
+                    Resident::new(data_dir, lock, TrayMode::None).run()?;
+                    Ok(ExitCode::SUCCESS)
+                }
+                LockState::Held { pid } => {
+                    cli::print_error(&anyhow::anyhow!(
+                        "a Herald resident is already running for {} ({}); stop it first",
+                        data_dir.path().display(),
+                        cli::pid_words(pid)
+                    ));
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
+        None => {
+            let _log = herald_api::logging::init(&data_dir, "herald")?;
+            match InstanceLock::try_acquire(&data_dir.resident_lock_path())? {
+                LockState::Acquired(lock) => {
+                    let mut resident = Resident::new(data_dir, lock, TrayMode::Tray);
+                    if !cli.background {
+                        resident = resident.open_on_start(Window::History);
+                    }
+                    resident.run()?;
+                    Ok(ExitCode::SUCCESS)
+                }
+                LockState::Held { pid } if cli.background => {
+                    // Safe for launch at login: a second start is not an error.
+                    cli::print_line(&format!("already running ({})", cli::pid_words(pid)));
+                    Ok(ExitCode::SUCCESS)
+                }
+                LockState::Held { .. } => {
+                    ui_launcher::open(&data_dir, Window::History, None)?;
+                    Ok(ExitCode::SUCCESS)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,114 @@
+//! The resident: the long-lived process that owns the data dir's lock, the tray and (as later
+//! issues land) the engine and notifications. It runs until Quit or SIGINT/SIGTERM and then
+//! shuts down through one path, so whatever it holds is flushed.
+
+use crossbeam_channel::{Receiver, Sender};
+use herald_api::{DataDir, InstanceLock};
+
+use crate::tray::Tray;
+use crate::ui_launcher::{self, Window};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrayMode {
+    Tray,
+    /// `herald daemon`: for tiling window managers, servers and tests.
+    None,
+}
+
+/// What the tray, signals and (later) the UI ask the resident to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Request {
+    Open(Window),
+    Quit,
+}
+
+#[derive(Debug)]
+pub struct Resident {
+    data_dir: DataDir,
+    _lock: InstanceLock,
+    tray_mode: TrayMode,
+    open_on_start: Option<Window>,
+}
+
+impl Resident {
+    pub fn new(data_dir: DataDir, lock: InstanceLock, tray_mode: TrayMode) -> Self {
+        Self { data_dir, _lock: lock, tray_mode, open_on_start: None }
+    }
+
+    pub fn open_on_start(mut self, window: Window) -> Self {
+        self.open_on_start = Some(window);
+        self
+    }
+
+    pub fn run(self) -> anyhow::Result<()> {
+        let (requests, inbox) = crossbeam_channel::unbounded();
+        stop_on_signals(requests.clone())?;
+        let _tray = match self.tray_mode {
+            TrayMode::Tray => start_tray(requests.clone()),
+            TrayMode::None => None,
+        };
+        tracing::info!(data_dir = %self.data_dir.path().display(), pid = std::process::id(), "resident started");
+        if let Some(window) = self.open_on_start {
+            self.open(window);
+        }
+        self.serve(&inbox);
+        tracing::info!("resident stopped");
+        Ok(())
+    }
+
+    fn serve(&self, inbox: &Receiver<Request>) {
+        // The tray's own backends deliver clicks on their threads (ksni on Linux), so this thread
+        // only waits for requests. Every sender lives as long as this loop, so recv only fails if
+        // they all vanished, which is a stop as well.
+        while let Ok(request) = inbox.recv() {
+            match request {
+                Request::Open(window) => self.open(window),
+                Request::Quit => break,
+            }
+        }
+    }
+
+    fn open(&self, window: Window) {
+        if let Err(err) = ui_launcher::open(&self.data_dir, window, None) {
+            // The resident keeps running: feeds and notifications do not depend on a window.
+            tracing::error!("{err:#}");
+        }
+    }
+}
+
+fn start_tray(requests: Sender<Request>) -> Option<Tray> {
+    match Tray::start(requests) {
+        Ok(tray) => Some(tray),
+        Err(err) => {
+            tracing::warn!(
+                "no tray icon ({err:#}); Herald keeps running and notifying. \
+                 Run `herald` to open its window."
+            );
+            None
+        }
+    }
+}
+
+#[cfg(unix)]
+fn stop_on_signals(requests: Sender<Request>) -> anyhow::Result<()> {
+    use anyhow::Context;
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let mut signals =
+        signal_hook::iterator::Signals::new([SIGINT, SIGTERM]).context("cannot watch signals")?;
+    std::thread::Builder::new()
+        .name("signals".into())
+        .spawn(move || {
+            if let Some(signal) = signals.forever().next() {
+                tracing::info!(signal, "stopping on signal");
+                let _ = requests.send(Request::Quit);
+            }
+        })
+        .context("cannot start a thread")?;
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn stop_on_signals(_requests: Sender<Request>) -> anyhow::Result<()> {
+    // Windows has no SIGTERM; the resident stops through the tray's Quit or at logoff.
+    Ok(())
+}

@@ -1,0 +1,3 @@
+//! Integration tests of the `herald` binary that need no display: one binary, a module per area.
+
+mod daemon;

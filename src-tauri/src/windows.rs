@@ -1,0 +1,69 @@
+//! Opening and focusing the two windows. A window is created on demand and destroyed when closed
+//! (never hidden): a hidden webview keeps all of its memory.
+
+use tauri::{AppHandle, Emitter, Manager, WebviewUrl, WebviewWindowBuilder};
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum WindowKind {
+    History,
+    Settings,
+}
+
+impl WindowKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            WindowKind::History => "history",
+            WindowKind::Settings => "settings",
+        }
+    }
+
+    fn title(self) -> &'static str {
+        match self {
+            WindowKind::History => "Herald",
+            WindowKind::Settings => "Herald Settings",
+        }
+    }
+
+    fn size(self) -> (f64, f64) {
+        match self {
+            WindowKind::History => (960.0, 680.0),
+            WindowKind::Settings => (820.0, 640.0),
+        }
+    }
+}
+
+/// Which window to show, and optionally which history entry to jump to.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Target {
+    pub window: WindowKind,
+    pub event: Option<String>,
+}
+
+pub fn open(app: &AppHandle, target: &Target) -> tauri::Result<()> {
+    let label = target.window.label();
+    if let Some(window) = app.get_webview_window(label) {
+        window.unminimize()?;
+        window.show()?;
+        window.set_focus()?;
+        if let Some(event) = &target.event {
+            window.emit_to(label, "navigate", event)?;
+        }
+        return Ok(());
+    }
+    let mut url = format!("index.html?window={label}");
+    if let Some(event) = &target.event {
+        url.push_str("&event=");
+        url.extend(event.bytes().map(|b| format!("%{b:02X}")));
+    }
+    let (width, height) = target.window.size();
+    WebviewWindowBuilder::new(app, label, WebviewUrl::App(url.into()))
+        .title(target.window.title())
+        .inner_size(width, height)
+        .min_inner_size(420.0, 360.0)
+        .build()?;
+    tracing::info!(window = label, "window opened");
+    Ok(())
+}

@@ -1,0 +1,8 @@
+//! End-to-end tests of Herald as a user meets it: the real `herald` and `herald-ui` binaries on a
+//! real X display (Xvfb) and a private D-Bus session. `make test` runs them inside
+//! `xvfb-run -a dbus-run-session`; they fail, never skip, anywhere else.
+
+mod footprint;
+mod handover;
+mod tray;
+mod ui;

@@ -1,0 +1,16 @@
+// Which window this webview is, and what it was asked to show. herald-ui opens each window at
+// `index.html?window=history|settings[&event=ID]`.
+
+export type WindowKind = "history" | "settings";
+
+export interface Route {
+  window: WindowKind;
+  event: string | null;
+}
+
+export function parseRoute(search: string): Route {
+  const params = new URLSearchParams(search);
+  const window: WindowKind = params.get("window") === "settings" ? "settings" : "history";
+  const event = params.get("event");
+  return { window, event: event === "" ? null : event };
+}
