@@ -64,8 +64,7 @@ impl TrayMenu {
 
     pub fn tooltip_title(&self) -> Option<String> {
         let value = item_property(&self.connection, &self.service, "ToolTip")?;
-        let (_icon, _pixmaps, title, _body): (String, Vec<(i32, i32, Vec<u8>)>, String, String) =
-            value.try_into().ok()?;
+        let (_icon, _pixmaps, title, _body): ToolTip = value.try_into().ok()?;
         Some(title)
     }
 
@@ -114,6 +113,9 @@ fn item_property(connection: &Connection, service: &str, name: &str) -> Option<O
     let value: OwnedValue = reply.body().deserialize().ok()?;
     Some(value)
 }
+
+/// StatusNotifierItem's `(sa(iiay)ss)`: icon name, icon pixmaps, title, body.
+type ToolTip = (String, Vec<(i32, i32, Vec<u8>)>, String, String);
 
 /// dbusmenu's `(ia{sv}av)`: id, properties, children (each a variant holding the same shape).
 type RawItem = (i32, HashMap<String, OwnedValue>, Vec<OwnedValue>);

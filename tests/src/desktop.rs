@@ -38,10 +38,9 @@ impl Display {
         let mut found = Vec::new();
         let mut stack = vec![self.root];
         while let Some(window) = stack.pop() {
-            let Ok(tree) = self.conn.query_tree(window).and_then(|c| Ok(c.reply())) else {
+            let Some(tree) = self.conn.query_tree(window).ok().and_then(|c| c.reply().ok()) else {
                 continue;
             };
-            let Ok(tree) = tree else { continue };
             for child in tree.children {
                 stack.push(child);
                 let mapped = self
