@@ -34,7 +34,7 @@ fn tray_menu_opens_the_history_window_and_quits_cleanly() {
     });
     assert!(is_alive(resident.pid()), "closing the window must not stop the resident");
 
-    menu.click("Quit");
+    menu.click_exit("Quit");
     let status = resident.wait_exit(wait::STARTUP);
     assert_eq!(status.code(), Some(0), "Quit must stop the resident cleanly: {status}");
     assert_eq!(data.holder("resident.lock"), None, "the lock is released on exit");

@@ -85,18 +85,32 @@ impl TrayMenu {
     }
 
     pub fn click(&self, label: &str) {
+        self.send_click(label).expect("Event clicked");
+    }
+
+    /// Clicks an item that ends the process (Quit): the process may be gone before its tray
+    /// thread sends the D-Bus reply, so a missing reply is expected; any other error is not.
+    pub fn click_exit(&self, label: &str) {
+        match self.send_click(label) {
+            Ok(()) => {}
+            Err(zbus::Error::MethodError(name, _, _))
+                if name.as_str() == "org.freedesktop.DBus.Error.NoReply" => {}
+            Err(err) => panic!("clicking {label:?} failed: {err}"),
+        }
+    }
+
+    fn send_click(&self, label: &str) -> zbus::Result<()> {
         let layout = self.layout();
         let item =
             layout.find(label).unwrap_or_else(|| panic!("no menu item {label:?} in {layout:#?}"));
-        self.connection
-            .call_method(
-                Some(self.service.as_str()),
-                self.path.as_str(),
-                Some("com.canonical.dbusmenu"),
-                "Event",
-                &(item.id, "clicked", Value::I32(0), 0u32),
-            )
-            .expect("Event clicked");
+        self.connection.call_method(
+            Some(self.service.as_str()),
+            self.path.as_str(),
+            Some("com.canonical.dbusmenu"),
+            "Event",
+            &(item.id, "clicked", Value::I32(0), 0u32),
+        )?;
+        Ok(())
     }
 }
 

@@ -1,0 +1,281 @@
+//! One connection attempt: send the request, check that the answer really is an event stream,
+//! and hand out its body chunk by chunk. Every way it can fail becomes an error that says, in
+//! plain words, what the server or the network did; the caller decides whether to retry.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use reqwest::header::{
+    ACCEPT, CACHE_CONTROL, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER,
+};
+use url::Url;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Method {
+    #[default]
+    Get,
+    /// For APIs that stream their answer to a POST (AI and job APIs), with a JSON body.
+    Post,
+}
+
+/// What to ask the server for. Headers may carry secrets: they are never logged or shown.
+#[derive(Clone, Default)]
+pub struct Request {
+    pub url: Option<Url>,
+    pub method: Method,
+    pub body: Option<Vec<u8>>,
+    pub headers: HeaderMap,
+    /// Sent as `Last-Event-ID` when not empty.
+    pub last_event_id: String,
+}
+
+impl std::fmt::Debug for Request {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Request")
+            .field("url", &self.url.as_ref().map(redacted_url))
+            .field("method", &self.method)
+            .field("headers", &self.headers.keys().collect::<Vec<_>>())
+            .field("last_event_id", &self.last_event_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Request {
+    pub fn get(url: Url) -> Self {
+        Self { url: Some(url), ..Self::default() }
+    }
+}
+
+/// A URL fit for logs and messages: no userinfo, and token-like query values hidden.
+pub fn redacted_url(url: &Url) -> String {
+    let mut url = url.clone();
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
+    if url.query().is_some() {
+        let pairs: Vec<(String, String)> = url
+            .query_pairs()
+            .map(|(k, v)| {
+                let secret = matches!(
+                    k.to_ascii_lowercase().as_str(),
+                    "auth" | "token" | "access_token" | "key" | "apikey" | "api_key"
+                );
+                (k.into_owned(), if secret { "<redacted>".to_owned() } else { v.into_owned() })
+            })
+            .collect();
+        url.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    url.to_string()
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("the server asked Herald to stop (204 No Content)")]
+    Stop,
+    #[error("the server answered {status}{}", excerpt_words(.excerpt))]
+    Status { status: u16, status_text: String, excerpt: String, retry_after: Option<Duration> },
+    #[error("the server did not send an event stream (Content-Type: {found})")]
+    ContentType { found: String },
+    #[error("{0}")]
+    Network(String),
+    #[error("the request is not valid: {0}")]
+    InvalidRequest(String),
+}
+
+fn excerpt_words(excerpt: &str) -> String {
+    if excerpt.is_empty() { String::new() } else { format!(": {excerpt}") }
+}
+
+impl ConnectError {
+    /// 401 and 403: the credentials were rejected, and retrying will not change that.
+    pub fn is_auth_rejection(&self) -> bool {
+        matches!(self, ConnectError::Status { status: 401 | 403, .. })
+    }
+
+    /// How long the server asked us to wait (Retry-After on 429 and 503).
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            ConnectError::Status { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StreamError {
+    #[error("the connection broke while reading: {0}")]
+    Interrupted(String),
+}
+
+/// Builds the HTTP client feeds share: rustls with the platform's trust store (plus an optional
+/// extra CA for a self-hosted server). There is no switch to accept any certificate, by design.
+pub fn http_client(extra_ca_pem: Option<&[u8]>) -> Result<reqwest::Client, ConnectError> {
+    install_crypto_provider();
+    let mut builder = reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(15))
+        .user_agent(concat!("Herald/", env!("CARGO_PKG_VERSION")));
+    if let Some(pem) = extra_ca_pem {
+        let certs = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| {
+            ConnectError::InvalidRequest(format!("the CA certificate is not valid PEM: {e}"))
+        })?;
+        if certs.is_empty() {
+            return Err(ConnectError::InvalidRequest("the CA file holds no certificate".into()));
+        }
+        // Merged with the platform's roots: the extra CA adds trust, it never replaces it.
+        builder = builder.tls_certs_merge(certs);
+    }
+    builder.build().map_err(|e| ConnectError::Network(error_words(&e)))
+}
+
+fn install_crypto_provider() {
+    // Once per process; a second call (or another crate's) is harmless.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// A connection whose status and content type were accepted.
+#[derive(Debug)]
+pub struct Connection {
+    response: reqwest::Response,
+}
+
+/// Starting an attempt.
+#[derive(Debug)]
+pub struct Attempt;
+
+impl Attempt {
+    pub async fn start(
+        client: &reqwest::Client,
+        request: &Request,
+    ) -> Result<Connection, ConnectError> {
+        let url =
+            request.url.clone().ok_or_else(|| ConnectError::InvalidRequest("no URL".into()))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(ConnectError::InvalidRequest(format!(
+                "only http and https URLs can be subscribed to, not {}:",
+                url.scheme()
+            )));
+        }
+        let mut builder = match request.method {
+            Method::Get => client.get(url),
+            Method::Post => client.post(url).header(CONTENT_TYPE, "application/json"),
+        };
+        builder = builder
+            .headers(request.headers.clone())
+            .header(ACCEPT, "text/event-stream")
+            .header(CACHE_CONTROL, "no-cache");
+        if !request.last_event_id.is_empty() {
+            let value = HeaderValue::from_str(&request.last_event_id).map_err(|_| {
+                ConnectError::InvalidRequest("the last event id cannot be sent as a header".into())
+            })?;
+            builder = builder.header(HeaderName::from_static("last-event-id"), value);
+        }
+        if let Some(body) = &request.body {
+            builder = builder.body(body.clone());
+        }
+        let response = builder.send().await.map_err(|e| ConnectError::Network(error_words(&e)))?;
+        let status = response.status();
+        if status == reqwest::StatusCode::NO_CONTENT {
+            return Err(ConnectError::Stop);
+        }
+        if status != reqwest::StatusCode::OK {
+            let retry_after = response.headers().get(RETRY_AFTER).and_then(parse_retry_after);
+            let status_text = status.canonical_reason().unwrap_or("").to_owned();
+            let excerpt = body_excerpt(response).await;
+            return Err(ConnectError::Status {
+                status: status.as_u16(),
+                status_text: status_text.clone(),
+                excerpt: if status_text.is_empty() {
+                    excerpt
+                } else {
+                    join(&status_text, &excerpt)
+                },
+                retry_after,
+            });
+        }
+        let content_type = response
+            .headers()
+            .get(CONTENT_TYPE)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+        let is_stream = content_type.as_deref().is_some_and(|ct| {
+            ct.split(';')
+                .next()
+                .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("text/event-stream"))
+        });
+        if !is_stream {
+            return Err(ConnectError::ContentType {
+                found: content_type.unwrap_or_else(|| "none".into()),
+            });
+        }
+        Ok(Connection { response })
+    }
+}
+
+impl Connection {
+    /// Response headers, for "Test connection" (the caller redacts what it shows).
+    pub fn headers(&self) -> &HeaderMap {
+        self.response.headers()
+    }
+
+    /// The next piece of the body, or None when the server ended the stream cleanly.
+    pub async fn chunk(&mut self) -> Result<Option<Bytes>, StreamError> {
+        self.response.chunk().await.map_err(|e| StreamError::Interrupted(error_words(&e)))
+    }
+}
+
+fn join(status_text: &str, excerpt: &str) -> String {
+    if excerpt.is_empty() { status_text.to_owned() } else { format!("{status_text}: {excerpt}") }
+}
+
+/// The start of an error body, on one line: enough to recognise "wrong topic" or a proxy's page.
+async fn body_excerpt(mut response: reqwest::Response) -> String {
+    const MAX: usize = 512;
+    let mut bytes = Vec::new();
+    let read = async {
+        while bytes.len() < MAX {
+            match response.chunk().await {
+                Ok(Some(chunk)) => bytes.extend_from_slice(&chunk),
+                _ => break,
+            }
+        }
+    };
+    // A server that sends a status and then stalls must not stall the attempt.
+    let _ = tokio::time::timeout(Duration::from_secs(2), read).await;
+    bytes.truncate(MAX);
+    let text = String::from_utf8_lossy(&bytes);
+    let mut line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if line.chars().count() > 200 {
+        line = line.chars().take(200).collect::<String>() + "…";
+    }
+    line
+}
+
+fn parse_retry_after(value: &HeaderValue) -> Option<Duration> {
+    // Only the delay-seconds form; an HTTP date is rare for SSE servers and falls back to backoff.
+    value.to_str().ok()?.trim().parse::<u64>().ok().map(Duration::from_secs)
+}
+
+/// reqwest's error and its causes, in words: "error sending request: ... : Connection refused".
+fn error_words(error: &reqwest::Error) -> String {
+    let mut words = if error.is_connect() {
+        "cannot connect to the server".to_owned()
+    } else if error.is_timeout() {
+        "the server did not answer in time".to_owned()
+    } else if error.is_redirect() {
+        "too many redirects".to_owned()
+    } else {
+        "the request failed".to_owned()
+    };
+    let mut source = std::error::Error::source(error);
+    let mut last = String::new();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !text.is_empty() && !last.contains(&text) {
+            last = text;
+        }
+        source = cause.source();
+    }
+    if !last.is_empty() {
+        words.push_str(": ");
+        words.push_str(&last);
+    }
+    words
+}

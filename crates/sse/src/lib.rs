@@ -1,0 +1,11 @@
+//! Server-Sent Events for Herald: the WHATWG parser (no I/O), the reconnection policy (time is
+//! passed in, so it is tested exactly), and one HTTP connection attempt over reqwest that
+//! validates the response the way the spec and a notifier need.
+
+mod connect;
+mod parser;
+mod retry;
+
+pub use connect::{Attempt, ConnectError, Connection, Method, Request, StreamError, http_client};
+pub use parser::{DEFAULT_MAX_EVENT_SIZE, Event, EventRef, Item, OwnedItem, Parser};
+pub use retry::{Backoff, DEFAULT_CAP, DEFAULT_RETRY};

@@ -1,0 +1,76 @@
+//! Any chunking of a byte stream yields exactly the events of the unchunked stream: the property
+//! every network read depends on (a CR at a chunk's end, a character split in two, a BOM split).
+
+use herald_sse::{OwnedItem, Parser};
+use proptest::prelude::*;
+
+fn parse_in_pieces(bytes: &[u8], cuts: &[usize]) -> Vec<OwnedItem> {
+    let mut parser = Parser::new();
+    let mut items = Vec::new();
+    let mut start = 0;
+    let mut cuts: Vec<usize> = cuts.iter().map(|c| c % (bytes.len() + 1)).collect();
+    cuts.sort_unstable();
+    for cut in cuts.into_iter().chain([bytes.len()]) {
+        items.extend(parser.feed_owned(&bytes[start..cut]));
+        start = cut;
+    }
+    items
+}
+
+/// Streams built from the pieces that matter: fields, line endings of every kind, comments,
+/// BOMs, multi-byte and invalid UTF-8.
+fn stream() -> impl Strategy<Value = Vec<u8>> {
+    let piece = prop_oneof![
+        Just(b"data: ".to_vec()),
+        Just(b"data:".to_vec()),
+        Just(b"id: ".to_vec()),
+        Just(b"id".to_vec()),
+        Just(b"event: ".to_vec()),
+        Just(b"retry: 12".to_vec()),
+        Just(b": c".to_vec()),
+        Just(b"\n".to_vec()),
+        Just(b"\r".to_vec()),
+        Just(b"\r\n".to_vec()),
+        Just(b"\xEF\xBB\xBF".to_vec()),
+        Just("é€😀".as_bytes().to_vec()),
+        Just(b"\xFF\xC3".to_vec()),
+        Just(b"\0".to_vec()),
+        "[a-z ]{0,8}".prop_map(String::into_bytes),
+    ];
+    proptest::collection::vec(piece, 0..60).prop_map(|pieces| pieces.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn chunking_never_changes_the_events(bytes in stream(), cuts in proptest::collection::vec(any::<usize>(), 0..12)) {
+        let whole = Parser::new().feed_owned(&bytes);
+        prop_assert_eq!(parse_in_pieces(&bytes, &cuts), whole);
+    }
+
+    #[test]
+    fn byte_by_byte_equals_whole(bytes in stream()) {
+        let cuts: Vec<usize> = (0..bytes.len()).collect();
+        prop_assert_eq!(parse_in_pieces(&bytes, &cuts), Parser::new().feed_owned(&bytes));
+    }
+}
+
+#[test]
+fn crlf_split_across_chunks_is_one_line_ending() {
+    let mut parser = Parser::new();
+    let mut items = parser.feed_owned(b"data: a\r");
+    items.extend(parser.feed_owned(b"\ndata: b\r"));
+    items.extend(parser.feed_owned(b"\n\r\n"));
+    // Read as two line endings, the LF would end the block early and give "a" and "b" apart.
+    assert_eq!(items, [crate::msg("a\nb")], "CR|LF split across chunks is one line ending");
+}
+
+#[test]
+fn bom_split_across_chunks_is_still_stripped() {
+    let mut parser = Parser::new();
+    let mut items = parser.feed_owned(b"\xEF");
+    items.extend(parser.feed_owned(b"\xBB"));
+    items.extend(parser.feed_owned(b"\xBFdata: a\n\n"));
+    assert_eq!(items, [crate::msg("a")]);
+}

@@ -1,0 +1,59 @@
+//! The size limit: an event over it is dropped with an error saying so, parsing resumes at the
+//! next event, and memory stays bounded even for a line that never ends.
+
+use herald_sse::{OwnedItem, Parser};
+use proptest::prelude::*;
+
+use crate::msg;
+
+#[test]
+fn an_oversized_event_is_reported_and_the_next_one_arrives() {
+    let mut parser = Parser::with_max_event_size(16);
+    let items = parser.feed_owned(b"data: 0123456789\ndata: 0123456789\nid: 7\n\ndata: next\n\n");
+    assert_eq!(items, [OwnedItem::EventTooLarge { limit: 16 }, msg("next")]);
+}
+
+#[test]
+fn an_endless_line_is_dropped_without_growing_memory() {
+    let mut parser = Parser::with_max_event_size(1024);
+    let mut errors = 0;
+    let chunk = vec![b'x'; 64 * 1024];
+    parser.feed(b"data: ", &mut |_| {});
+    for _ in 0..256 {
+        // 16 MiB of one line in total, 16 times the limit.
+        parser.feed(&chunk, &mut |item| {
+            if let herald_sse::Item::EventTooLarge { .. } = item {
+                errors += 1;
+            }
+        });
+    }
+    assert_eq!(errors, 1, "one event, one error");
+    let items = parser.feed_owned(b"\n\ndata: after\n\n");
+    assert_eq!(items, [msg("after")]);
+}
+
+#[test]
+fn an_event_at_the_limit_is_accepted() {
+    let mut parser = Parser::with_max_event_size(8);
+    // Data buffer "1234567\n" is 8 bytes.
+    assert_eq!(parser.feed_owned(b"data: 1234567\n\n"), [msg("1234567")]);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(3000))]
+
+    /// Arbitrary bytes in arbitrary chunks: no panic, and no event bigger than the limit.
+    #[test]
+    fn arbitrary_input_never_panics_and_respects_the_limit(
+        chunks in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..300), 0..20),
+    ) {
+        let mut parser = Parser::with_max_event_size(256);
+        for chunk in &chunks {
+            parser.feed(chunk, &mut |item| {
+                if let herald_sse::Item::Event(e) = item {
+                    assert!(e.data.len() <= 256 * 3, "an event beyond the limit got through");
+                }
+            });
+        }
+    }
+}
