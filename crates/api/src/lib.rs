@@ -2,6 +2,7 @@
 //! the `herald-ui` windows. Nothing here knows about Tauri or a display, so the same calls run over
 //! SSH, in CI and behind a window alike.
 
+pub mod auth;
 mod data_dir;
 mod error;
 mod instance;

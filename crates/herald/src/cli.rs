@@ -33,6 +33,45 @@ pub struct Cli {
 pub enum Command {
     /// Run the resident without a tray (tiling window managers, servers); Ctrl-C stops it
     Daemon,
+    /// Print a feed's events as they arrive, reconnecting like the app does
+    Tail(TailArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct TailArgs {
+    /// The event stream's URL (http or https)
+    pub url: String,
+    /// Connect once: exit 0 when the server ends the stream, 1 when the attempt fails
+    #[arg(long)]
+    pub once: bool,
+    /// One JSON object per event and line: type, data, last_event_id, id
+    #[arg(long)]
+    pub json: bool,
+    /// Resume after this event id (sent as Last-Event-ID)
+    #[arg(long, value_name = "ID")]
+    pub last_event_id: Option<String>,
+    /// An extra request header (repeatable); secrets belong in --auth
+    #[arg(short = 'H', long = "header", value_name = "NAME: VALUE")]
+    pub headers: Vec<String>,
+    /// none, bearer, basic (user:password), header:NAME or query:NAME; the secret is read from
+    /// stdin (or prompted for on a terminal), never from the command line
+    #[arg(long, value_name = "KIND", default_value = "none", value_parser = parse_auth)]
+    pub auth: herald_api::auth::AuthKind,
+    /// GET, or POST for APIs that stream their answer
+    #[arg(long, value_name = "METHOD", default_value = "GET")]
+    pub method: String,
+    /// The JSON body to POST
+    #[arg(long, value_name = "FILE")]
+    pub body_file: Option<PathBuf>,
+}
+
+fn parse_auth(text: &str) -> Result<herald_api::auth::AuthKind, String> {
+    text.parse().map_err(|err: herald_api::auth::AuthError| err.to_string())
+}
+
+/// Exit code for usage errors (cli.md), the same that clap uses for bad flags.
+pub fn usage_error() -> std::process::ExitCode {
+    std::process::ExitCode::from(2)
 }
 
 pub fn print_line(line: &str) {

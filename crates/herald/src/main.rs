@@ -3,11 +3,14 @@
 
 mod cli;
 mod resident;
+mod secret_input;
+mod tail;
 mod tray;
 mod ui_launcher;
 
 use std::process::ExitCode;
 
+use anyhow::Context;
 use clap::Parser;
 use herald_api::{DataDir, InstanceLock, LockState};
 
@@ -29,8 +32,12 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    if let Some(Command::Tail(args)) = &cli.command {
+        return run_tail(args);
+    }
     let data_dir = DataDir::resolve(cli.data_dir.clone())?;
     match cli.command {
+        Some(Command::Tail(_)) => unreachable!("handled above"),
         Some(Command::Daemon) => {
             let _log = herald_api::logging::init(&data_dir, "herald")?;
             match InstanceLock::try_acquire(&data_dir.resident_lock_path())? {
@@ -71,4 +78,22 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         }
     }
+}
+
+fn run_tail(args: &cli::TailArgs) -> anyhow::Result<ExitCode> {
+    let mut request = match tail::request(args) {
+        Ok(request) => request,
+        Err(err) => {
+            cli::print_error(&err);
+            return Ok(cli::usage_error());
+        }
+    };
+    tail::apply_auth(&args.auth, &mut request)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    Ok(runtime.block_on(tail::run(request, args.once, args.json, &mut out)))
 }

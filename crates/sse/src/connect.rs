@@ -85,7 +85,34 @@ fn excerpt_words(excerpt: &str) -> String {
     if excerpt.is_empty() { String::new() } else { format!(": {excerpt}") }
 }
 
+/// What a failed attempt means for the next one (design: "Reconnection rules").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Next {
+    /// Network errors, 5xx, clean ends: try again after the usual backoff.
+    Retry,
+    /// 404 and 410: the URL may come back, but not soon; wait the longest delay.
+    RetryAtCap,
+    /// 204: the server said stop.
+    Stop,
+    /// 401 and 403: nothing changes until the credentials do.
+    StopUntilCredentialsChange,
+    /// The request itself is wrong (bad URL, bad header); retrying cannot help.
+    StopInvalid,
+}
+
 impl ConnectError {
+    pub fn next(&self) -> Next {
+        match self {
+            ConnectError::Stop => Next::Stop,
+            ConnectError::Status { status: 401 | 403, .. } => Next::StopUntilCredentialsChange,
+            ConnectError::Status { status: 404 | 410, .. } => Next::RetryAtCap,
+            ConnectError::InvalidRequest(_) => Next::StopInvalid,
+            ConnectError::Status { .. }
+            | ConnectError::ContentType { .. }
+            | ConnectError::Network(_) => Next::Retry,
+        }
+    }
+
     /// 401 and 403: the credentials were rejected, and retrying will not change that.
     pub fn is_auth_rejection(&self) -> bool {
         matches!(self, ConnectError::Status { status: 401 | 403, .. })

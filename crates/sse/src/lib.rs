@@ -6,6 +6,9 @@ mod connect;
 mod parser;
 mod retry;
 
-pub use connect::{Attempt, ConnectError, Connection, Method, Request, StreamError, http_client};
+pub use connect::{
+    Attempt, ConnectError, Connection, Method, Next, Request, StreamError, http_client,
+    redacted_url,
+};
 pub use parser::{DEFAULT_MAX_EVENT_SIZE, Event, EventRef, Item, OwnedItem, Parser};
 pub use retry::{Backoff, DEFAULT_CAP, DEFAULT_RETRY};

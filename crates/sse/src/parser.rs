@@ -288,21 +288,18 @@ impl Parser {
                 self.event_type.clear();
                 self.event_type.extend_from_slice(value);
             }
-            b"id" => {
-                if memchr::memchr(0, value).is_none() {
-                    self.last_event_id.clear();
-                    self.last_event_id.push_str(decode(value, &mut self.scratch));
-                    self.block_set_id = true;
-                }
+            // An id with NUL is ignored entirely (the spec's rule; it could not be sent back).
+            b"id" if memchr::memchr(0, value).is_none() => {
+                self.last_event_id.clear();
+                self.last_event_id.push_str(decode(value, &mut self.scratch));
+                self.block_set_id = true;
             }
-            b"retry" => {
-                if !value.is_empty() && value.iter().all(u8::is_ascii_digit) {
-                    // Absurdly long values saturate rather than wrap.
-                    let ms = value.iter().fold(0u64, |ms, d| {
-                        ms.saturating_mul(10).saturating_add(u64::from(d - b'0'))
-                    });
-                    on_item(Item::Retry(ms));
-                }
+            b"retry" if !value.is_empty() && value.iter().all(u8::is_ascii_digit) => {
+                // Absurdly long values saturate rather than wrap.
+                let ms = value
+                    .iter()
+                    .fold(0u64, |ms, d| ms.saturating_mul(10).saturating_add(u64::from(d - b'0')));
+                on_item(Item::Retry(ms));
             }
             _ => {}
         }

@@ -1,3 +1,4 @@
 //! Integration tests of the `herald` binary that need no display: one binary, a module per area.
 
 mod daemon;
+mod tail;

@@ -1,0 +1,234 @@
+//! `herald tail URL`: print a feed's events as they arrive (shared/cli.md, "Tail"). It is the
+//! connection and parser of the engine with nothing but a printer behind them, so it is also
+//! the quickest way to see what a server really sends.
+
+use std::io::Write;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use herald_api::auth::AuthKind;
+use herald_sse::{
+    Attempt, Backoff, ConnectError, Item, Method, Next, Parser, Request, redacted_url,
+};
+use reqwest::header::{HeaderName, HeaderValue};
+
+use crate::cli::TailArgs;
+
+/// Builds the request from the arguments; any problem here is a usage error (exit 2).
+pub fn request(args: &TailArgs) -> anyhow::Result<Request> {
+    let url: url::Url =
+        args.url.parse().with_context(|| format!("{:?} is not a valid URL", args.url))?;
+    anyhow::ensure!(
+        matches!(url.scheme(), "http" | "https"),
+        "only http and https URLs can be tailed, not {}:",
+        url.scheme()
+    );
+    let mut request = Request::get(url);
+    for header in &args.headers {
+        let (name, value) = header
+            .split_once(':')
+            .with_context(|| format!("header {header:?} is not \"Name: value\""))?;
+        let name = HeaderName::from_bytes(name.trim().as_bytes())
+            .with_context(|| format!("{:?} is not a valid header name", name.trim()))?;
+        let value = HeaderValue::from_str(value.trim())
+            .with_context(|| format!("the value of header {name} is not valid"))?;
+        request.headers.append(name, value);
+    }
+    if let Some(id) = &args.last_event_id {
+        request.last_event_id = id.clone();
+    }
+    if args.method.eq_ignore_ascii_case("POST") {
+        request.method = Method::Post;
+        if let Some(path) = &args.body_file {
+            let body =
+                std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+            serde_json::from_slice::<serde_json::Value>(&body)
+                .with_context(|| format!("{} is not valid JSON", path.display()))?;
+            request.body = Some(body);
+        }
+    } else {
+        anyhow::ensure!(args.method.eq_ignore_ascii_case("GET"), "--method must be GET or POST");
+        anyhow::ensure!(args.body_file.is_none(), "--body-file needs --method POST");
+    }
+    Ok(request)
+}
+
+pub fn apply_auth(kind: &AuthKind, request: &mut Request) -> anyhow::Result<()> {
+    if kind.needs_secret() {
+        let secret = crate::secret_input::read(&format!("secret for --auth {kind}"))?;
+        kind.apply(&secret, request)?;
+    }
+    Ok(())
+}
+
+/// Runs until the server says stop, the credentials are rejected, Ctrl-C, or (with `--once`) the
+/// end of the first connection.
+pub async fn run(mut request: Request, once: bool, json: bool, out: &mut impl Write) -> ExitCode {
+    let client = match herald_sse::http_client(None) {
+        Ok(client) => client,
+        Err(err) => return fail(&err.to_string()),
+    };
+    let shown_url = request.url.as_ref().map(redacted_url).unwrap_or_default();
+    let mut parser = Parser::new().with_last_event_id(&request.last_event_id);
+    let mut backoff = Backoff::default();
+    loop {
+        request.last_event_id = parser.last_event_id().to_owned();
+        let ended = tokio::select! {
+            ended = connect_and_read(&client, &request, &mut parser, &mut backoff, json, out) => ended,
+            _ = tokio::signal::ctrl_c() => {
+                say("stopped");
+                return ExitCode::SUCCESS;
+            }
+        };
+        parser.reset_for_reconnect();
+        let wait = match ended {
+            Ended::Clean => {
+                if once {
+                    return ExitCode::SUCCESS;
+                }
+                say(&format!("the server closed the stream ({shown_url})"));
+                backoff.next_delay(Instant::now(), fastrand::f64())
+            }
+            Ended::Failed(err) => match err.next() {
+                Next::Stop => {
+                    say(&err.to_string());
+                    return ExitCode::SUCCESS;
+                }
+                Next::StopUntilCredentialsChange => {
+                    return fail(&format!("{err}: the credentials were rejected; not retrying"));
+                }
+                Next::StopInvalid => return fail(&err.to_string()),
+                _ if once => return fail(&err.to_string()),
+                Next::RetryAtCap => {
+                    say(&err.to_string());
+                    backoff.next_delay(Instant::now(), 1.0).max(backoff.cap())
+                }
+                Next::Retry => {
+                    say(&err.to_string());
+                    let delay = backoff.next_delay(Instant::now(), fastrand::f64());
+                    err.retry_after().map_or(delay, |after| after.max(delay))
+                }
+            },
+            Ended::Broken(words) => {
+                if once {
+                    return fail(&words);
+                }
+                say(&words);
+                backoff.next_delay(Instant::now(), fastrand::f64())
+            }
+        };
+        say(&format!("reconnecting in {}", human(wait)));
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = tokio::signal::ctrl_c() => {
+                say("stopped");
+                return ExitCode::SUCCESS;
+            }
+        }
+    }
+}
+
+enum Ended {
+    /// The server ended the body cleanly.
+    Clean,
+    /// The attempt did not get an event stream.
+    Failed(ConnectError),
+    /// The connection broke while reading.
+    Broken(String),
+}
+
+async fn connect_and_read(
+    client: &reqwest::Client,
+    request: &Request,
+    parser: &mut Parser,
+    backoff: &mut Backoff,
+    json: bool,
+    out: &mut impl Write,
+) -> Ended {
+    let mut connection = match Attempt::start(client, request).await {
+        Ok(connection) => connection,
+        Err(err) => return Ended::Failed(err),
+    };
+    backoff.connected(Instant::now());
+    say(&format!("connected to {}", request.url.as_ref().map(redacted_url).unwrap_or_default()));
+    loop {
+        let chunk = match connection.chunk().await {
+            Ok(Some(chunk)) => chunk,
+            Ok(None) => return Ended::Clean,
+            Err(err) => return Ended::Broken(err.to_string()),
+        };
+        let mut write_error = None;
+        parser.feed(&chunk, &mut |item| match item {
+            Item::Event(event) => {
+                if let Err(err) = print_event(out, &event, json) {
+                    write_error.get_or_insert(err);
+                }
+            }
+            Item::Retry(ms) => backoff.set_retry(Duration::from_millis(ms)),
+            Item::EventTooLarge { limit } => {
+                say(&format!("an event larger than {} was dropped", human_bytes(limit)));
+            }
+            Item::Comment(_) => {}
+        });
+        if write_error.is_none() {
+            write_error = out.flush().err();
+        }
+        if let Some(err) = write_error {
+            // stdout closed (a pipe into `head`, say): nothing more to do.
+            return Ended::Broken(format!("cannot write the output: {err}"));
+        }
+    }
+}
+
+fn print_event(
+    out: &mut impl Write,
+    event: &herald_sse::EventRef<'_>,
+    json: bool,
+) -> std::io::Result<()> {
+    if json {
+        let line = serde_json::json!({
+            "type": event.event_type,
+            "data": event.data,
+            "last_event_id": event.last_event_id,
+            "id": event.own_id,
+        });
+        serde_json::to_writer(&mut *out, &line)?;
+        out.write_all(b"\n")
+    } else {
+        match event.own_id {
+            Some(id) => writeln!(out, "{} (id {id})", event.event_type)?,
+            None => writeln!(out, "{}", event.event_type)?,
+        }
+        for line in event.data.split('\n') {
+            writeln!(out, "  {line}")?;
+        }
+        Ok(())
+    }
+}
+
+#[allow(clippy::print_stderr)]
+fn say(words: &str) {
+    eprintln!("herald tail: {words}");
+}
+
+fn fail(words: &str) -> ExitCode {
+    say(words);
+    ExitCode::FAILURE
+}
+
+fn human(d: Duration) -> String {
+    if d >= Duration::from_secs(60) {
+        format!("{} min {} s", d.as_secs() / 60, d.as_secs() % 60)
+    } else {
+        format!("{:.1} s", d.as_secs_f64())
+    }
+}
+
+fn human_bytes(n: usize) -> String {
+    if n >= 1024 * 1024 {
+        format!("{} MiB", n / (1024 * 1024))
+    } else {
+        format!("{} KiB", n / 1024)
+    }
+}

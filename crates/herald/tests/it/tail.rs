@@ -1,0 +1,192 @@
+//! `herald tail` against a real SSE server on 127.0.0.1 (shared/cli.md, "Tail").
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use herald_sse_server::{End, Reply, SseServer};
+
+fn tail(args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_herald"));
+    command.arg("tail").args(args).stdin(Stdio::null());
+    command
+}
+
+fn run(args: &[&str]) -> Output {
+    tail(args).output().unwrap()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn json_lines(output: &Output) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn once_json_prints_one_object_per_event_and_exits_0_at_the_end() {
+    let server = SseServer::start(|_, _| {
+        Reply::events(
+            ": hi\nid: 1\nevent: deploy\ndata: {\"ok\":true}\n\ndata: line1\ndata: line2\n\ndata: partial",
+        )
+    });
+    let output = run(&["--once", "--json", &server.url("/s")]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let lines = json_lines(&output);
+    assert_eq!(
+        lines,
+        [
+            serde_json::json!({"type": "deploy", "data": "{\"ok\":true}", "last_event_id": "1", "id": "1"}),
+            serde_json::json!({"type": "message", "data": "line1\nline2", "last_event_id": "1", "id": null}),
+        ],
+        "the unterminated last event is never printed"
+    );
+}
+
+#[test]
+fn readable_output_without_json() {
+    let server = SseServer::start(|_, _| Reply::events("id: 9\ndata: a\ndata: b\n\n"));
+    let output = run(&["--once", &server.url("/")]);
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "message (id 9)\n  a\n  b\n");
+}
+
+#[test]
+fn once_fails_with_exit_1_and_words_when_the_attempt_fails() {
+    let server =
+        SseServer::start(|_, _| Reply::status(500, "Internal Server Error", &[], "db down"));
+    let output = run(&["--once", &server.url("/")]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("the server answered 500: Internal Server Error: db down"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn status_204_stops_with_exit_0_and_says_why() {
+    let server = SseServer::start(|_, _| Reply::Raw(b"HTTP/1.1 204 No Content\r\n\r\n".to_vec()));
+    let output = run(&[&server.url("/")]);
+    assert_eq!(output.status.code(), Some(0));
+    assert!(stderr(&output).contains("asked Herald to stop (204"), "{}", stderr(&output));
+}
+
+#[test]
+fn rejected_credentials_exit_1_without_retrying() {
+    let server = SseServer::start(|_, _| Reply::status(401, "Unauthorized", &[], ""));
+    let output = run(&[&server.url("/")]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("credentials were rejected"), "{}", stderr(&output));
+    assert_eq!(server.requests().len(), 1, "401 must not be retried");
+}
+
+#[test]
+fn reconnects_after_ends_and_errors_sending_the_last_event_id() {
+    // The first stream sets a 100 ms reconnection time (the smallest Herald allows), so the
+    // retries below take well under a second; the server's script decides each answer.
+    let server = SseServer::start(|req, n| match n {
+        0 => Reply::events("retry: 100\nid: 5\ndata: first\n\n"),
+        1 => Reply::status(503, "Service Unavailable", &[], ""),
+        2 => Reply::events(format!(
+            "data: got {}\n\n",
+            req.header("last-event-id").unwrap_or("none")
+        )),
+        _ => Reply::Raw(b"HTTP/1.1 204 No Content\r\n\r\n".to_vec()),
+    });
+    let output = run(&["--json", &server.url("/")]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let data: Vec<String> =
+        json_lines(&output).iter().map(|l| l["data"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(data, ["first", "got 5"]);
+    let ids: Vec<Option<String>> =
+        server.requests().iter().map(|r| r.header("last-event-id").map(str::to_owned)).collect();
+    assert_eq!(ids, [None, Some("5".into()), Some("5".into()), Some("5".into())]);
+    let words = stderr(&output);
+    assert!(words.contains("the server closed the stream") && words.contains("503"), "{words}");
+}
+
+#[test]
+fn headers_and_last_event_id_from_the_command_line() {
+    let server = SseServer::start(|_, _| Reply::events("data: x\n\n"));
+    let output = run(&["--once", "-H", "X-Team: ops", "--last-event-id", "77", &server.url("/")]);
+    assert!(output.status.success());
+    let seen = &server.requests()[0];
+    assert_eq!(seen.header("x-team"), Some("ops"));
+    assert_eq!(seen.header("last-event-id"), Some("77"));
+}
+
+#[test]
+fn the_secret_comes_from_stdin_and_never_shows() {
+    let server = SseServer::start(|req, _| {
+        if req.header("authorization") == Some("Bearer tok-s3cret") {
+            Reply::events("data: in\n\n")
+        } else {
+            Reply::status(401, "Unauthorized", &[], "")
+        }
+    });
+    let mut child = tail(&["--once", "--auth", "bearer", &server.url("/")])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"tok-s3cret\n").unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "message\n  in\n");
+    assert!(!stderr(&output).contains("s3cret"));
+
+    // A query token is redacted from what tail says about the URL.
+    let server = SseServer::start(|_, _| Reply::events("data: q\n\n"));
+    let mut child = tail(&["--once", "--auth", "query:auth", &server.url("/t")])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"q-s3cret\n").unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(server.requests()[0].query("auth"), Some("q-s3cret"));
+    assert!(!stderr(&output).contains("q-s3cret"), "{}", stderr(&output));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    for args in [
+        &["--once", "ftp://example.org/"][..],
+        &["--once", "not a url"],
+        &["--auth", "magic", "http://127.0.0.1/"],
+    ] {
+        assert_eq!(run(args).status.code(), Some(2), "{args:?}");
+    }
+}
+
+#[test]
+fn ctrl_c_stops_cleanly() {
+    let server =
+        SseServer::start(|_, _| Reply::stream(vec![b"data: held\n\n".to_vec()], End::Hold));
+    let mut child = tail(&["--json", &server.url("/")])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until the event was printed, so the connection is certainly up.
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 8];
+    std::io::Read::read_exact(&mut stdout, &mut first).unwrap();
+    let kill = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(kill.success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "tail did not stop on SIGINT");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(0));
+}
