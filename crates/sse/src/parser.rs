@@ -153,7 +153,8 @@ impl Parser {
             self.feed_lines(&held[start..], on_item);
             return;
         }
-        if self.after_cr {
+        // Decided by the next byte, which an empty chunk does not have.
+        if self.after_cr && !chunk.is_empty() {
             self.after_cr = false;
             if let [b'\n', rest @ ..] = chunk {
                 chunk = rest;

@@ -67,6 +67,16 @@ fn crlf_split_across_chunks_is_one_line_ending() {
 }
 
 #[test]
+fn an_empty_chunk_between_cr_and_lf_changes_nothing() {
+    // Found by the property above: an empty read must not forget that a CR came last.
+    let mut parser = Parser::new();
+    let mut items = parser.feed_owned(b"data: a\r");
+    items.extend(parser.feed_owned(b""));
+    items.extend(parser.feed_owned(b"\ndata: b\n\n"));
+    assert_eq!(items, [crate::msg("a\nb")]);
+}
+
+#[test]
 fn bom_split_across_chunks_is_still_stripped() {
     let mut parser = Parser::new();
     let mut items = parser.feed_owned(b"\xEF");
