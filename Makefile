@@ -59,6 +59,12 @@ e2e: build tauri-driver
 	PATH="$$HOME/.cargo/bin:$$PATH" xvfb-run -a -s "-screen 0 1280x800x24" \
 	  dbus-run-session -- $(CARGO) test -p herald-e2e --locked -- --test-threads=2
 
+## Benchmarks (release builds; figures go into BENCHMARKS.md by hand, with this command).
+bench:
+	$(CARGO) build --release -p herald
+	cd bench/node && npm ci --no-audit --no-fund
+	cd bench && $(CARGO) run --release -p herald-bench-parser -- $(TARGET_DIR)/bench-corpus $(TARGET_DIR)/release/herald
+
 clean:
 	$(CARGO) clean
 	rm -rf ui/dist ui/node_modules

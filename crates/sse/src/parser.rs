@@ -2,13 +2,16 @@
 //! chunking), items out.
 //!
 //! The spec decodes the whole stream as UTF-8 and then splits lines. This parser splits on the
-//! bytes CR and LF first and decodes each value when it is used. That is equivalent: a UTF-8
-//! decoder never swallows an ASCII byte into an invalid sequence (it reports the bad bytes and
-//! then processes the ASCII byte afresh), so CR, LF, `:` and space mean the same before and after
-//! decoding, and decoding each piece with U+FFFD replacement yields the same characters as
-//! decoding the whole. It lets lines be handled in place, without copying them.
+//! bytes CR and LF and decodes line by line. That is equivalent: a UTF-8 decoder never swallows
+//! an ASCII byte into an invalid sequence (it reports the bad bytes and then processes the ASCII
+//! byte afresh), so CR, LF, `:` and space mean the same before and after decoding, and decoding
+//! each line with U+FFFD replacement yields the same characters as decoding the whole.
+//!
+//! Speed comes from validating each chunk's complete lines in one pass: when they are valid
+//! UTF-8 (nearly always), lines are handled as `&str` slices of the chunk with no further
+//! checks or copies; only a chunk with invalid bytes takes the slower per-line repair.
 
-use memchr::memchr2;
+use memchr::{memchr2, memrchr2};
 
 /// The largest event a parser accepts by default: data, type and the line being read.
 pub const DEFAULT_MAX_EVENT_SIZE: usize = 8 * 1024 * 1024;
@@ -91,16 +94,14 @@ pub struct Parser {
     after_cr: bool,
     /// Still at the start of the stream, where one BOM is stripped.
     at_start: bool,
-    data: Vec<u8>,
-    event_type: Vec<u8>,
+    data: String,
+    event_type: String,
     last_event_id: String,
     /// The current block set an id. Within a block the last `id` line wins, so the block's own
     /// id is then exactly `last_event_id`; no copy is needed.
     block_set_id: bool,
     /// Inside an event that went over the limit: skip lines until the blank line that ends it.
     skipping: bool,
-    /// Scratch space for decoding with replacement (reused, so valid UTF-8 costs nothing).
-    scratch: String,
 }
 
 impl Default for Parser {
@@ -120,12 +121,11 @@ impl Parser {
             partial: Vec::new(),
             after_cr: false,
             at_start: true,
-            data: Vec::new(),
-            event_type: Vec::new(),
+            data: String::new(),
+            event_type: String::new(),
             last_event_id: String::new(),
             block_set_id: false,
             skipping: false,
-            scratch: String::new(),
         }
     }
 
@@ -185,27 +185,72 @@ impl Parser {
     fn feed_lines(&mut self, chunk: &[u8], on_item: &mut impl FnMut(Item<'_>)) {
         let mut rest = chunk;
         if !self.partial.is_empty() {
-            match memchr2(b'\n', b'\r', rest) {
-                None => {
-                    self.extend_partial(rest, on_item);
-                    return;
-                }
-                Some(end) => {
-                    let mut line = std::mem::take(&mut self.partial);
-                    line.extend_from_slice(&rest[..end]);
-                    rest = self.after_line_end(rest, end);
-                    self.line(&line, on_item);
-                    line.clear();
-                    self.partial = line; // keep the allocation
+            let Some(end) = memchr2(b'\n', b'\r', rest) else {
+                self.extend_partial(rest, on_item);
+                return;
+            };
+            let mut line = std::mem::take(&mut self.partial);
+            line.extend_from_slice(&rest[..end]);
+            rest = self.after_line_end(rest, end);
+            match std::str::from_utf8(&line) {
+                Ok(text) => self.line(text, on_item),
+                Err(_) => self.line(&String::from_utf8_lossy(&line), on_item),
+            }
+            line.clear();
+            self.partial = line; // keep the allocation
+        }
+        // Everything up to the last CR or LF is complete lines; the rest waits for more.
+        let Some(last) = memrchr2(b'\n', b'\r', rest) else {
+            self.extend_partial(rest, on_item);
+            return;
+        };
+        let (lines, tail) = rest.split_at(last + 1);
+        match std::str::from_utf8(lines) {
+            Ok(text) => self.complete_lines(text, on_item),
+            Err(_) => self.repaired_lines(lines, on_item),
+        }
+        if !tail.is_empty() {
+            // A CR that ended `lines` is followed by the tail, not by the next chunk, and the
+            // tail holds no LF: that CR was a whole line ending.
+            self.after_cr = false;
+        }
+        self.extend_partial(tail, on_item);
+    }
+
+    /// Complete lines (the text ends with a CR or LF) that are valid UTF-8.
+    fn complete_lines(&mut self, text: &str, on_item: &mut impl FnMut(Item<'_>)) {
+        let bytes = text.as_bytes();
+        if memchr::memchr(b'\r', bytes).is_none() {
+            // The common case (servers end lines with LF): one pass finds every line end.
+            let mut start = 0;
+            for end in memchr::memchr_iter(b'\n', bytes) {
+                self.line(&text[start..end], on_item);
+                start = end + 1;
+            }
+            return;
+        }
+        let mut start = 0;
+        while let Some(offset) = memchr2(b'\n', b'\r', &bytes[start..]) {
+            let end = start + offset;
+            self.line(&text[start..end], on_item);
+            start = end + 1;
+            if bytes[end] == b'\r' {
+                match bytes.get(start) {
+                    Some(b'\n') => start += 1,
+                    Some(_) => {}
+                    None => self.after_cr = true,
                 }
             }
         }
-        while let Some(end) = memchr2(b'\n', b'\r', rest) {
-            let line = &rest[..end];
-            rest = self.after_line_end(rest, end);
-            self.line(line, on_item);
+    }
+
+    /// Complete lines with invalid UTF-8 somewhere: each line is repaired (U+FFFD) on its own.
+    fn repaired_lines(&mut self, mut bytes: &[u8], on_item: &mut impl FnMut(Item<'_>)) {
+        while let Some(end) = memchr2(b'\n', b'\r', bytes) {
+            let line = String::from_utf8_lossy(&bytes[..end]).into_owned();
+            bytes = self.after_line_end(bytes, end);
+            self.line(&line, on_item);
         }
-        self.extend_partial(rest, on_item);
     }
 
     /// Skips the line ending at `end` (CR, LF or CRLF) and returns what follows it.
@@ -252,7 +297,8 @@ impl Parser {
         on_item(Item::EventTooLarge { limit: self.max_event_size });
     }
 
-    fn line(&mut self, line: &[u8], on_item: &mut impl FnMut(Item<'_>)) {
+    #[inline]
+    fn line(&mut self, line: &str, on_item: &mut impl FnMut(Item<'_>)) {
         if line.is_empty() {
             if std::mem::take(&mut self.skipping) {
                 self.block_set_id = false;
@@ -264,41 +310,34 @@ impl Parser {
         if self.skipping {
             return;
         }
-        if let Some(comment) = line.strip_prefix(b":") {
-            let text = decode(comment, &mut self.scratch);
-            on_item(Item::Comment(text));
+        if let Some(comment) = line.strip_prefix(':') {
+            on_item(Item::Comment(comment));
             return;
         }
-        let (name, value) = match memchr::memchr(b':', line) {
-            Some(colon) => {
-                let value = &line[colon + 1..];
-                (&line[..colon], value.strip_prefix(b" ").unwrap_or(value))
-            }
-            None => (line, &b""[..]),
-        };
+        let (name, value) = split_field(line);
         match name {
-            b"data" => {
+            "data" => {
                 if self.data.len() + self.event_type.len() + value.len() + 1 > self.max_event_size {
                     self.drop_event(on_item);
                     return;
                 }
-                self.data.extend_from_slice(value);
-                self.data.push(b'\n');
+                self.data.push_str(value);
+                self.data.push('\n');
             }
-            b"event" => {
+            "event" => {
                 self.event_type.clear();
-                self.event_type.extend_from_slice(value);
+                self.event_type.push_str(value);
             }
             // An id with NUL is ignored entirely (the spec's rule; it could not be sent back).
-            b"id" if memchr::memchr(0, value).is_none() => {
+            "id" if !value.as_bytes().contains(&0) => {
                 self.last_event_id.clear();
-                self.last_event_id.push_str(decode(value, &mut self.scratch));
+                self.last_event_id.push_str(value);
                 self.block_set_id = true;
             }
-            b"retry" if !value.is_empty() && value.iter().all(u8::is_ascii_digit) => {
+            "retry" if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) => {
                 // Absurdly long values saturate rather than wrap.
                 let ms = value
-                    .iter()
+                    .bytes()
                     .fold(0u64, |ms, d| ms.saturating_mul(10).saturating_add(u64::from(d - b'0')));
                 on_item(Item::Retry(ms));
             }
@@ -313,16 +352,10 @@ impl Parser {
             return;
         }
         self.data.pop(); // the trailing LF
-        let mut type_scratch = String::new();
-        let event_type = if self.event_type.is_empty() {
-            "message"
-        } else {
-            decode(&self.event_type, &mut type_scratch)
-        };
-        let data = decode(&self.data, &mut self.scratch);
+        let event_type = if self.event_type.is_empty() { "message" } else { &self.event_type };
         on_item(Item::Event(EventRef {
             event_type,
-            data,
+            data: &self.data,
             last_event_id: &self.last_event_id,
             own_id: (block_set_id && !self.last_event_id.is_empty())
                 .then_some(self.last_event_id.as_str()),
@@ -332,14 +365,19 @@ impl Parser {
     }
 }
 
-/// UTF-8 with U+FFFD for invalid bytes; borrows when the bytes are valid (the common case).
-fn decode<'a>(bytes: &'a [u8], scratch: &'a mut String) -> &'a str {
-    match std::str::from_utf8(bytes) {
-        Ok(text) => text,
-        Err(_) => {
-            scratch.clear();
-            scratch.push_str(&String::from_utf8_lossy(bytes));
-            scratch
-        }
-    }
+/// A line's field name and value (one leading space removed). The usual fields are matched by
+/// their prefix, which saves a search for the colon on almost every line.
+#[inline]
+fn split_field(line: &str) -> (&str, &str) {
+    let colon = match line.as_bytes() {
+        [b'd', b'a', b't', b'a', b':', ..] => 4,
+        [b'i', b'd', b':', ..] => 2,
+        [b'e', b'v', b'e', b'n', b't', b':', ..] => 5,
+        bytes => match memchr::memchr(b':', bytes) {
+            Some(colon) => colon,
+            None => return (line, ""),
+        },
+    };
+    let value = &line[colon + 1..];
+    (&line[..colon], value.strip_prefix(' ').unwrap_or(value))
 }

@@ -77,6 +77,16 @@ fn an_empty_chunk_between_cr_and_lf_changes_nothing() {
 }
 
 #[test]
+fn a_cr_followed_by_a_partial_line_in_the_same_chunk_is_a_whole_line_ending() {
+    // Found by the property above: "x\r" + "partial" in one chunk, then "\n" in the next. The CR
+    // ended the line "x"; the LF ends "partial".
+    let mut parser = Parser::new();
+    let mut items = parser.feed_owned(b"data: x\r: partial");
+    items.extend(parser.feed_owned(b"\n\n"));
+    assert_eq!(items, [OwnedItem::Comment(" partial".into()), crate::msg("x")]);
+}
+
+#[test]
 fn bom_split_across_chunks_is_still_stripped() {
     let mut parser = Parser::new();
     let mut items = parser.feed_owned(b"\xEF");

@@ -1,0 +1,262 @@
+//! Parser throughput, side by side in one run: Herald's parser, eventsource-client 0.18.0 (fed
+//! through an in-memory transport, so no HTTP is measured), sse-stream, and Node's
+//! eventsource-parser (run as a child process on the same corpus files); then `herald tail
+//! --json` over loopback against a raw socket read of the same bytes from the same server.
+//!
+//! Usage: herald-bench-parser <corpus dir> [<herald binary>]
+
+use std::convert::Infallible;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use futures::StreamExt;
+
+mod corpus;
+
+const CHUNKS: [usize; 3] = [1024, 16 * 1024, 1024 * 1024];
+const ROUNDS: usize = 5;
+
+struct Measure {
+    events: usize,
+    best: Duration,
+}
+
+fn best_of(mut run: impl FnMut() -> usize) -> Measure {
+    let mut best = Duration::MAX;
+    let mut events = 0;
+    for _ in 0..ROUNDS {
+        let start = Instant::now();
+        events = run();
+        best = best.min(start.elapsed());
+    }
+    Measure { events, best }
+}
+
+fn split(corpus: &Bytes, chunk: usize) -> Vec<Bytes> {
+    (0..corpus.len()).step_by(chunk).map(|i| corpus.slice(i..(i + chunk).min(corpus.len()))).collect()
+}
+
+fn herald(chunks: &[Bytes]) -> usize {
+    let mut parser = herald_sse::Parser::new();
+    let (mut events, mut bytes) = (0usize, 0usize);
+    for chunk in chunks {
+        parser.feed(chunk, &mut |item| {
+            if let herald_sse::Item::Event(e) = item {
+                events += 1;
+                bytes += e.data.len();
+            }
+        });
+    }
+    std::hint::black_box(bytes);
+    events
+}
+
+fn herald_owned(chunks: &[Bytes]) -> usize {
+    let mut parser = herald_sse::Parser::new();
+    let mut events = Vec::new();
+    for chunk in chunks {
+        parser.feed(chunk, &mut |item| {
+            if let herald_sse::Item::Event(e) = item {
+                events.push(herald_sse::Event::from(e));
+            }
+        });
+    }
+    std::hint::black_box(&events);
+    events.len()
+}
+
+fn sse_stream(runtime: &tokio::runtime::Runtime, chunks: &[Bytes]) -> usize {
+    let stream = futures::stream::iter(chunks.iter().cloned().map(Ok::<Bytes, Infallible>));
+    let mut parsed = sse_stream::SseStream::from_bytes_stream(stream);
+    runtime.block_on(async {
+        let mut events = 0;
+        while let Some(item) = parsed.next().await {
+            if item.expect("sse-stream").data.is_some() {
+                events += 1;
+            }
+        }
+        events
+    })
+}
+
+#[derive(Clone)]
+struct MemoryTransport {
+    chunks: std::sync::Arc<Vec<Bytes>>,
+}
+
+impl launchdarkly_sdk_transport::HttpTransport for MemoryTransport {
+    fn request(&self, _: http::Request<Option<Bytes>>) -> launchdarkly_sdk_transport::ResponseFuture {
+        let chunks = self.chunks.clone();
+        Box::pin(async move {
+            let body = futures::stream::iter((0..chunks.len()).map(move |i| Ok(chunks[i].clone())));
+            let response = http::Response::builder()
+                .status(200)
+                .header("content-type", "text/event-stream")
+                .body(Box::pin(body) as launchdarkly_sdk_transport::ByteStream)
+                .expect("response");
+            Ok(response)
+        })
+    }
+}
+
+fn eventsource_client(runtime: &tokio::runtime::Runtime, chunks: &[Bytes], expected: usize) -> usize {
+    use eventsource_client::Client;
+    let transport = MemoryTransport { chunks: std::sync::Arc::new(chunks.to_vec()) };
+    let client = eventsource_client::ClientBuilder::for_url("http://127.0.0.1/bench")
+        .expect("builder")
+        .build_with_transport(transport);
+    runtime.block_on(async {
+        let mut stream = client.stream();
+        let mut events = 0;
+        // The client reconnects when the body ends; stop once every event has arrived.
+        while events < expected {
+            match stream.next().await {
+                Some(Ok(eventsource_client::SSE::Event(_))) => events += 1,
+                Some(_) => {}
+                None => break,
+            }
+        }
+        events
+    })
+}
+
+/// Node's eventsource-parser goes quadratic on very large chunks; past this it is reported as
+/// not finishing rather than holding the whole run up.
+const NODE_LIMIT_S: u32 = 60;
+
+fn node(script: &Path, corpus: &Path, chunk: usize) -> Option<Measure> {
+    let output = Command::new("timeout")
+        .arg(NODE_LIMIT_S.to_string())
+        .arg("node")
+        .arg(script)
+        .arg(corpus)
+        .arg(chunk.to_string())
+        .arg(ROUNDS.to_string())
+        .output()
+        .ok()?;
+    if output.status.code() == Some(124) {
+        println!("| | | eventsource-parser (Node) | did not finish {ROUNDS} rounds in {NODE_LIMIT_S} s | | |");
+        return None;
+    }
+    if !output.status.success() {
+        eprintln!("node eventsource-parser failed: {}", String::from_utf8_lossy(&output.stderr));
+        return None;
+    }
+    let text = String::from_utf8_lossy(&output.stdout);
+    let mut parts = text.split_whitespace();
+    let events = parts.next()?.parse().ok()?;
+    let best_ms: f64 = parts.next()?.parse().ok()?;
+    Some(Measure { events, best: Duration::from_secs_f64(best_ms / 1000.0) })
+}
+
+fn row(corpus: &str, chunk: usize, name: &str, size: usize, m: &Measure) -> f64 {
+    let secs = m.best.as_secs_f64();
+    let mbps = size as f64 / secs / 1e6;
+    println!(
+        "| {corpus} | {} | {name} | {:.0} | {:.2} M | {:.1} |",
+        human(chunk),
+        mbps,
+        m.events as f64 / secs / 1e6,
+        m.best.as_secs_f64() * 1000.0
+    );
+    mbps
+}
+
+fn human(n: usize) -> String {
+    if n >= 1024 * 1024 { format!("{} MiB", n / (1024 * 1024)) } else { format!("{} KiB", n / 1024) }
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let dir = PathBuf::from(args.next().expect("usage: herald-bench-parser <corpus dir> [herald binary]"));
+    let herald_bin = args.next().map(PathBuf::from);
+    std::fs::create_dir_all(&dir).expect("corpus dir");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../node/bench.mjs");
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+
+    println!("## Parser throughput (best of {ROUNDS}, MB/s = 10^6 bytes/s)\n");
+    println!("| corpus | chunk | parser | MB/s | events/s | ms |");
+    println!("|---|---|---|---|---|---|");
+    let mut ratios = Vec::new();
+    for (name, corpus) in corpus::all() {
+        let path = dir.join(format!("{name}.sse"));
+        std::fs::write(&path, &corpus).expect("write corpus");
+        let corpus = Bytes::from(corpus);
+        for chunk in CHUNKS {
+            let chunks = split(&corpus, chunk);
+            let ours = best_of(|| herald(&chunks));
+            let mine = row(name, chunk, "herald-sse", corpus.len(), &ours);
+            if std::env::var_os("BENCH_HERALD_ONLY").is_some() {
+                continue;
+            }
+            row(name, chunk, "herald-sse (owned events)", corpus.len(), &best_of(|| herald_owned(&chunks)));
+            let a = best_of(|| sse_stream(&runtime, &chunks));
+            let b = best_of(|| eventsource_client(&runtime, &chunks, ours.events));
+            assert_eq!(a.events, ours.events, "sse-stream counted different events");
+            assert_eq!(b.events, ours.events, "eventsource-client counted different events");
+            let mut peers = vec![row(name, chunk, "sse-stream 0.3", corpus.len(), &a)];
+            peers.push(row(name, chunk, "eventsource-client 0.18.0", corpus.len(), &b));
+            if let Some(n) = node(&script, &path, chunk) {
+                assert_eq!(n.events, ours.events, "eventsource-parser counted different events");
+                peers.push(row(name, chunk, "eventsource-parser (Node)", corpus.len(), &n));
+            }
+            let fastest_peer = peers.iter().cloned().fold(0.0, f64::max);
+            ratios.push((name, chunk, mine / fastest_peer));
+        }
+    }
+    println!("\nherald-sse against the fastest peer in each row group:\n");
+    for (name, chunk, ratio) in ratios {
+        println!("- {name}, {} chunks: {ratio:.1}x", human(chunk));
+    }
+
+    if let Some(bin) = herald_bin {
+        tail_vs_raw(&bin, &corpus::ntfy(64 * 1024 * 1024));
+    }
+}
+
+/// `herald tail --json --once` against a raw socket read of the same bytes from the same server.
+fn tail_vs_raw(herald: &Path, corpus: &[u8]) {
+    let pieces: Vec<Vec<u8>> = corpus.chunks(16 * 1024).map(<[u8]>::to_vec).collect();
+    let server = herald_sse_server::SseServer::start(move |_, _| {
+        herald_sse_server::Reply::stream(pieces.clone(), herald_sse_server::End::Close)
+    });
+    let url = server.url("/ntfy/sse");
+    let mut raw = Duration::MAX;
+    let mut tail = Duration::MAX;
+    for _ in 0..3 {
+        let start = Instant::now();
+        let mut socket = std::net::TcpStream::connect(server.addr()).expect("connect");
+        socket.write_all(b"GET /ntfy/sse HTTP/1.1\r\nHost: bench\r\nAccept: text/event-stream\r\n\r\n").expect("write");
+        let mut sink = vec![0u8; 64 * 1024];
+        let mut total = 0;
+        loop {
+            let n = socket.read(&mut sink).expect("read");
+            if n == 0 {
+                break;
+            }
+            total += n;
+        }
+        assert!(total >= corpus.len());
+        raw = raw.min(start.elapsed());
+
+        let start = Instant::now();
+        let status = Command::new(herald)
+            .args(["tail", "--json", "--once", &url])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("run herald tail");
+        assert!(status.success());
+        tail = tail.min(start.elapsed());
+    }
+    let mb = corpus.len() as f64 / 1e6;
+    println!("\n## herald tail over loopback ({mb:.0} MB ntfy-like corpus, best of 3)\n");
+    println!("| reader | MB/s | s |");
+    println!("|---|---|---|");
+    println!("| raw socket read | {:.0} | {:.2} |", mb / raw.as_secs_f64(), raw.as_secs_f64());
+    println!("| herald tail --json --once > /dev/null | {:.0} | {:.2} |", mb / tail.as_secs_f64(), tail.as_secs_f64());
+    println!("\ntail reaches {:.0}% of the raw read.", 100.0 * raw.as_secs_f64() / tail.as_secs_f64());
+}

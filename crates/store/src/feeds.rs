@@ -1,0 +1,244 @@
+//! Feed definitions: everything about a feed except its secret (which lives in the keyring).
+
+use rusqlite::{OptionalExtension, Row, params};
+
+use crate::{Millis, Store, StoreError, now_millis};
+
+/// A feed's configuration: what `herald feeds add/edit`, the settings window and an import
+/// write. Values are stored as given; `herald-api` validates them first.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct FeedSpec {
+    pub name: String,
+    pub url: String,
+    /// GET or POST.
+    pub method: String,
+    /// The JSON body to POST.
+    pub body: Option<String>,
+    pub enabled: bool,
+    /// Non-secret headers only.
+    pub headers: Vec<(String, String)>,
+    /// The kind of credentials (`none`, `bearer`, `basic`, `header:NAME`, `query:NAME`); never the secret.
+    pub auth: String,
+    pub preset: String,
+    pub title_template: Option<String>,
+    pub body_template: Option<String>,
+    pub link_template: Option<String>,
+    pub filters: Filters,
+    /// `header` (Last-Event-ID) or `query:PARAM`.
+    pub resume: String,
+    /// `sse` or `json:/pointer`.
+    pub id_source: String,
+    pub ca_file: Option<String>,
+    pub idle_timeout_s: Option<u32>,
+    pub muted: bool,
+    pub snooze_until: Option<Millis>,
+}
+
+impl Default for FeedSpec {
+    fn default() -> Self {
+        Self {
+            name: String::new(),
+            url: String::new(),
+            method: "GET".into(),
+            body: None,
+            enabled: true,
+            headers: Vec::new(),
+            auth: "none".into(),
+            preset: "generic".into(),
+            title_template: None,
+            body_template: None,
+            link_template: None,
+            filters: Filters::default(),
+            resume: "header".into(),
+            id_source: "sse".into(),
+            ca_file: None,
+            idle_timeout_s: None,
+            muted: false,
+            snooze_until: None,
+        }
+    }
+}
+
+/// Which events a feed keeps.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct Filters {
+    pub include_types: Vec<String>,
+    pub exclude_types: Vec<String>,
+    /// Conditions on the JSON data, written `/pointer OP VALUE` (OP: `=`, `~`, `=~`).
+    pub conditions: Vec<String>,
+    pub min_priority: Option<u8>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Feed {
+    pub id: String,
+    #[serde(flatten)]
+    pub spec: FeedSpec,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
+const COLUMNS: &str = "id, name, url, method, body, enabled, headers, auth, preset, title_template, \
+    body_template, link_template, filters, resume, id_source, ca_file, idle_timeout_s, muted, \
+    snooze_until, created_at, updated_at";
+
+fn from_row(row: &Row<'_>) -> rusqlite::Result<Feed> {
+    let json = |i: usize| -> rusqlite::Result<String> { row.get(i) };
+    let headers = serde_json::from_str(&json(6)?).unwrap_or_default();
+    let filters = serde_json::from_str(&json(12)?).unwrap_or_default();
+    Ok(Feed {
+        id: row.get(0)?,
+        spec: FeedSpec {
+            name: row.get(1)?,
+            url: row.get(2)?,
+            method: row.get(3)?,
+            body: row.get(4)?,
+            enabled: row.get(5)?,
+            headers,
+            auth: row.get(7)?,
+            preset: row.get(8)?,
+            title_template: row.get(9)?,
+            body_template: row.get(10)?,
+            link_template: row.get(11)?,
+            filters,
+            resume: row.get(13)?,
+            id_source: row.get(14)?,
+            ca_file: row.get(15)?,
+            idle_timeout_s: row.get(16)?,
+            muted: row.get(17)?,
+            snooze_until: row.get(18)?,
+        },
+        created_at: row.get(19)?,
+        updated_at: row.get(20)?,
+    })
+}
+
+fn new_id() -> String {
+    // Short, stable and unguessable enough to be unique per install: 12 chars of base32.
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyz23456789";
+    (0..12).map(|_| ALPHABET[fastrand::usize(..ALPHABET.len())] as char).collect()
+}
+
+fn map_unique(err: rusqlite::Error, name: &str) -> StoreError {
+    if err.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) {
+        StoreError::DuplicateName(name.to_owned())
+    } else {
+        err.into()
+    }
+}
+
+impl Store {
+    pub fn add_feed(&mut self, spec: &FeedSpec) -> Result<Feed, StoreError> {
+        let id = new_id();
+        let now = now_millis();
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            &format!("INSERT INTO feeds ({COLUMNS}, name_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)"),
+            params![
+                id, spec.name, spec.url, spec.method, spec.body, spec.enabled,
+                serde_json::to_string(&spec.headers)?, spec.auth, spec.preset, spec.title_template,
+                spec.body_template, spec.link_template, serde_json::to_string(&spec.filters)?,
+                spec.resume, spec.id_source, spec.ca_file, spec.idle_timeout_s, spec.muted,
+                spec.snooze_until, now, now, spec.name.to_lowercase()
+            ],
+        )
+        .map_err(|e| map_unique(e, &spec.name))?;
+        tx.execute("INSERT INTO resume_state (feed_id) VALUES (?1)", [&id])?;
+        tx.commit()?;
+        self.feed(&id)
+    }
+
+    pub fn update_feed(&mut self, id: &str, spec: &FeedSpec) -> Result<Feed, StoreError> {
+        let changed = self
+            .conn
+            .execute(
+                "UPDATE feeds SET name = ?2, name_key = ?3, url = ?4, method = ?5, body = ?6, enabled = ?7,
+                     headers = ?8, auth = ?9, preset = ?10, title_template = ?11, body_template = ?12,
+                     link_template = ?13, filters = ?14, resume = ?15, id_source = ?16, ca_file = ?17,
+                     idle_timeout_s = ?18, muted = ?19, snooze_until = ?20, updated_at = ?21
+                 WHERE id = ?1 AND removed_at IS NULL",
+                params![
+                    id, spec.name, spec.name.to_lowercase(), spec.url, spec.method, spec.body,
+                    spec.enabled, serde_json::to_string(&spec.headers)?, spec.auth, spec.preset,
+                    spec.title_template, spec.body_template, spec.link_template,
+                    serde_json::to_string(&spec.filters)?, spec.resume, spec.id_source, spec.ca_file,
+                    spec.idle_timeout_s, spec.muted, spec.snooze_until, now_millis()
+                ],
+            )
+            .map_err(|e| map_unique(e, &spec.name))?;
+        if changed == 0 {
+            return Err(StoreError::UnknownFeed(id.to_owned()));
+        }
+        self.feed(id)
+    }
+
+    /// The feed with this id (not removed).
+    pub fn feed(&self, id: &str) -> Result<Feed, StoreError> {
+        self.conn
+            .query_row(
+                &format!("SELECT {COLUMNS} FROM feeds WHERE id = ?1 AND removed_at IS NULL"),
+                [id],
+                from_row,
+            )
+            .optional()?
+            .ok_or_else(|| StoreError::UnknownFeed(id.to_owned()))
+    }
+
+    /// A feed by exact id, or by name (names are unique without regard to case).
+    pub fn find_feed(&self, name_or_id: &str) -> Result<Feed, StoreError> {
+        self.conn
+            .query_row(
+                &format!(
+                    "SELECT {COLUMNS} FROM feeds WHERE removed_at IS NULL AND (id = ?1 OR name_key = ?2)
+                     ORDER BY id = ?1 DESC LIMIT 1"
+                ),
+                params![name_or_id, name_or_id.to_lowercase()],
+                from_row,
+            )
+            .optional()?
+            .ok_or_else(|| StoreError::UnknownFeed(name_or_id.to_owned()))
+    }
+
+    /// Every feed that is not removed, by name.
+    pub fn feeds(&self) -> Result<Vec<Feed>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM feeds WHERE removed_at IS NULL ORDER BY name_key"
+        ))?;
+        let feeds = stmt.query_map([], from_row)?.collect::<Result<_, _>>()?;
+        Ok(feeds)
+    }
+
+    pub fn set_enabled(&mut self, id: &str, enabled: bool) -> Result<(), StoreError> {
+        let changed = self.conn.execute(
+            "UPDATE feeds SET enabled = ?2, updated_at = ?3 WHERE id = ?1 AND removed_at IS NULL",
+            params![id, enabled, now_millis()],
+        )?;
+        if changed == 0 {
+            return Err(StoreError::UnknownFeed(id.to_owned()));
+        }
+        Ok(())
+    }
+
+    /// Removes a feed. Its history goes too, unless `keep_history`: then the feed stays only as
+    /// the name its history rows point to, and the name is free for a new feed.
+    pub fn remove_feed(&mut self, id: &str, keep_history: bool) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        let changed = if keep_history {
+            tx.execute("DELETE FROM resume_state WHERE feed_id = ?1", [id])?;
+            tx.execute("DELETE FROM live_state WHERE feed_id = ?1", [id])?;
+            tx.execute(
+                "UPDATE feeds SET removed_at = ?2, enabled = 0 WHERE id = ?1 AND removed_at IS NULL",
+                params![id, now_millis()],
+            )?
+        } else {
+            tx.execute("DELETE FROM feeds WHERE id = ?1 AND removed_at IS NULL", [id])?
+        };
+        if changed == 0 {
+            return Err(StoreError::UnknownFeed(id.to_owned()));
+        }
+        tx.commit()?;
+        Ok(())
+    }
+}

@@ -1,0 +1,253 @@
+//! Reading and changing history: newest-first pages (keyset, so page 1000 costs what page 1
+//! does), full-text search with highlighted snippets, read flags, deletes, retention, exports.
+
+use rusqlite::{Row, params, params_from_iter, types::Value};
+
+use crate::{Millis, Store, StoreError, rfc3339};
+
+/// Marks around a search match in [`Entry::snippet`]: private-use characters, which no event
+/// contains by accident, so a UI can split on them and render everything as plain text.
+pub const HIGHLIGHT_START: char = '\u{E000}';
+pub const HIGHLIGHT_END: char = '\u{E001}';
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Entry {
+    pub id: i64,
+    pub feed: String,
+    pub feed_id: String,
+    pub event_id: Option<String>,
+    #[serde(rename = "type")]
+    pub event_type: String,
+    pub data: String,
+    pub title: String,
+    pub body: String,
+    pub link: Option<String>,
+    pub priority: Option<u8>,
+    pub received_at: Millis,
+    pub read: bool,
+    /// With a search: the best matching passage, matches between the highlight marks.
+    pub snippet: Option<String>,
+}
+
+impl Entry {
+    /// The JSON object `herald history --json` prints (shared/cli.md).
+    pub fn to_cli_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "feed": self.feed,
+            "feed_id": self.feed_id,
+            "event_id": self.event_id,
+            "type": self.event_type,
+            "data": self.data,
+            "title": self.title,
+            "body": self.body,
+            "link": self.link,
+            "priority": self.priority,
+            "received_at": rfc3339(self.received_at),
+            "read": self.read,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct HistoryQuery {
+    pub feed_id: Option<String>,
+    /// Words to find (each must appear; the last may be the start of a word).
+    pub search: Option<String>,
+    pub unread_only: bool,
+    /// Keyset pagination: only entries older than this id.
+    pub before_id: Option<i64>,
+    pub limit: usize,
+}
+
+/// What a read/unread change or a delete applies to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    One(i64),
+    Feed(String),
+    All,
+}
+
+const ENTRY: &str = "h.id, f.name, h.feed_id, h.event_id, h.type, h.data, h.title, h.body, h.link, \
+    h.priority, h.received_at, h.read";
+
+fn from_row(row: &Row<'_>, with_snippet: bool) -> rusqlite::Result<Entry> {
+    Ok(Entry {
+        id: row.get(0)?,
+        feed: row.get(1)?,
+        feed_id: row.get(2)?,
+        event_id: row.get(3)?,
+        event_type: row.get(4)?,
+        data: row.get(5)?,
+        title: row.get(6)?,
+        body: row.get(7)?,
+        link: row.get(8)?,
+        priority: row.get(9)?,
+        received_at: row.get(10)?,
+        read: row.get(11)?,
+        snippet: if with_snippet { row.get(12)? } else { None },
+    })
+}
+
+/// Turns what a person typed into an FTS5 query that cannot be a syntax error: each word
+/// becomes a quoted phrase (quotes doubled), the last one a prefix.
+pub fn fts_query(text: &str) -> Option<String> {
+    let words: Vec<String> =
+        text.split_whitespace().map(|w| format!("\"{}\"", w.replace('"', "\"\""))).collect();
+    let (last, rest) = words.split_last()?;
+    let mut query = rest.join(" ");
+    if !query.is_empty() {
+        query.push(' ');
+    }
+    query.push_str(last);
+    query.push('*');
+    Some(query)
+}
+
+impl Store {
+    pub fn history(&self, query: &HistoryQuery) -> Result<Vec<Entry>, StoreError> {
+        let limit = query.limit.clamp(1, 10_000) as i64;
+        let search = query.search.as_deref().and_then(fts_query);
+        let mut args: Vec<Value> = Vec::new();
+        let mut filters = String::new();
+        if let Some(feed) = &query.feed_id {
+            args.push(feed.clone().into());
+            filters.push_str(&format!(" AND h.feed_id = ?{}", args.len()));
+        }
+        if query.unread_only {
+            filters.push_str(" AND h.read = 0");
+        }
+        if let Some(before) = query.before_id {
+            args.push(before.into());
+            filters.push_str(&format!(" AND h.id < ?{}", args.len()));
+        }
+        let sql = match &search {
+            Some(fts) => {
+                args.push(fts.clone().into());
+                let m = args.len();
+                // Driven from the index in descending rowid order, so LIMIT stops the scan early.
+                format!(
+                    "SELECT {ENTRY}, snippet(history_fts, -1, '{HIGHLIGHT_START}', '{HIGHLIGHT_END}', '…', 16)
+                     FROM history_fts JOIN history h ON h.id = history_fts.rowid JOIN feeds f ON f.id = h.feed_id
+                     WHERE history_fts MATCH ?{m}{filters} ORDER BY history_fts.rowid DESC LIMIT {limit}"
+                )
+            }
+            None => format!(
+                "SELECT {ENTRY} FROM history h JOIN feeds f ON f.id = h.feed_id
+                 WHERE 1 = 1{filters} ORDER BY h.id DESC LIMIT {limit}"
+            ),
+        };
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let with_snippet = search.is_some();
+        let entries = stmt
+            .query_map(params_from_iter(args), |row| from_row(row, with_snippet))?
+            .collect::<Result<_, _>>()?;
+        Ok(entries)
+    }
+
+    pub fn entry(&self, id: i64) -> Result<Option<Entry>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {ENTRY} FROM history h JOIN feeds f ON f.id = h.feed_id WHERE h.id = ?1"
+        ))?;
+        let mut rows = stmt.query_map([id], |row| from_row(row, false))?;
+        Ok(rows.next().transpose()?)
+    }
+
+    /// Unread entries per feed id.
+    pub fn unread_counts(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT feed_id, count(*) FROM history WHERE read = 0 GROUP BY feed_id",
+        )?;
+        let counts =
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+        Ok(counts)
+    }
+
+    /// Sets the read flag; returns how many entries changed.
+    pub fn set_read(&mut self, scope: &Scope, read: bool) -> Result<usize, StoreError> {
+        let changed = match scope {
+            Scope::One(id) => self
+                .conn
+                .execute("UPDATE history SET read = ?2 WHERE id = ?1", params![id, read])?,
+            Scope::Feed(feed) => self.conn.execute(
+                "UPDATE history SET read = ?2 WHERE feed_id = ?1 AND read <> ?2",
+                params![feed, read],
+            )?,
+            Scope::All => {
+                self.conn.execute("UPDATE history SET read = ?1 WHERE read <> ?1", [read])?
+            }
+        };
+        Ok(changed)
+    }
+
+    /// Deletes entries; returns how many went.
+    pub fn delete_history(&mut self, scope: &Scope) -> Result<usize, StoreError> {
+        let deleted = match scope {
+            Scope::One(id) => self.conn.execute("DELETE FROM history WHERE id = ?1", [id])?,
+            Scope::Feed(feed) => {
+                self.conn.execute("DELETE FROM history WHERE feed_id = ?1", [feed])?
+            }
+            Scope::All => self.conn.execute("DELETE FROM history", [])?,
+        };
+        Ok(deleted)
+    }
+
+    /// Keeps at most `per_feed` newest entries of each feed and none older than `older_than`.
+    /// Returns how many entries were deleted.
+    pub fn apply_retention(
+        &mut self,
+        per_feed: Option<u32>,
+        older_than: Option<Millis>,
+    ) -> Result<usize, StoreError> {
+        let tx = self.conn.transaction()?;
+        let mut deleted = 0;
+        if let Some(cutoff) = older_than {
+            deleted += tx.execute("DELETE FROM history WHERE received_at < ?1", [cutoff])?;
+        }
+        if let Some(keep) = per_feed {
+            let feeds: Vec<String> = tx
+                .prepare("SELECT DISTINCT feed_id FROM history")?
+                .query_map([], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            for feed in feeds {
+                deleted += tx.execute(
+                    "DELETE FROM history WHERE feed_id = ?1 AND id <= (
+                         SELECT id FROM history WHERE feed_id = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)",
+                    params![feed, keep],
+                )?;
+            }
+        }
+        tx.commit()?;
+        Ok(deleted)
+    }
+
+    /// Calls `each` for every entry, oldest first (for exports), without loading them all.
+    pub fn for_each_entry(
+        &self,
+        mut each: impl FnMut(&Entry) -> std::io::Result<()>,
+    ) -> Result<(), StoreError> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {ENTRY} FROM history h JOIN feeds f ON f.id = h.feed_id ORDER BY h.id"
+        ))?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let entry = from_row(row, false)?;
+            each(&entry).map_err(|e| StoreError::Invalid {
+                what: "export output",
+                detail: e.to_string(),
+            })?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fts_query;
+
+    #[test]
+    fn typed_text_becomes_a_safe_fts_query() {
+        assert_eq!(fts_query("deploy fail").as_deref(), Some("\"deploy\" \"fail\"*"));
+        assert_eq!(fts_query("a\"b OR").as_deref(), Some("\"a\"\"b\" \"OR\"*"));
+        assert_eq!(fts_query("   "), None);
+    }
+}

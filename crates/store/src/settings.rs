@@ -1,0 +1,60 @@
+//! App-wide settings, stored as one JSON document so new settings need no migration.
+
+use rusqlite::OptionalExtension;
+
+use crate::{Store, StoreError};
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    pub do_not_disturb: bool,
+    /// Daily quiet hours as "HH:MM" local time; both or neither.
+    pub quiet_from: Option<String>,
+    pub quiet_to: Option<String>,
+    /// More than this many events from one feed within `coalesce_window_s` become one summary.
+    pub coalesce_count: u32,
+    pub coalesce_window_s: u32,
+    /// A feed down for longer than this raises one notification.
+    pub health_down_after_s: u32,
+    /// Keep at most this many entries per feed (None: no limit).
+    pub retention_per_feed: Option<u32>,
+    /// Delete entries older than this many days (None: never).
+    pub retention_days: Option<u32>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            do_not_disturb: false,
+            quiet_from: None,
+            quiet_to: None,
+            coalesce_count: 5,
+            coalesce_window_s: 10,
+            health_down_after_s: 600,
+            retention_per_feed: Some(10_000),
+            retention_days: None,
+        }
+    }
+}
+
+impl Store {
+    pub fn settings(&self) -> Result<Settings, StoreError> {
+        let json: Option<String> = self
+            .conn
+            .query_row("SELECT value FROM settings WHERE key = 'settings'", [], |r| r.get(0))
+            .optional()?;
+        Ok(match json {
+            Some(json) => serde_json::from_str(&json)?,
+            None => Settings::default(),
+        })
+    }
+
+    pub fn set_settings(&mut self, settings: &Settings) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO settings (key, value) VALUES ('settings', ?1)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [serde_json::to_string(settings)?],
+        )?;
+        Ok(())
+    }
+}

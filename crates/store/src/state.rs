@@ -1,0 +1,136 @@
+//! Per-feed state: where it resumes (moved only by accepting events) and what it is doing now
+//! (written by the resident, read by the windows, the tray and `herald status`).
+
+use rusqlite::{OptionalExtension, params};
+
+use crate::{Feed, Millis, Store, StoreError};
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ResumeState {
+    pub position: String,
+    pub last_connected_at: Option<Millis>,
+    pub last_event_at: Option<Millis>,
+    pub accepted: i64,
+    pub duplicates: i64,
+    pub filtered: i64,
+}
+
+/// `connecting`, `live`, `retrying` or `stopped` (a disabled feed has none: it is `disabled`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LiveState {
+    pub state: String,
+    /// Plain words: "live since 10:02", "retrying in 12 s: connection refused".
+    pub detail: String,
+    pub next_retry_at: Option<Millis>,
+    pub last_error: Option<String>,
+    pub updated_at: Millis,
+}
+
+/// Everything the feed list shows about one feed.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FeedStatus {
+    pub feed: Feed,
+    pub live: Option<LiveState>,
+    pub resume: ResumeState,
+    pub unread: i64,
+}
+
+impl FeedStatus {
+    /// The state word of shared/cli.md: disabled feeds say so whatever the resident last wrote;
+    /// an enabled feed nothing was written for yet is `connecting`.
+    pub fn state(&self) -> &str {
+        if !self.feed.spec.enabled {
+            "disabled"
+        } else {
+            self.live.as_ref().map_or("connecting", |l| l.state.as_str())
+        }
+    }
+
+    pub fn state_detail(&self) -> String {
+        if !self.feed.spec.enabled {
+            return "disabled".into();
+        }
+        match &self.live {
+            Some(live) if !live.detail.is_empty() => live.detail.clone(),
+            Some(live) => live.state.clone(),
+            None => "waiting for the Herald resident to connect".into(),
+        }
+    }
+}
+
+impl Store {
+    pub fn resume_state(&self, feed_id: &str) -> Result<ResumeState, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT position, last_connected_at, last_event_at, accepted, duplicates, filtered
+                 FROM resume_state WHERE feed_id = ?1",
+                [feed_id],
+                |r| {
+                    Ok(ResumeState {
+                        position: r.get(0)?,
+                        last_connected_at: r.get(1)?,
+                        last_event_at: r.get(2)?,
+                        accepted: r.get(3)?,
+                        duplicates: r.get(4)?,
+                        filtered: r.get(5)?,
+                    })
+                },
+            )
+            .optional()?
+            .ok_or_else(|| StoreError::UnknownFeed(feed_id.to_owned()))
+    }
+
+    pub fn set_connected(&mut self, feed_id: &str, at: Millis) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE resume_state SET last_connected_at = ?2 WHERE feed_id = ?1",
+            params![feed_id, at],
+        )?;
+        Ok(())
+    }
+
+    pub fn set_live_state(&mut self, feed_id: &str, live: &LiveState) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO live_state (feed_id, state, detail, next_retry_at, last_error, updated_at)
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE EXISTS (SELECT 1 FROM feeds WHERE id = ?1 AND removed_at IS NULL)
+             ON CONFLICT (feed_id) DO UPDATE SET state = excluded.state, detail = excluded.detail,
+                 next_retry_at = excluded.next_retry_at, last_error = excluded.last_error,
+                 updated_at = excluded.updated_at",
+            params![feed_id, live.state, live.detail, live.next_retry_at, live.last_error, live.updated_at],
+        )?;
+        Ok(())
+    }
+
+    /// Forgets every live state: the resident does this when it starts and stops, so a state
+    /// nobody maintains any more is never shown as current.
+    pub fn clear_live_states(&mut self) -> Result<(), StoreError> {
+        self.conn.execute("DELETE FROM live_state", [])?;
+        Ok(())
+    }
+
+    /// Every feed with its state, resume counters and unread count, by name.
+    pub fn feed_statuses(&self) -> Result<Vec<FeedStatus>, StoreError> {
+        let unread: std::collections::HashMap<String, i64> =
+            self.unread_counts()?.into_iter().collect();
+        let mut live_stmt = self.conn.prepare_cached(
+            "SELECT state, detail, next_retry_at, last_error, updated_at FROM live_state WHERE feed_id = ?1",
+        )?;
+        let mut statuses = Vec::new();
+        for feed in self.feeds()? {
+            let live = live_stmt
+                .query_row([&feed.id], |r| {
+                    Ok(LiveState {
+                        state: r.get(0)?,
+                        detail: r.get(1)?,
+                        next_retry_at: r.get(2)?,
+                        last_error: r.get(3)?,
+                        updated_at: r.get(4)?,
+                    })
+                })
+                .optional()?;
+            let resume = self.resume_state(&feed.id)?;
+            let unread = unread.get(&feed.id).copied().unwrap_or(0);
+            statuses.push(FeedStatus { feed, live, resume, unread });
+        }
+        Ok(statuses)
+    }
+}

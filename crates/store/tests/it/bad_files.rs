@@ -1,0 +1,97 @@
+//! Files Herald cannot use are refused with a clear error and left exactly as they were.
+
+use herald_store::{Store, StoreError};
+
+use crate::{TestDb, kept};
+
+#[test]
+fn a_database_from_a_newer_herald_is_refused_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = Store::path_in(dir.path());
+    drop(Store::open(&path).unwrap());
+    {
+        let raw = rusqlite_raw(&path);
+        raw.pragma_update(None, "user_version", 99).unwrap();
+    }
+    let before = std::fs::read(&path).unwrap();
+    let err = Store::open(&path).unwrap_err();
+    assert!(matches!(err, StoreError::NewerSchema { found: 99, .. }), "{err:?}");
+    assert!(err.to_string().contains("newer version of Herald"), "{err}");
+    assert_eq!(std::fs::read(&path).unwrap(), before, "the file must not change");
+}
+
+#[test]
+fn a_file_that_is_not_a_database_is_refused_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = Store::path_in(dir.path());
+    let garbage: Vec<u8> = (0..8192u32).map(|i| (i * 7919 % 251) as u8).collect();
+    std::fs::write(&path, &garbage).unwrap();
+    let err = Store::open(&path).unwrap_err();
+    assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
+    let words = err.to_string();
+    assert!(words.contains(&path.display().to_string()) && words.contains("damaged"), "{words}");
+    assert_eq!(std::fs::read(&path).unwrap(), garbage, "the file is kept as it was");
+    assert!(!dir.path().join("herald.db-wal").exists());
+}
+
+#[test]
+fn a_full_disk_is_reported_and_nothing_is_acknowledged() {
+    let mut db = TestDb::new();
+    let feed = db.feed("burst");
+    // SQLite's own page limit gives the same SQLITE_FULL a full disk gives.
+    db.store.limit_pages_for_tests(40);
+    let big = "x".repeat(4000);
+    let mut last_ok = None;
+    let mut failure = None;
+    for i in 0..200 {
+        match db.store.accept(&kept(&feed, &i.to_string(), Some(&i.to_string()), &big)) {
+            Ok(_) => last_ok = Some(i),
+            Err(err) => {
+                failure = Some((i, err));
+                break;
+            }
+        }
+    }
+    let (failed_at, err) = failure.expect("the page limit must be reached");
+    assert!(matches!(err, StoreError::DiskFull(_)), "{err:?}");
+    assert!(err.to_string().starts_with("the disk is full"), "{err}");
+    let last_ok = last_ok.expect("some events fit");
+    assert_eq!(failed_at, last_ok + 1);
+    // The failed event was not acknowledged: the resume position still names the last stored
+    // one, so the server resends the rest after a reconnect.
+    assert_eq!(db.store.resume_state(&feed).unwrap().position, last_ok.to_string());
+    db.store.limit_pages_for_tests(1_000_000);
+    db.store
+        .accept(&kept(&feed, &failed_at.to_string(), Some(&failed_at.to_string()), "retry"))
+        .unwrap();
+    assert_eq!(db.store.resume_state(&feed).unwrap().position, failed_at.to_string());
+}
+
+#[test]
+fn a_first_version_database_migrates_with_its_data() {
+    // A frozen copy of the first schema with data in it, as an early user would have it.
+    let dir = tempfile::tempdir().unwrap();
+    let path = Store::path_in(dir.path());
+    {
+        let raw = rusqlite_raw(&path);
+        raw.execute_batch(include_str!("../fixtures/schema-v1.sql")).unwrap();
+    }
+    let store = Store::open(&path).unwrap();
+    let feed = store.find_feed("Old feed").unwrap();
+    assert_eq!(feed.spec.url, "https://ntfy.example.org/alerts/sse");
+    let history = store.history(&herald_store::HistoryQuery {
+        search: Some("disk".into()),
+        limit: 5,
+        ..Default::default()
+    });
+    assert_eq!(history.unwrap().len(), 1);
+    assert_eq!(store.resume_state(&feed.id).unwrap().position, "m1");
+    drop(store);
+    let version: i64 =
+        rusqlite_raw(&path).query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    assert_eq!(version, herald_store::SCHEMA_VERSION);
+}
+
+fn rusqlite_raw(path: &std::path::Path) -> herald_store::RawConnection {
+    herald_store::RawConnection::open(path).unwrap()
+}
