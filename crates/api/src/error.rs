@@ -10,6 +10,10 @@ pub enum ErrorCode {
     Log,
     ProgramMissing,
     Spawn,
+    Invalid,
+    DuplicateName,
+    UnknownFeed,
+    Database,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -26,9 +30,21 @@ pub enum ApiError {
     ProgramMissing { program: String, detail: String, env: &'static str },
     #[error("cannot start {path}: {source}")]
     Spawn { path: PathBuf, source: std::io::Error },
+    #[error("{message}")]
+    Invalid { field: &'static str, message: String },
+    #[error(transparent)]
+    Store(#[from] herald_store::StoreError),
 }
 
 impl ApiError {
+    /// Usage errors (shared/cli.md exit code 2): bad values, unknown feeds, taken names.
+    pub fn is_usage(&self) -> bool {
+        matches!(
+            self.code(),
+            ErrorCode::Invalid | ErrorCode::DuplicateName | ErrorCode::UnknownFeed
+        )
+    }
+
     pub fn code(&self) -> ErrorCode {
         match self {
             ApiError::DataDir { .. } => ErrorCode::DataDir,
@@ -36,6 +52,10 @@ impl ApiError {
             ApiError::Log { .. } => ErrorCode::Log,
             ApiError::ProgramMissing { .. } => ErrorCode::ProgramMissing,
             ApiError::Spawn { .. } => ErrorCode::Spawn,
+            ApiError::Invalid { .. } => ErrorCode::Invalid,
+            ApiError::Store(herald_store::StoreError::DuplicateName(_)) => ErrorCode::DuplicateName,
+            ApiError::Store(herald_store::StoreError::UnknownFeed(_)) => ErrorCode::UnknownFeed,
+            ApiError::Store(_) => ErrorCode::Database,
         }
     }
 }

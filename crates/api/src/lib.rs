@@ -5,6 +5,7 @@
 pub mod auth;
 mod data_dir;
 mod error;
+pub mod feeds;
 mod instance;
 pub mod logging;
 mod programs;

@@ -35,6 +35,16 @@ pub enum Command {
     Daemon,
     /// Print a feed's events as they arrive, reconnecting like the app does
     Tail(TailArgs),
+    /// Add, change, list and remove feeds
+    #[command(subcommand)]
+    Feeds(Box<crate::commands::feeds::FeedsCommand>),
+    /// Show, search, export, mark read or delete history
+    History(crate::commands::history::HistoryArgs),
+    /// The resident's state and every feed's state, last event and last error
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, clap::Args)]

@@ -2,7 +2,9 @@
 //! line. This file is glue: it parses arguments and hands each command to the module that does it.
 
 mod cli;
+mod commands;
 mod resident;
+mod retention;
 mod secret_input;
 mod tail;
 mod tray;
@@ -38,6 +40,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let data_dir = DataDir::resolve(cli.data_dir.clone())?;
     match cli.command {
         Some(Command::Tail(_)) => unreachable!("handled above"),
+        Some(Command::Feeds(command)) => Ok(commands::feeds::command(&data_dir, *command)),
+        Some(Command::History(args)) => Ok(commands::history::command(&data_dir, args)),
+        Some(Command::Status { json }) => Ok(commands::status::command(&data_dir, json)),
         Some(Command::Daemon) => {
             let _log = herald_api::logging::init(&data_dir, "herald")?;
             match InstanceLock::try_acquire(&data_dir.resident_lock_path())? {

@@ -2,9 +2,12 @@
 //! issues land) the engine and notifications. It runs until Quit or SIGINT/SIGTERM and then
 //! shuts down through one path, so whatever it holds is flushed.
 
+use anyhow::Context;
 use crossbeam_channel::{Receiver, Sender};
 use herald_api::{DataDir, InstanceLock};
+use herald_store::Store;
 
+use crate::retention;
 use crate::tray::Tray;
 use crate::ui_launcher::{self, Window};
 
@@ -41,6 +44,14 @@ impl Resident {
     }
 
     pub fn run(self) -> anyhow::Result<()> {
+        // The database first: a damaged or too-new file stops the resident with words, before
+        // any tray icon suggests that all is well.
+        let db = Store::path_in(self.data_dir.path());
+        let mut store = Store::open(&db)?;
+        // Live states describe this resident's connections; none exist yet.
+        store.clear_live_states()?;
+        let (stop_retention, retention_stop) = crossbeam_channel::bounded(1);
+        let retention = retention::spawn(store, retention_stop).context("cannot start a thread")?;
         let (requests, inbox) = crossbeam_channel::unbounded();
         stop_on_signals(requests.clone())?;
         let _tray = match self.tray_mode {
@@ -52,6 +63,8 @@ impl Resident {
             self.open(window);
         }
         self.serve(&inbox);
+        let _ = stop_retention.send(());
+        let _ = retention.join();
         tracing::info!("resident stopped");
         Ok(())
     }
@@ -91,7 +104,6 @@ fn start_tray(requests: Sender<Request>) -> Option<Tray> {
 
 #[cfg(unix)]
 fn stop_on_signals(requests: Sender<Request>) -> anyhow::Result<()> {
-    use anyhow::Context;
     use signal_hook::consts::{SIGINT, SIGTERM};
     let mut signals =
         signal_hook::iterator::Signals::new([SIGINT, SIGTERM]).context("cannot watch signals")?;

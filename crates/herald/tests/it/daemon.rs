@@ -97,3 +97,18 @@ fn the_data_dir_comes_from_the_environment_too() {
     assert!(dir.path().join("logs").is_dir(), "logs go inside an explicit data dir");
     let _ = daemon.0.kill();
 }
+
+#[test]
+fn a_damaged_database_stops_the_resident_with_words_and_is_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("herald.db");
+    let garbage = vec![0x5a_u8; 4096];
+    std::fs::write(&db, &garbage).unwrap();
+    let out = herald(dir.path()).arg("daemon").output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("damaged") && stderr.contains("herald.db"), "{stderr}");
+    assert_eq!(std::fs::read(&db).unwrap(), garbage, "the file is left as it was");
+    let list = herald(dir.path()).args(["feeds", "list"]).output().unwrap();
+    assert_eq!(list.status.code(), Some(1), "the database is unavailable: an operational failure");
+}

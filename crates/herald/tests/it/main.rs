@@ -1,4 +1,5 @@
 //! Integration tests of the `herald` binary that need no display: one binary, a module per area.
 
 mod daemon;
+mod data;
 mod tail;

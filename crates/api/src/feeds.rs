@@ -1,0 +1,357 @@
+//! Adding and editing feeds: every field is validated here, once, for the command line and the
+//! settings window alike. Options whose behaviour comes with later work (templates, filters,
+//! presets) are checked now so a stored feed is always one that can run.
+
+use herald_store::{Feed, FeedSpec, Store};
+use reqwest::header::{HeaderName, HeaderValue};
+
+use crate::ApiError;
+use crate::auth::AuthKind;
+
+pub const PRESETS: &[&str] = &["generic", "ntfy", "mercure", "wikimedia"];
+
+/// What a user asked to set; `None` leaves a field as it is (for edits) or at its default.
+#[derive(Debug, Clone, Default)]
+pub struct FeedOptions {
+    pub url: Option<String>,
+    pub name: Option<String>,
+    pub preset: Option<String>,
+    /// `Name: value` lines; replaces the feed's headers when given.
+    pub headers: Option<Vec<String>>,
+    pub method: Option<String>,
+    /// The JSON body to POST, as text.
+    pub body: Option<String>,
+    pub auth: Option<AuthKind>,
+    pub resume: Option<String>,
+    pub id_source: Option<String>,
+    pub title_template: Option<String>,
+    pub body_template: Option<String>,
+    pub link_template: Option<String>,
+    pub include_types: Option<Vec<String>>,
+    pub exclude_types: Option<Vec<String>>,
+    pub conditions: Option<Vec<String>>,
+    pub min_priority: Option<u8>,
+    pub ca_file: Option<String>,
+    pub idle_timeout_s: Option<u32>,
+    pub enabled: Option<bool>,
+}
+
+fn invalid(field: &'static str, message: impl Into<String>) -> ApiError {
+    ApiError::Invalid { field, message: message.into() }
+}
+
+pub fn add(store: &mut Store, options: FeedOptions) -> Result<Feed, ApiError> {
+    let url = options.url.clone().ok_or_else(|| invalid("url", "a feed needs a URL"))?;
+    let mut spec = FeedSpec { name: default_name(&url), url, ..FeedSpec::default() };
+    apply(&mut spec, options)?;
+    Ok(store.add_feed(&spec)?)
+}
+
+pub fn edit(store: &mut Store, name_or_id: &str, options: FeedOptions) -> Result<Feed, ApiError> {
+    let feed = store.find_feed(name_or_id)?;
+    let mut spec = feed.spec.clone();
+    apply(&mut spec, options)?;
+    Ok(store.update_feed(&feed.id, &spec)?)
+}
+
+/// Checks a whole spec (for imports, which bypass the options).
+pub fn validate(spec: &FeedSpec) -> Result<(), ApiError> {
+    let mut copy =
+        FeedSpec { name: spec.name.clone(), url: spec.url.clone(), ..FeedSpec::default() };
+    apply(
+        &mut copy,
+        FeedOptions {
+            url: Some(spec.url.clone()),
+            name: Some(spec.name.clone()),
+            preset: Some(spec.preset.clone()),
+            headers: Some(spec.headers.iter().map(|(n, v)| format!("{n}: {v}")).collect()),
+            method: Some(spec.method.clone()),
+            body: spec.body.clone(),
+            auth: Some(
+                spec.auth
+                    .parse()
+                    .map_err(|e: crate::auth::AuthError| invalid("auth", e.to_string()))?,
+            ),
+            resume: Some(spec.resume.clone()),
+            id_source: Some(spec.id_source.clone()),
+            title_template: spec.title_template.clone(),
+            body_template: spec.body_template.clone(),
+            link_template: spec.link_template.clone(),
+            include_types: Some(spec.filters.include_types.clone()),
+            exclude_types: Some(spec.filters.exclude_types.clone()),
+            conditions: Some(spec.filters.conditions.clone()),
+            min_priority: spec.filters.min_priority,
+            ca_file: spec.ca_file.clone(),
+            idle_timeout_s: spec.idle_timeout_s,
+            enabled: Some(spec.enabled),
+        },
+    )
+}
+
+fn apply(spec: &mut FeedSpec, o: FeedOptions) -> Result<(), ApiError> {
+    if let Some(url) = o.url {
+        spec.url = check_url(&url)?;
+    }
+    if let Some(name) = o.name {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(invalid("name", "a name needs 1 to 100 characters"));
+        }
+        spec.name = name.to_owned();
+    }
+    if let Some(preset) = o.preset {
+        if !PRESETS.contains(&preset.as_str()) {
+            return Err(invalid(
+                "preset",
+                format!("unknown preset {preset:?}: use one of {}", PRESETS.join(", ")),
+            ));
+        }
+        spec.preset = preset;
+    }
+    if let Some(headers) = o.headers {
+        spec.headers = headers.iter().map(|h| check_header(h)).collect::<Result<_, _>>()?;
+    }
+    if let Some(method) = o.method {
+        spec.method = match method.to_ascii_uppercase().as_str() {
+            m @ ("GET" | "POST") => m.to_owned(),
+            _ => return Err(invalid("method", "the method must be GET or POST")),
+        };
+    }
+    if let Some(body) = o.body {
+        serde_json::from_str::<serde_json::Value>(&body)
+            .map_err(|e| invalid("body", format!("the body is not valid JSON: {e}")))?;
+        spec.body = Some(body);
+    }
+    if spec.body.is_some() && spec.method != "POST" {
+        return Err(invalid("body", "a body needs the POST method"));
+    }
+    if let Some(auth) = o.auth {
+        spec.auth = auth.to_string();
+    }
+    if let Some(resume) = o.resume {
+        match resume.split_once(':') {
+            None if resume == "header" => {}
+            Some(("query", param)) if !param.is_empty() => {}
+            _ => return Err(invalid("resume", "resume must be header or query:PARAM")),
+        }
+        spec.resume = resume;
+    }
+    if let Some(id_source) = o.id_source {
+        match id_source.split_once(':') {
+            None if id_source == "sse" => {}
+            Some(("json", pointer)) => check_pointer(pointer)?,
+            _ => return Err(invalid("id_source", "the id source must be sse or json:/pointer")),
+        }
+        spec.id_source = id_source;
+    }
+    for (field, template, slot) in [
+        ("title", o.title_template, &mut spec.title_template),
+        ("body template", o.body_template, &mut spec.body_template),
+        ("link", o.link_template, &mut spec.link_template),
+    ] {
+        if let Some(template) = template {
+            check_template(field, &template)?;
+            *slot = (!template.is_empty()).then_some(template);
+        }
+    }
+    if let Some(types) = o.include_types {
+        spec.filters.include_types = types;
+    }
+    if let Some(types) = o.exclude_types {
+        spec.filters.exclude_types = types;
+    }
+    if let Some(conditions) = o.conditions {
+        for condition in &conditions {
+            check_condition(condition)?;
+        }
+        spec.filters.conditions = conditions;
+    }
+    if let Some(p) = o.min_priority {
+        if !(1..=5).contains(&p) {
+            return Err(invalid("min_priority", "the minimum priority is 1 to 5"));
+        }
+        spec.filters.min_priority = Some(p);
+    }
+    if let Some(path) = o.ca_file {
+        let pem = std::fs::read_to_string(&path)
+            .map_err(|e| invalid("ca_file", format!("cannot read {path}: {e}")))?;
+        if !pem.contains("-----BEGIN CERTIFICATE-----") {
+            return Err(invalid("ca_file", format!("{path} holds no PEM certificate")));
+        }
+        spec.ca_file = Some(path);
+    }
+    if let Some(seconds) = o.idle_timeout_s {
+        if !(5..=86_400).contains(&seconds) {
+            return Err(invalid("idle_timeout", "the idle timeout is 5 seconds to 1 day"));
+        }
+        spec.idle_timeout_s = Some(seconds);
+    }
+    if let Some(enabled) = o.enabled {
+        spec.enabled = enabled;
+    }
+    Ok(())
+}
+
+/// Query parameters that carry secrets by convention (ntfy's `auth`, OAuth's `access_token`).
+pub const SECRET_PARAMS: &[&str] = &["auth", "token", "access_token"];
+
+fn check_url(url: &str) -> Result<String, ApiError> {
+    let parsed = url::Url::parse(url.trim())
+        .map_err(|e| invalid("url", format!("{url:?} is not a valid URL: {e}")))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(invalid(
+            "url",
+            format!("only http and https URLs can be subscribed to, not {}:", parsed.scheme()),
+        ));
+    }
+    if parsed.host_str().is_none_or(str::is_empty) {
+        return Err(invalid("url", "the URL has no host"));
+    }
+    // Secrets never go into the database: a URL that carries one is refused here, and the
+    // credentials go through --auth (the keyring) instead.
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(invalid(
+            "url",
+            "the URL contains a user name or password; give them with --auth basic instead",
+        ));
+    }
+    if let Some((param, _)) =
+        parsed.query_pairs().find(|(k, _)| SECRET_PARAMS.contains(&k.to_ascii_lowercase().as_str()))
+    {
+        return Err(invalid(
+            "url",
+            format!(
+                "the URL carries a secret in ?{param}=; give it with --auth query:{param} instead"
+            ),
+        ));
+    }
+    Ok(parsed.to_string())
+}
+
+fn check_header(line: &str) -> Result<(String, String), ApiError> {
+    let (name, value) = line
+        .split_once(':')
+        .ok_or_else(|| invalid("header", format!("{line:?} is not \"Name: value\"")))?;
+    let (name, value) = (name.trim(), value.trim());
+    HeaderName::from_bytes(name.as_bytes())
+        .map_err(|_| invalid("header", format!("{name:?} is not a valid header name")))?;
+    HeaderValue::from_str(value)
+        .map_err(|_| invalid("header", format!("the value of {name} is not valid")))?;
+    if ["authorization", "proxy-authorization", "cookie"]
+        .contains(&name.to_ascii_lowercase().as_str())
+    {
+        return Err(invalid(
+            "header",
+            format!("{name} carries credentials; use --auth, which keeps them in the keyring"),
+        ));
+    }
+    Ok((name.to_owned(), value.to_owned()))
+}
+
+fn check_pointer(pointer: &str) -> Result<(), ApiError> {
+    let bad = || {
+        invalid(
+            "json pointer",
+            format!("{pointer:?} is not a JSON pointer (like /id or /data/title)"),
+        )
+    };
+    if !pointer.is_empty() && !pointer.starts_with('/') {
+        return Err(bad());
+    }
+    let mut chars = pointer.chars();
+    while let Some(c) = chars.next() {
+        if c == '~' && !matches!(chars.next(), Some('0' | '1')) {
+            return Err(bad());
+        }
+    }
+    Ok(())
+}
+
+fn check_template(field: &'static str, template: &str) -> Result<(), ApiError> {
+    let env = minijinja::Environment::new();
+    env.template_from_str(template)
+        .map(|_| ())
+        .map_err(|e| invalid(field, format!("the template does not parse: {e}")))
+}
+
+/// `/pointer OP VALUE` with OP one of `=`, `~` (contains), `=~` (regex).
+pub fn check_condition(condition: &str) -> Result<(), ApiError> {
+    let bad =
+        || invalid("where", format!("{condition:?} is not \"/pointer OP VALUE\" (OP: =, ~ or =~)"));
+    let (pointer, rest) = condition.trim().split_once(' ').ok_or_else(bad)?;
+    check_pointer(pointer)?;
+    let rest = rest.trim_start();
+    if let Some(pattern) = rest.strip_prefix("=~") {
+        regex::Regex::new(pattern.trim())
+            .map_err(|e| invalid("where", format!("the regular expression does not parse: {e}")))?;
+    } else if !(rest.starts_with('=') || rest.starts_with('~')) {
+        return Err(bad());
+    }
+    Ok(())
+}
+
+/// A name from the URL when none is given: host and last path segment (`ntfy.sh/alerts`).
+fn default_name(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(u) => {
+            let host = u.host_str().unwrap_or("feed");
+            let segment =
+                u.path_segments().and_then(|mut s| s.rfind(|s| !s.is_empty() && *s != "sse"));
+            match segment {
+                Some(segment) => format!("{host}/{segment}"),
+                None => host.to_owned(),
+            }
+        }
+        Err(_) => "feed".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_checked_and_secrets_in_them_refused() {
+        assert_eq!(check_url("https://ntfy.sh/alerts/sse").unwrap(), "https://ntfy.sh/alerts/sse");
+        for bad in [
+            "ftp://x/",
+            "not a url",
+            "https://user:pw@ntfy.sh/a",
+            "https://ntfy.sh/a/sse?auth=tk_1",
+        ] {
+            assert!(check_url(bad).is_err(), "{bad}");
+        }
+        let err = check_url("https://h/x?token=abc").unwrap_err().to_string();
+        assert!(
+            err.contains("--auth query:token") && !err.contains("abc"),
+            "the secret is never echoed: {err}"
+        );
+    }
+
+    #[test]
+    fn names_default_from_the_url() {
+        assert_eq!(default_name("https://ntfy.sh/alerts/sse"), "ntfy.sh/alerts");
+        assert_eq!(default_name("http://127.0.0.1:8080/"), "127.0.0.1");
+    }
+
+    #[test]
+    fn pointers_templates_and_conditions() {
+        assert!(check_pointer("/a/b~1c").is_ok());
+        assert!(check_pointer("a").is_err() && check_pointer("/a~2").is_err());
+        assert!(check_template("title", "{{ json.title }}").is_ok());
+        assert!(check_template("title", "{{ json.title ").is_err());
+        for ok in ["/priority = 5", "/title ~ deploy", "/user =~ ^bot"] {
+            assert!(check_condition(ok).is_ok(), "{ok}");
+        }
+        for bad in ["priority = 5", "/x > 3", "/x =~ (", "/x"] {
+            assert!(check_condition(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn headers_that_carry_credentials_are_refused() {
+        assert!(check_header("X-Team: ops").is_ok());
+        assert!(check_header("Authorization: Bearer x").is_err());
+        assert!(check_header("nocolon").is_err());
+    }
+}

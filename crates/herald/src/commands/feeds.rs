@@ -1,0 +1,262 @@
+//! `herald feeds ...` (shared/cli.md, "Feeds").
+
+use std::io::Write;
+
+use clap::{Args, Subcommand};
+use herald_api::auth::AuthKind;
+use herald_api::feeds::FeedOptions;
+use herald_api::{ApiError, DataDir};
+use herald_store::{FeedSpec, FeedStatus, rfc3339};
+
+use super::{open_store, run};
+
+#[derive(Debug, Subcommand)]
+pub enum FeedsCommand {
+    /// Subscribe to a feed
+    Add {
+        url: String,
+        #[command(flatten)]
+        options: FeedArgs,
+    },
+    /// Change a feed
+    Edit {
+        name_or_id: String,
+        /// A new URL
+        #[arg(long)]
+        url: Option<String>,
+        #[command(flatten)]
+        options: FeedArgs,
+    },
+    /// List feeds with their state
+    List {
+        /// One JSON object per feed and line
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a feed (and its history, unless --keep-history)
+    Remove {
+        name_or_id: String,
+        #[arg(long)]
+        keep_history: bool,
+    },
+    /// Turn a feed on
+    Enable { name_or_id: String },
+    /// Turn a feed off
+    Disable { name_or_id: String },
+    /// Print every feed's definition as JSON (never secrets)
+    Export,
+    /// Add the feeds of an export file
+    Import { file: std::path::PathBuf },
+}
+
+#[derive(Debug, Args)]
+pub struct FeedArgs {
+    #[arg(long)]
+    name: Option<String>,
+    /// generic, ntfy, mercure or wikimedia
+    #[arg(long)]
+    preset: Option<String>,
+    /// A non-secret request header, "Name: value" (repeatable)
+    #[arg(short = 'H', long = "header", value_name = "NAME: VALUE")]
+    headers: Vec<String>,
+    /// GET or POST
+    #[arg(long)]
+    method: Option<String>,
+    /// A JSON file to POST
+    #[arg(long, value_name = "FILE")]
+    body_file: Option<std::path::PathBuf>,
+    /// none, bearer, basic, header:NAME or query:NAME
+    #[arg(long, value_name = "KIND", value_parser = parse_auth)]
+    auth: Option<AuthKind>,
+    /// header, or query:PARAM
+    #[arg(long)]
+    resume: Option<String>,
+    /// sse, or json:/pointer
+    #[arg(long)]
+    id_source: Option<String>,
+    #[arg(long, value_name = "TEMPLATE")]
+    title: Option<String>,
+    #[arg(long, value_name = "TEMPLATE")]
+    body: Option<String>,
+    #[arg(long, value_name = "TEMPLATE")]
+    link: Option<String>,
+    /// Keep only events of this type (repeatable)
+    #[arg(long = "include-type", value_name = "TYPE")]
+    include_types: Vec<String>,
+    /// Drop events of this type (repeatable)
+    #[arg(long = "exclude-type", value_name = "TYPE")]
+    exclude_types: Vec<String>,
+    /// Keep only events whose JSON matches, "/pointer OP VALUE" with OP =, ~ or =~ (repeatable)
+    #[arg(long = "where", value_name = "CONDITION")]
+    conditions: Vec<String>,
+    #[arg(long, value_name = "1-5")]
+    min_priority: Option<u8>,
+    /// An extra CA certificate (PEM) for a self-hosted server
+    #[arg(long, value_name = "PEM")]
+    ca_file: Option<String>,
+    /// Reconnect when nothing arrives for this long
+    #[arg(long, value_name = "SECONDS")]
+    idle_timeout: Option<u32>,
+    #[arg(long, conflicts_with = "disable")]
+    enable: bool,
+    #[arg(long)]
+    disable: bool,
+}
+
+fn parse_auth(text: &str) -> Result<AuthKind, String> {
+    text.parse().map_err(|e: herald_api::auth::AuthError| e.to_string())
+}
+
+impl FeedArgs {
+    fn into_options(self, url: Option<String>) -> Result<FeedOptions, ApiError> {
+        let body = match &self.body_file {
+            Some(path) => Some(std::fs::read_to_string(path).map_err(|e| ApiError::Invalid {
+                field: "body",
+                message: format!("cannot read {}: {e}", path.display()),
+            })?),
+            None => None,
+        };
+        let some = |v: Vec<String>| (!v.is_empty()).then_some(v);
+        Ok(FeedOptions {
+            url,
+            name: self.name,
+            preset: self.preset,
+            headers: some(self.headers),
+            method: self.method,
+            body,
+            auth: self.auth,
+            resume: self.resume,
+            id_source: self.id_source,
+            title_template: self.title,
+            body_template: self.body,
+            link_template: self.link,
+            include_types: some(self.include_types),
+            exclude_types: some(self.exclude_types),
+            conditions: some(self.conditions),
+            min_priority: self.min_priority,
+            ca_file: self.ca_file,
+            idle_timeout_s: self.idle_timeout,
+            enabled: if self.enable {
+                Some(true)
+            } else if self.disable {
+                Some(false)
+            } else {
+                None
+            },
+        })
+    }
+}
+
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct ExportFile {
+    herald_feeds: u32,
+    feeds: Vec<FeedSpec>,
+}
+
+pub fn command(data_dir: &DataDir, command: FeedsCommand) -> std::process::ExitCode {
+    run(|| {
+        let mut store = open_store(data_dir)?;
+        match command {
+            FeedsCommand::Add { url, options } => {
+                let feed = herald_api::feeds::add(&mut store, options.into_options(Some(url))?)?;
+                println!("added {} (id {})", feed.spec.name, feed.id);
+            }
+            FeedsCommand::Edit { name_or_id, url, options } => {
+                let feed =
+                    herald_api::feeds::edit(&mut store, &name_or_id, options.into_options(url)?)?;
+                println!("changed {} (id {})", feed.spec.name, feed.id);
+            }
+            FeedsCommand::List { json } => list(&store, json)?,
+            FeedsCommand::Remove { name_or_id, keep_history } => {
+                let feed = store.find_feed(&name_or_id)?;
+                store.remove_feed(&feed.id, keep_history)?;
+                println!("removed {}", feed.spec.name);
+            }
+            FeedsCommand::Enable { name_or_id } => set_enabled(&mut store, &name_or_id, true)?,
+            FeedsCommand::Disable { name_or_id } => set_enabled(&mut store, &name_or_id, false)?,
+            FeedsCommand::Export => {
+                let feeds = store.feeds()?.into_iter().map(|f| f.spec).collect();
+                let text = serde_json::to_string_pretty(&ExportFile { herald_feeds: 1, feeds })
+                    .map_err(|e| ApiError::Invalid { field: "export", message: e.to_string() })?;
+                println!("{text}");
+            }
+            FeedsCommand::Import { file } => import(&mut store, &file)?,
+        }
+        Ok(())
+    })
+}
+
+fn set_enabled(
+    store: &mut herald_store::Store,
+    name_or_id: &str,
+    enabled: bool,
+) -> Result<(), ApiError> {
+    let feed = store.find_feed(name_or_id)?;
+    store.set_enabled(&feed.id, enabled)?;
+    println!("{} {}", if enabled { "enabled" } else { "disabled" }, feed.spec.name);
+    Ok(())
+}
+
+/// The JSON object `feeds list --json` prints (shared/cli.md).
+pub fn status_json(status: &FeedStatus) -> serde_json::Value {
+    serde_json::json!({
+        "id": status.feed.id,
+        "name": status.feed.spec.name,
+        "url": status.feed.spec.url,
+        "enabled": status.feed.spec.enabled,
+        "preset": status.feed.spec.preset,
+        "auth": status.feed.spec.auth,
+        "state": status.state(),
+        "state_detail": status.state_detail(),
+        "last_event_at": status.resume.last_event_at.map(rfc3339),
+        "unread": status.unread,
+    })
+}
+
+fn list(store: &herald_store::Store, json: bool) -> Result<(), ApiError> {
+    let statuses = store.feed_statuses()?;
+    let mut out = std::io::stdout().lock();
+    if json {
+        for status in &statuses {
+            let _ = writeln!(out, "{}", status_json(status));
+        }
+        return Ok(());
+    }
+    if statuses.is_empty() {
+        let _ = writeln!(out, "No feeds yet. Add one with: herald feeds add URL");
+        return Ok(());
+    }
+    for s in &statuses {
+        let last = s.resume.last_event_at.map_or_else(|| "never".to_owned(), rfc3339);
+        let _ = writeln!(
+            out,
+            "{}  [{}] {}\n    {}  last event: {last}  unread: {}",
+            s.feed.spec.name,
+            s.state(),
+            s.state_detail(),
+            s.feed.spec.url,
+            s.unread
+        );
+    }
+    Ok(())
+}
+
+fn import(store: &mut herald_store::Store, file: &std::path::Path) -> Result<(), ApiError> {
+    let bad = |message: String| ApiError::Invalid { field: "import", message };
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| bad(format!("cannot read {}: {e}", file.display())))?;
+    let export: ExportFile = serde_json::from_str(&text)
+        .map_err(|e| bad(format!("{} is not a Herald feed export: {e}", file.display())))?;
+    // Everything is checked before anything is written: an import adds all its feeds or none.
+    for spec in &export.feeds {
+        herald_api::feeds::validate(spec)?;
+        if store.find_feed(&spec.name).is_ok() {
+            return Err(herald_store::StoreError::DuplicateName(spec.name.clone()).into());
+        }
+    }
+    for spec in &export.feeds {
+        store.add_feed(spec)?;
+    }
+    println!("imported {} feeds", export.feeds.len());
+    Ok(())
+}

@@ -1,0 +1,31 @@
+//! The data commands (`feeds`, `history`, `status`): each opens the store in the data dir, calls
+//! `herald-api`, and prints. They work while the resident runs (SQLite WAL, busy timeout).
+#![allow(clippy::print_stdout)]
+
+pub mod feeds;
+pub mod history;
+pub mod status;
+
+use std::process::ExitCode;
+
+use herald_api::{ApiError, DataDir};
+use herald_store::Store;
+
+pub fn open_store(data_dir: &DataDir) -> Result<Store, ApiError> {
+    Ok(Store::open(&Store::path_in(data_dir.path()))?)
+}
+
+/// Says what went wrong and picks the exit code of shared/cli.md: 2 for usage errors (bad
+/// values, unknown feed, taken name), 1 for operational failures (database, disk).
+pub fn report(err: &ApiError) -> ExitCode {
+    crate::cli::print_error(&anyhow::anyhow!("{err}"));
+    if err.is_usage() { ExitCode::from(2) } else { ExitCode::FAILURE }
+}
+
+/// Runs a command body and turns its error into words and an exit code.
+pub fn run(body: impl FnOnce() -> Result<(), ApiError>) -> ExitCode {
+    match body() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => report(&err),
+    }
+}
