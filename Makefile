@@ -64,6 +64,7 @@ bench:
 	$(CARGO) build --release -p herald
 	cd bench/node && npm ci --no-audit --no-fund
 	cd bench && $(CARGO) run --release -p herald-bench-parser -- $(TARGET_DIR)/bench-corpus $(TARGET_DIR)/release/herald
+	cd bench && $(CARGO) run --release -p herald-bench-store
 
 clean:
 	$(CARGO) clean

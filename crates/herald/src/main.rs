@@ -3,6 +3,7 @@
 
 mod cli;
 mod commands;
+mod json_line;
 mod resident;
 mod retention;
 mod secret_input;
@@ -99,6 +100,6 @@ fn run_tail(args: &cli::TailArgs) -> anyhow::Result<ExitCode> {
         .build()
         .context("cannot start the async runtime")?;
     let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, stdout.lock());
     Ok(runtime.block_on(tail::run(request, args.once, args.json, &mut out)))
 }

@@ -159,9 +159,11 @@ async fn connect_and_read(
             Err(err) => return Ended::Broken(err.to_string()),
         };
         let mut write_error = None;
+        let mut lines = Vec::with_capacity(chunk.len() + chunk.len() / 4);
         parser.feed(&chunk, &mut |item| match item {
+            Item::Event(event) if json => crate::json_line::push_event(&mut lines, &event),
             Item::Event(event) => {
-                if let Err(err) = print_event(out, &event, json) {
+                if let Err(err) = print_event(out, &event) {
                     write_error.get_or_insert(err);
                 }
             }
@@ -172,7 +174,7 @@ async fn connect_and_read(
             Item::Comment(_) => {}
         });
         if write_error.is_none() {
-            write_error = out.flush().err();
+            write_error = out.write_all(&lines).and_then(|()| out.flush()).err();
         }
         if let Some(err) = write_error {
             // stdout closed (a pipe into `head`, say): nothing more to do.
@@ -181,30 +183,15 @@ async fn connect_and_read(
     }
 }
 
-fn print_event(
-    out: &mut impl Write,
-    event: &herald_sse::EventRef<'_>,
-    json: bool,
-) -> std::io::Result<()> {
-    if json {
-        let line = serde_json::json!({
-            "type": event.event_type,
-            "data": event.data,
-            "last_event_id": event.last_event_id,
-            "id": event.own_id,
-        });
-        serde_json::to_writer(&mut *out, &line)?;
-        out.write_all(b"\n")
-    } else {
-        match event.own_id {
-            Some(id) => writeln!(out, "{} (id {id})", event.event_type)?,
-            None => writeln!(out, "{}", event.event_type)?,
-        }
-        for line in event.data.split('\n') {
-            writeln!(out, "  {line}")?;
-        }
-        Ok(())
+fn print_event(out: &mut impl Write, event: &herald_sse::EventRef<'_>) -> std::io::Result<()> {
+    match event.own_id {
+        Some(id) => writeln!(out, "{} (id {id})", event.event_type)?,
+        None => writeln!(out, "{}", event.event_type)?,
     }
+    for line in event.data.split('\n') {
+        writeln!(out, "  {line}")?;
+    }
+    Ok(())
 }
 
 #[allow(clippy::print_stderr)]
