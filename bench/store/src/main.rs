@@ -66,6 +66,15 @@ fn main() {
     println!("|---|---|");
     println!("| accepted events/s (batches of {batch}, {rows} events into an empty history) | {:.0} |", rows as f64 / elapsed.as_secs_f64());
 
+    // Full-text indexing runs in bulk after rows are stored (every search first indexes what is
+    // pending): its own rate, and the rate of storing and indexing together.
+    let start = Instant::now();
+    let indexed = store.index_pending().expect("index");
+    let index_time = start.elapsed();
+    assert_eq!(indexed as u64, rows);
+    println!("| full-text indexing rows/s (bulk, as a search or the resident does it) | {:.0} |", rows as f64 / index_time.as_secs_f64());
+    println!("| stored and indexed events/s, together | {:.0} |", rows as f64 / (elapsed + index_time).as_secs_f64());
+
     // Duplicates: the whole last batch again.
     let again: Vec<Incoming> = (rows - batch..rows).map(|i| event(&feeds[(i % 10) as usize], i)).collect();
     let start = Instant::now();

@@ -62,23 +62,24 @@ impl Store {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
                  ON CONFLICT DO NOTHING",
             )?;
-            let mut resume = tx.prepare_cached(
-                "UPDATE resume_state SET position = ?2, last_event_at = ?3, accepted = accepted + ?4,
-                     duplicates = duplicates + ?5, filtered = filtered + ?6
-                 WHERE feed_id = ?1",
-            )?;
             let mut exists = tx.prepare_cached("SELECT 1 FROM resume_state WHERE feed_id = ?1")?;
-            let mut live_feeds = std::collections::HashMap::new();
+            // Per feed in this batch: whether it still exists, and what its resume row gets. The
+            // row is written once per feed and batch, with the position of its last event.
+            let mut feeds: Vec<(&str, bool, FeedTally)> = Vec::new();
             for event in events {
-                let live = match live_feeds.get(&event.feed_id) {
-                    Some(live) => *live,
+                let slot = match feeds.iter().position(|(id, ..)| *id == event.feed_id) {
+                    Some(slot) => slot,
                     None => {
-                        let live = exists.exists([&event.feed_id])?;
-                        live_feeds.insert(event.feed_id.clone(), live);
-                        live
+                        feeds.push((
+                            &event.feed_id,
+                            exists.exists([&event.feed_id])?,
+                            FeedTally::default(),
+                        ));
+                        feeds.len() - 1
                     }
                 };
-                if !live {
+                let (_, live, tally) = &mut feeds[slot];
+                if !*live {
                     outcomes.push(Accepted::FeedGone);
                     continue;
                 }
@@ -103,18 +104,50 @@ impl Store {
                         }
                     }
                 };
-                resume.execute(params![
-                    event.feed_id,
-                    event.resume_position,
-                    event.received_at,
-                    matches!(outcome, Accepted::Stored(_)) as i64,
-                    (outcome == Accepted::Duplicate) as i64,
-                    (outcome == Accepted::Filtered) as i64,
-                ])?;
+                tally.count(outcome, event);
                 outcomes.push(outcome);
+            }
+            let mut resume = tx.prepare_cached(
+                "UPDATE resume_state SET position = ?2, last_event_at = ?3, accepted = accepted + ?4,
+                     duplicates = duplicates + ?5, filtered = filtered + ?6
+                 WHERE feed_id = ?1",
+            )?;
+            for (feed_id, live, tally) in &feeds {
+                if *live {
+                    resume.execute(params![
+                        feed_id,
+                        tally.position,
+                        tally.last_event_at,
+                        tally.accepted,
+                        tally.duplicates,
+                        tally.filtered
+                    ])?;
+                }
             }
         }
         tx.commit()?;
         Ok(outcomes)
+    }
+}
+
+#[derive(Debug, Default)]
+struct FeedTally<'a> {
+    position: &'a str,
+    last_event_at: Millis,
+    accepted: i64,
+    duplicates: i64,
+    filtered: i64,
+}
+
+impl<'a> FeedTally<'a> {
+    fn count(&mut self, outcome: Accepted, event: &'a Incoming) {
+        self.position = &event.resume_position;
+        self.last_event_at = event.received_at;
+        match outcome {
+            Accepted::Stored(_) => self.accepted += 1,
+            Accepted::Duplicate => self.duplicates += 1,
+            Accepted::Filtered => self.filtered += 1,
+            Accepted::FeedGone => {}
+        }
     }
 }

@@ -104,9 +104,33 @@ pub fn fts_query(text: &str) -> Option<String> {
 }
 
 impl Store {
+    /// Adds every stored row above the watermark to the full-text index, in one statement;
+    /// returns how many. Searches call it first; the resident calls it after bursts.
+    pub fn index_pending(&self) -> Result<usize, StoreError> {
+        // IMMEDIATE: hold the write lock from the start, so the watermark matches what was read.
+        let tx = rusqlite::Transaction::new_unchecked(
+            &self.conn,
+            rusqlite::TransactionBehavior::Immediate,
+        )?;
+        let upto: i64 = tx.query_row("SELECT indexed_upto FROM fts_state", [], |r| r.get(0))?;
+        let added = tx.execute(
+            "INSERT INTO history_fts(rowid, title, body, data)
+             SELECT id, title, body, data FROM history WHERE id > ?1 ORDER BY id",
+            [upto],
+        )?;
+        if added > 0 {
+            tx.execute("UPDATE fts_state SET indexed_upto = (SELECT max(id) FROM history)", [])?;
+        }
+        tx.commit()?;
+        Ok(added)
+    }
+
     pub fn history(&self, query: &HistoryQuery) -> Result<Vec<Entry>, StoreError> {
         let limit = query.limit.clamp(1, 10_000) as i64;
         let search = query.search.as_deref().and_then(fts_query);
+        if search.is_some() {
+            self.index_pending()?;
+        }
         let mut args: Vec<Value> = Vec::new();
         let mut filters = String::new();
         if let Some(feed) = &query.feed_id {
