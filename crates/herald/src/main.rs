@@ -18,7 +18,7 @@ use clap::Parser;
 use herald_api::{DataDir, InstanceLock, LockState};
 
 use crate::cli::{Cli, Command};
-use crate::resident::{Resident, TrayMode};
+use crate::resident::{Inbox, Resident, TrayMode};
 use crate::ui_launcher::Window;
 
 fn main() -> ExitCode {
@@ -46,9 +46,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Status { json }) => Ok(commands::status::command(&data_dir, json)),
         Some(Command::Daemon) => {
             let _log = herald_api::logging::init(&data_dir, "herald")?;
+            let inbox = Inbox::with_signals()?;
             match InstanceLock::try_acquire(&data_dir.resident_lock_path())? {
                 LockState::Acquired(lock) => {
-                    Resident::new(data_dir, lock, TrayMode::None).run()?;
+                    Resident::new(data_dir, inbox, lock, TrayMode::None).run()?;
                     Ok(ExitCode::SUCCESS)
                 }
                 LockState::Held { pid } => {
@@ -63,9 +64,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         None => {
             let _log = herald_api::logging::init(&data_dir, "herald")?;
+            let inbox = Inbox::with_signals()?;
             match InstanceLock::try_acquire(&data_dir.resident_lock_path())? {
                 LockState::Acquired(lock) => {
-                    let mut resident = Resident::new(data_dir, lock, TrayMode::Tray);
+                    let mut resident = Resident::new(data_dir, inbox, lock, TrayMode::Tray);
                     if !cli.background {
                         resident = resident.open_on_start(Window::History);
                     }

@@ -25,17 +25,35 @@ pub enum Request {
     Quit,
 }
 
+/// Where requests reach the resident. Made (and SIGINT/SIGTERM routed into it) before the
+/// data dir's lock is taken: from the moment the lock's pid file names this process, a signal
+/// must lead to the clean shutdown path.
+#[derive(Debug)]
+pub struct Inbox {
+    requests: Sender<Request>,
+    inbox: Receiver<Request>,
+}
+
+impl Inbox {
+    pub fn with_signals() -> anyhow::Result<Self> {
+        let (requests, inbox) = crossbeam_channel::unbounded();
+        stop_on_signals(requests.clone())?;
+        Ok(Self { requests, inbox })
+    }
+}
+
 #[derive(Debug)]
 pub struct Resident {
     data_dir: DataDir,
+    inbox: Inbox,
     _lock: InstanceLock,
     tray_mode: TrayMode,
     open_on_start: Option<Window>,
 }
 
 impl Resident {
-    pub fn new(data_dir: DataDir, lock: InstanceLock, tray_mode: TrayMode) -> Self {
-        Self { data_dir, _lock: lock, tray_mode, open_on_start: None }
+    pub fn new(data_dir: DataDir, inbox: Inbox, lock: InstanceLock, tray_mode: TrayMode) -> Self {
+        Self { data_dir, inbox, _lock: lock, tray_mode, open_on_start: None }
     }
 
     pub fn open_on_start(mut self, window: Window) -> Self {
@@ -52,8 +70,7 @@ impl Resident {
         store.clear_live_states()?;
         let (stop_retention, retention_stop) = crossbeam_channel::bounded(1);
         let retention = retention::spawn(store, retention_stop).context("cannot start a thread")?;
-        let (requests, inbox) = crossbeam_channel::unbounded();
-        stop_on_signals(requests.clone())?;
+        let requests = self.inbox.requests.clone();
         let _tray = match self.tray_mode {
             TrayMode::Tray => start_tray(requests.clone()),
             TrayMode::None => None,
@@ -62,7 +79,7 @@ impl Resident {
         if let Some(window) = self.open_on_start {
             self.open(window);
         }
-        self.serve(&inbox);
+        self.serve(&self.inbox.inbox);
         let _ = stop_retention.send(());
         let _ = retention.join();
         tracing::info!("resident stopped");
