@@ -57,8 +57,10 @@ fn start(args: Args) -> anyhow::Result<ExitCode> {
         .manage(AppState { data_dir })
         .invoke_handler(tauri::generate_handler![commands::app_info, commands::open_window])
         .setup(move |app| {
-            instance.serve(app.handle().clone())?;
+            // The first window before any hand-over: a request that arrives meanwhile waits in
+            // the listener's backlog, and then finds this window instead of making a second.
             windows::open(app.handle(), &target)?;
+            instance.serve(app.handle().clone())?;
             Ok(())
         })
         // Tauri ends the process when the last window closes, which is the point of this binary.

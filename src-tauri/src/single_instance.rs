@@ -84,12 +84,23 @@ impl Instance {
             .spawn(move || {
                 let _lock = lock;
                 for stream in listener.incoming().flatten() {
-                    match receive(stream, &token) {
+                    match receive(&stream, &token) {
                         Ok(target) => {
-                            tracing::info!(?target, "request from a second start");
-                            if let Err(err) = windows::open(&app, &target) {
-                                tracing::error!("cannot open the requested window: {err}");
-                            }
+                            tracing::info!(
+                                ?target,
+                                pid = std::process::id(),
+                                "request from a second start"
+                            );
+                            // Answer only once the window is shown, so the second start exits
+                            // when its request is done, not merely received.
+                            let reply: &[u8] = match windows::open(&app, &target) {
+                                Ok(()) => b"ok\n",
+                                Err(err) => {
+                                    tracing::error!("cannot open the requested window: {err}");
+                                    b"failed\n"
+                                }
+                            };
+                            let _ = (&stream).write_all(reply);
                         }
                         Err(err) => tracing::warn!("ignored a handover: {err:#}"),
                     }
@@ -100,16 +111,16 @@ impl Instance {
     }
 }
 
-fn receive(stream: TcpStream, token: &str) -> anyhow::Result<Target> {
+/// Reads and checks a hand-over; the caller answers on the same stream.
+fn receive(stream: &TcpStream, token: &str) -> anyhow::Result<Target> {
     stream.set_read_timeout(Some(Duration::from_secs(2)))?;
     let mut line = String::new();
     // A handover is one short line; never read more from whoever connected.
-    BufReader::new((&stream).take(4096)).read_line(&mut line)?;
+    BufReader::new(stream.take(4096)).read_line(&mut line)?;
     let handover: Handover = serde_json::from_str(&line).context("not a handover")?;
     if handover.token != token {
         bail!("wrong token");
     }
-    (&stream).write_all(b"ok\n")?;
     Ok(handover.target)
 }
 
@@ -166,7 +177,8 @@ mod tests {
             move || forward(&port_file, &target)
         });
         let (stream, _) = instance.listener.accept().unwrap();
-        assert_eq!(receive(stream, &instance.token).unwrap(), target);
+        assert_eq!(receive(&stream, &instance.token).unwrap(), target);
+        (&stream).write_all(b"ok\n").unwrap();
         sender.join().unwrap().unwrap();
 
         // A request with a wrong token is refused, and the sender is told so.
@@ -177,7 +189,8 @@ mod tests {
         .unwrap();
         let sender = std::thread::spawn(move || forward(&port_file, &target));
         let (stream, _) = instance.listener.accept().unwrap();
-        assert!(receive(stream, &instance.token).is_err());
+        assert!(receive(&stream, &instance.token).is_err());
+        drop(stream);
         assert!(sender.join().unwrap().is_err(), "a refused handover must not count as done");
     }
 }

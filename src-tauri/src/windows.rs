@@ -42,9 +42,15 @@ pub struct Target {
     pub event: Option<String>,
 }
 
+/// Held while a window is looked up and created, so two requests at once (a hand-over and a
+/// click in the other window) cannot both create the same window.
+static OPENING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 pub fn open(app: &AppHandle, target: &Target) -> tauri::Result<()> {
+    let _opening = OPENING.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let label = target.window.label();
     if let Some(window) = app.get_webview_window(label) {
+        tracing::info!(window = label, pid = std::process::id(), "window focused");
         window.unminimize()?;
         window.show()?;
         window.set_focus()?;
@@ -64,6 +70,6 @@ pub fn open(app: &AppHandle, target: &Target) -> tauri::Result<()> {
         .inner_size(width, height)
         .min_inner_size(420.0, 360.0)
         .build()?;
-    tracing::info!(window = label, "window opened");
+    tracing::info!(window = label, pid = std::process::id(), "window opened");
     Ok(())
 }

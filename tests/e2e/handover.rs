@@ -65,6 +65,12 @@ fn plain_herald_becomes_the_resident_or_opens_a_window() {
     let output = data.command("herald").output().expect("run herald");
     assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
     assert_eq!(data.holder("resident.lock"), Some(resident.pid()), "still the same resident");
+    // That `herald` started a second herald-ui, which hands its request to the first and exits;
+    // wait for it, or a late hand-over would rightly reopen the window closed below.
+    let data_dir = data.path().to_str().expect("utf-8 temp path").to_owned();
+    wait::until("the second herald-ui to hand over and exit", wait::STARTUP, || {
+        (herald_e2e::process::pids_with_args(&["herald-ui", &data_dir]) == [ui]).then_some(())
+    });
     assert_eq!(data.holder("ui.lock"), Some(ui), "still the same UI");
 
     // `herald --background` while one runs: says so and exits 0 (safe for launch at login).
@@ -77,7 +83,12 @@ fn plain_herald_becomes_the_resident_or_opens_a_window() {
     );
 
     display.close(window);
-    wait::until("herald-ui to exit", wait::STARTUP, || (!is_alive(ui)).then_some(()));
+    wait::until("herald-ui to exit", wait::STARTUP, || {
+        if display.window_of(ui, "Herald").is_some_and(|w| w != window) {
+            panic!("herald-ui {ui} opened another history window");
+        }
+        (!is_alive(ui)).then_some(())
+    });
     terminate(resident.pid());
     assert_eq!(resident.wait_exit(wait::STARTUP).code(), Some(0));
 }
