@@ -70,27 +70,25 @@ impl Resident {
         store.clear_live_states()?;
         let (stop_retention, retention_stop) = crossbeam_channel::bounded(1);
         let retention = retention::spawn(store, retention_stop).context("cannot start a thread")?;
-        let requests = self.inbox.requests.clone();
         let _tray = match self.tray_mode {
-            TrayMode::Tray => start_tray(requests.clone()),
+            TrayMode::Tray => start_tray(self.inbox.requests.clone()),
             TrayMode::None => None,
         };
         tracing::info!(data_dir = %self.data_dir.path().display(), pid = std::process::id(), "resident started");
         if let Some(window) = self.open_on_start {
             self.open(window);
         }
-        self.serve(&self.inbox.inbox);
+        self.serve();
         let _ = stop_retention.send(());
         let _ = retention.join();
         tracing::info!("resident stopped");
         Ok(())
     }
 
-    fn serve(&self, inbox: &Receiver<Request>) {
+    fn serve(&self) {
         // The tray's own backends deliver clicks on their threads (ksni on Linux), so this thread
-        // only waits for requests. Every sender lives as long as this loop, so recv only fails if
-        // they all vanished, which is a stop as well.
-        while let Ok(request) = inbox.recv() {
+        // only waits for requests. The inbox holds a sender itself, so recv only ends by Quit.
+        while let Ok(request) = self.inbox.inbox.recv() {
             match request {
                 Request::Open(window) => self.open(window),
                 Request::Quit => break,
