@@ -2,7 +2,7 @@
 //! the `herald-ui` windows. Nothing here knows about Tauri or a display, so the same calls run over
 //! SSH, in CI and behind a window alike.
 
-pub mod auth;
+pub use herald_engine::auth;
 mod data_dir;
 mod error;
 pub mod feeds;

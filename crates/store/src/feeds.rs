@@ -33,6 +33,20 @@ pub struct FeedSpec {
     pub idle_timeout_s: Option<u32>,
     pub muted: bool,
     pub snooze_until: Option<Millis>,
+    pub tuning: Tuning,
+}
+
+/// Per-feed settings most feeds leave alone; `None` means the app-wide default.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct Tuning {
+    /// More than this many events within `coalesce_window_s` become one summary notification.
+    pub coalesce_count: Option<u32>,
+    pub coalesce_window_s: Option<u32>,
+    /// A live feed that delivered no event for this long raises one notification (off: None).
+    pub silence_alert_s: Option<u32>,
+    /// The longest wait between reconnection attempts (default 5 minutes).
+    pub max_backoff_s: Option<u32>,
 }
 
 impl Default for FeedSpec {
@@ -56,6 +70,7 @@ impl Default for FeedSpec {
             idle_timeout_s: None,
             muted: false,
             snooze_until: None,
+            tuning: Tuning::default(),
         }
     }
 }
@@ -82,7 +97,7 @@ pub struct Feed {
 
 const COLUMNS: &str = "id, name, url, method, body, enabled, headers, auth, preset, title_template, \
     body_template, link_template, filters, resume, id_source, ca_file, idle_timeout_s, muted, \
-    snooze_until, created_at, updated_at";
+    snooze_until, created_at, updated_at, tuning";
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<Feed> {
     let json = |i: usize| -> rusqlite::Result<String> { row.get(i) };
@@ -109,6 +124,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Feed> {
             idle_timeout_s: row.get(16)?,
             muted: row.get(17)?,
             snooze_until: row.get(18)?,
+            tuning: serde_json::from_str(&json(21)?).unwrap_or_default(),
         },
         created_at: row.get(19)?,
         updated_at: row.get(20)?,
@@ -135,13 +151,14 @@ impl Store {
         let now = now_millis();
         let tx = self.conn.transaction()?;
         tx.execute(
-            &format!("INSERT INTO feeds ({COLUMNS}, name_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)"),
+            &format!("INSERT INTO feeds ({COLUMNS}, name_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)"),
             params![
                 id, spec.name, spec.url, spec.method, spec.body, spec.enabled,
                 serde_json::to_string(&spec.headers)?, spec.auth, spec.preset, spec.title_template,
                 spec.body_template, spec.link_template, serde_json::to_string(&spec.filters)?,
                 spec.resume, spec.id_source, spec.ca_file, spec.idle_timeout_s, spec.muted,
-                spec.snooze_until, now, now, spec.name.to_lowercase()
+                spec.snooze_until, now, now, serde_json::to_string(&spec.tuning)?,
+                spec.name.to_lowercase()
             ],
         )
         .map_err(|e| map_unique(e, &spec.name))?;
@@ -157,14 +174,16 @@ impl Store {
                 "UPDATE feeds SET name = ?2, name_key = ?3, url = ?4, method = ?5, body = ?6, enabled = ?7,
                      headers = ?8, auth = ?9, preset = ?10, title_template = ?11, body_template = ?12,
                      link_template = ?13, filters = ?14, resume = ?15, id_source = ?16, ca_file = ?17,
-                     idle_timeout_s = ?18, muted = ?19, snooze_until = ?20, updated_at = ?21
+                     idle_timeout_s = ?18, muted = ?19, snooze_until = ?20, updated_at = ?21,
+                     tuning = ?22
                  WHERE id = ?1 AND removed_at IS NULL",
                 params![
                     id, spec.name, spec.name.to_lowercase(), spec.url, spec.method, spec.body,
                     spec.enabled, serde_json::to_string(&spec.headers)?, spec.auth, spec.preset,
                     spec.title_template, spec.body_template, spec.link_template,
                     serde_json::to_string(&spec.filters)?, spec.resume, spec.id_source, spec.ca_file,
-                    spec.idle_timeout_s, spec.muted, spec.snooze_until, now_millis()
+                    spec.idle_timeout_s, spec.muted, spec.snooze_until, now_millis(),
+                    serde_json::to_string(&spec.tuning)?
                 ],
             )
             .map_err(|e| map_unique(e, &spec.name))?;

@@ -16,7 +16,7 @@ pub use history::Scope as HistoryScope;
 
 pub use accept::{Accepted, Incoming, Rendered};
 pub use error::StoreError;
-pub use feeds::{Feed, FeedSpec, Filters};
+pub use feeds::{Feed, FeedSpec, Filters, Tuning};
 pub use history::{Entry, HIGHLIGHT_END, HIGHLIGHT_START, HistoryQuery, Scope, fts_query};
 pub use settings::Settings;
 pub use state::{FeedStatus, LiveState, ResumeState};
@@ -55,6 +55,12 @@ impl Store {
     /// second is how the windows and the resident notice each other's writes.
     pub fn data_version(&self) -> Result<i64, StoreError> {
         Ok(self.conn.query_row("PRAGMA data_version", [], |r| r.get(0))?)
+    }
+
+    /// A counter that moves whenever feeds or settings change (in any process): cheaper to
+    /// poll than re-reading every feed.
+    pub fn config_version(&self) -> Result<i64, StoreError> {
+        Ok(self.conn.query_row("SELECT version FROM config_version WHERE id = 1", [], |r| r.get(0))?)
     }
 
     /// Caps the database at `pages` pages (of 4 KiB) on this connection: SQLite then fails

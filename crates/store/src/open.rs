@@ -10,7 +10,11 @@ use crate::StoreError;
 
 /// Each migration is applied once, in order, in one transaction; `user_version` counts them.
 pub const MIGRATIONS: &[&str] =
-    &[include_str!("migrations/001_initial.sql"), include_str!("migrations/002_bulk_fts.sql")];
+&[
+    include_str!("migrations/001_initial.sql"),
+    include_str!("migrations/002_bulk_fts.sql"),
+    include_str!("migrations/003_engine.sql"),
+];
 
 pub fn open(path: &Path) -> Result<Connection, StoreError> {
     let open_err = |detail: String| StoreError::Open { path: path.to_owned(), detail };

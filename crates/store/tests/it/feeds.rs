@@ -25,6 +25,8 @@ fn find_by_id_or_name_and_everything_round_trips() {
     };
     full.title_template = Some("{{ json.title }}".into());
     full.idle_timeout_s = Some(90);
+    full.tuning.coalesce_count = Some(20);
+    full.tuning.silence_alert_s = Some(3600);
     let added = db.store.add_feed(&full).unwrap();
     assert_eq!(db.store.find_feed("full").unwrap(), added);
     assert_eq!(db.store.find_feed(&added.id).unwrap().spec, full);
@@ -70,4 +72,22 @@ fn removing_takes_the_history_unless_asked_to_keep_it() {
         ..Default::default()
     });
     assert_eq!(found.unwrap().len(), 1);
+}
+
+#[test]
+fn config_version_moves_on_feed_and_settings_changes_only() {
+    let mut db = TestDb::new();
+    let start = db.store.config_version().unwrap();
+    let id = db.feed("a");
+    let after_add = db.store.config_version().unwrap();
+    assert!(after_add > start);
+    db.store.accept(&kept(&id, "1", Some("1"), "x")).unwrap();
+    assert_eq!(db.store.config_version().unwrap(), after_add, "events are not configuration");
+    db.store.set_enabled(&id, false).unwrap();
+    let after_disable = db.store.config_version().unwrap();
+    assert!(after_disable > after_add);
+    let mut settings = db.store.settings().unwrap();
+    settings.do_not_disturb = true;
+    db.store.set_settings(&settings).unwrap();
+    assert!(db.store.config_version().unwrap() > after_disable);
 }

@@ -1,0 +1,466 @@
+//! The engine: a supervisor per enabled feed, the store writer, the notification dispatcher and
+//! the watchers, on one thread with a single-threaded runtime (1,000 idle feeds need no more).
+//! It follows the store: every `poll` it checks whether feeds or settings changed (in this
+//! process or another) and starts, restarts or stops only the feeds that changed.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use herald_secrets::SecretStore;
+use herald_store::{Feed, Millis, Store, StoreError};
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio::task::JoinHandle;
+
+use crate::connector::{Connector, DEFAULT_STREAMS_PER_CONNECTION, HttpConnector};
+use crate::notify::{Dispatcher, Notification, Notifier, Policies};
+use crate::plan::{self, FeedPlan, NotifyPolicy};
+use crate::state::{FeedState, FeedStates, StopReason};
+use crate::supervisor::{Command, Shared, Supervisor};
+use crate::watchers::{NetworkProbe, OsNetwork, SystemClock, WallClock, watch_clock, watch_network};
+use crate::writer::{self, ToWriter};
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot start the engine: {0}")]
+    Start(String),
+}
+
+pub struct EngineOptions {
+    pub store_path: PathBuf,
+    /// How often the store is checked for configuration changes.
+    pub poll: Duration,
+    pub streams_per_connection: usize,
+    pub clock: Arc<dyn WallClock>,
+    pub network: Arc<dyn NetworkProbe>,
+    /// How often the clocks and the network are checked.
+    pub watch_period: Duration,
+    /// How many shaped-event messages may wait for the writer before supervisors stop reading.
+    pub writer_queue: usize,
+}
+
+impl EngineOptions {
+    pub fn new(store_path: PathBuf) -> Self {
+        Self {
+            store_path,
+            poll: Duration::from_millis(500),
+            streams_per_connection: DEFAULT_STREAMS_PER_CONNECTION,
+            clock: Arc::new(SystemClock),
+            network: Arc::new(OsNetwork),
+            watch_period: Duration::from_secs(5),
+            writer_queue: 1024,
+        }
+    }
+}
+
+/// Requests to a running engine.
+#[derive(Debug)]
+enum Control {
+    Reconnect(Option<String>),
+    TryNow,
+    Stop,
+}
+
+/// A running engine. Dropping it stops it (after flushing), as [`Engine::stop`] does.
+pub struct Engine {
+    control: mpsc::UnboundedSender<Control>,
+    states: watch::Receiver<FeedStates>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine").finish_non_exhaustive()
+    }
+}
+
+impl Engine {
+    /// Opens the store, starts every enabled feed and returns once they are starting.
+    pub fn start(
+        options: EngineOptions,
+        notifier: Arc<dyn Notifier>,
+        secrets: Arc<dyn SecretStore>,
+    ) -> Result<Self, EngineError> {
+        let connector = HttpConnector::new(options.streams_per_connection);
+        Self::start_with(options, connector, notifier, secrets)
+    }
+
+    pub fn start_with<C: Connector>(
+        options: EngineOptions,
+        connector: C,
+        notifier: Arc<dyn Notifier>,
+        secrets: Arc<dyn SecretStore>,
+    ) -> Result<Self, EngineError> {
+        // Two connections: the writer's, and the one that watches the configuration.
+        let config = Store::open(&options.store_path)?;
+        let writer_store = Store::open(&options.store_path)?;
+        let (control, control_rx) = mpsc::unbounded_channel();
+        let (states_tx, states) = watch::channel(FeedStates::new());
+        let (started_tx, started) = std::sync::mpsc::channel();
+        let control_for_watchers = control.clone();
+        let thread = std::thread::Builder::new()
+            .name("engine".into())
+            .spawn(move || {
+                let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build()
+                {
+                    Ok(rt) => rt,
+                    Err(e) => {
+                        let _ = started_tx.send(Err(e.to_string()));
+                        return;
+                    }
+                };
+                runtime.block_on(async move {
+                    let core = Core::new(
+                        options,
+                        connector,
+                        config,
+                        writer_store,
+                        states_tx,
+                        notifier,
+                        secrets,
+                        control_for_watchers,
+                    );
+                    match core {
+                        Ok(core) => {
+                            let _ = started_tx.send(Ok(()));
+                            core.run(control_rx).await;
+                        }
+                        Err(e) => {
+                            let _ = started_tx.send(Err(e.to_string()));
+                        }
+                    }
+                });
+            })
+            .map_err(|e| EngineError::Start(e.to_string()))?;
+        match started.recv() {
+            Ok(Ok(())) => Ok(Self { control, states, thread: Some(thread) }),
+            Ok(Err(e)) => Err(EngineError::Start(e)),
+            Err(_) => Err(EngineError::Start("the engine thread ended".into())),
+        }
+    }
+
+    /// Every feed's state, updated live (for the tray).
+    pub fn states(&self) -> watch::Receiver<FeedStates> {
+        self.states.clone()
+    }
+
+    /// Reconnect one feed now, or all (after a sleep, or when the user asks).
+    pub fn reconnect(&self, feed_id: Option<&str>) {
+        let _ = self.control.send(Control::Reconnect(feed_id.map(str::to_owned)));
+    }
+
+    /// Feeds waiting out their backoff try now (the network came back).
+    pub fn try_now(&self) {
+        let _ = self.control.send(Control::TryNow);
+    }
+
+    /// Stops every feed, commits what was received and returns when all is flushed.
+    pub fn stop(mut self) {
+        self.shutdown();
+    }
+
+    fn shutdown(&mut self) {
+        let _ = self.control.send(Control::Stop);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for Engine {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+struct Running {
+    plan: watch::Sender<Arc<FeedPlan>>,
+    commands: mpsc::UnboundedSender<Command>,
+    task: JoinHandle<()>,
+    updated_at: Millis,
+}
+
+struct Core<C: Connector> {
+    options: EngineOptions,
+    shared: Arc<Shared<C>>,
+    config: Store,
+    config_version: Option<i64>,
+    running: HashMap<String, Running>,
+    policies: watch::Sender<Arc<Policies>>,
+    writer: std::thread::JoinHandle<()>,
+    dispatcher: JoinHandle<()>,
+    desktop: std::thread::JoinHandle<()>,
+    watchers: Vec<JoinHandle<()>>,
+}
+
+impl<C: Connector> Core<C> {
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        options: EngineOptions,
+        connector: C,
+        mut config: Store,
+        writer_store: Store,
+        states: watch::Sender<FeedStates>,
+        notifier: Arc<dyn Notifier>,
+        secrets: Arc<dyn SecretStore>,
+        control: mpsc::UnboundedSender<Control>,
+    ) -> Result<Self, EngineError> {
+        // Live states describe this engine's connections; none exist yet.
+        config.clear_live_states()?;
+        let (writer_tx, writer_rx) = mpsc::channel(options.writer_queue.max(1));
+        let (alerts_tx, alerts_rx) = mpsc::unbounded_channel();
+        let writer = writer::spawn(writer_store, writer_rx, alerts_tx.clone())
+            .map_err(|e| EngineError::Start(e.to_string()))?;
+        let (policies, policies_rx) = watch::channel(Arc::new(Policies::default()));
+        let (out, desktop_rx) = std::sync::mpsc::channel::<Notification>();
+        let desktop = std::thread::Builder::new()
+            .name("notifications".into())
+            .spawn(move || {
+                for notification in desktop_rx {
+                    notifier.notify(&notification);
+                }
+            })
+            .map_err(|e| EngineError::Start(e.to_string()))?;
+        let dispatcher =
+            tokio::spawn(Dispatcher::new(alerts_rx, policies_rx, states.subscribe(), out).run());
+        let shared = Arc::new(Shared {
+            connector: Arc::new(connector),
+            writer: writer_tx,
+            states,
+            secrets,
+            alerts: alerts_tx,
+            random: Arc::new(fastrand::f64),
+        });
+        let (clock, network, period) =
+            (options.clock.clone(), options.network.clone(), options.watch_period);
+        let jump = control.clone();
+        let watchers = vec![
+            tokio::spawn(async move {
+                watch_clock(&*clock, period, || {
+                    let _ = jump.send(Control::Reconnect(None));
+                })
+                .await;
+            }),
+            tokio::spawn(async move {
+                watch_network(&*network, period, || {
+                    let _ = control.send(Control::TryNow);
+                })
+                .await;
+            }),
+        ];
+        Ok(Self {
+            options,
+            shared,
+            config,
+            config_version: None,
+            running: HashMap::new(),
+            policies,
+            writer,
+            dispatcher,
+            desktop,
+            watchers,
+        })
+    }
+
+    async fn run(mut self, mut control: mpsc::UnboundedReceiver<Control>) {
+        let mut poll = tokio::time::interval(self.options.poll);
+        poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = poll.tick() => self.reconcile().await,
+                message = control.recv() => match message {
+                    None | Some(Control::Stop) => break,
+                    Some(Control::Reconnect(None)) => self.broadcast(Command::ReconnectNow),
+                    Some(Control::Reconnect(Some(id))) => {
+                        if let Some(r) = self.running.get(&id) {
+                            let _ = r.commands.send(Command::ReconnectNow);
+                        }
+                    }
+                    Some(Control::TryNow) => self.broadcast(Command::TryNowIfWaiting),
+                },
+            }
+        }
+        self.shutdown().await;
+    }
+
+    fn broadcast(&self, command: Command) {
+        for running in self.running.values() {
+            let _ = running.commands.send(command);
+        }
+    }
+
+    async fn shutdown(mut self) {
+        for watcher in &self.watchers {
+            watcher.abort();
+        }
+        let ids: Vec<String> = self.running.keys().cloned().collect();
+        for id in &ids {
+            if let Some(r) = self.running.get(id) {
+                let _ = r.commands.send(Command::Stop);
+            }
+        }
+        for id in ids {
+            if let Some(r) = self.running.remove(&id) {
+                let _ = r.task.await;
+            }
+        }
+        self.flush().await;
+        // The writer ends when its last sender goes; then the dispatcher (its alerts end), then
+        // the notification thread (its channel ends), each after finishing its queue.
+        let Self { shared, writer, dispatcher, desktop, policies, .. } = self;
+        drop(shared);
+        let _ = tokio::task::spawn_blocking(move || writer.join()).await;
+        let _ = dispatcher.await;
+        drop(policies);
+        let _ = tokio::task::spawn_blocking(move || desktop.join()).await;
+        tracing::info!("engine stopped");
+    }
+
+    /// Waits until the writer has committed everything sent so far.
+    async fn flush(&self) {
+        let (done, flushed) = oneshot::channel();
+        if self.shared.writer.send(ToWriter::Flush(done)).await.is_ok() {
+            let _ = flushed.await;
+        }
+    }
+
+    async fn reconcile(&mut self) {
+        let version = match self.config.config_version() {
+            Ok(v) => v,
+            Err(e) => {
+                tracing::warn!("cannot read the configuration: {e}");
+                return;
+            }
+        };
+        if self.config_version == Some(version) {
+            return;
+        }
+        let (feeds, settings) = match (self.config.feeds(), self.config.settings()) {
+            (Ok(f), Ok(s)) => (f, s),
+            (Err(e), _) | (_, Err(e)) => {
+                tracing::warn!("cannot read the configuration: {e}");
+                return;
+            }
+        };
+        self.config_version = Some(version);
+        let policies = Policies {
+            settings,
+            feeds: feeds.iter().map(|f| (f.id.clone(), NotifyPolicy::of(f))).collect(),
+        };
+        self.policies.send_if_modified(|current| {
+            let changed = **current != policies;
+            if changed {
+                *current = Arc::new(policies);
+            }
+            changed
+        });
+        let wanted: HashMap<&str, &Feed> = feeds.iter().map(|f| (f.id.as_str(), f)).collect();
+        let gone: Vec<String> =
+            self.running.keys().filter(|id| !wanted.contains_key(id.as_str())).cloned().collect();
+        for id in gone {
+            self.stop_feed(&id).await;
+            self.shared.states.send_modify(|s| {
+                s.remove(&id);
+            });
+        }
+        for feed in &feeds {
+            self.apply(feed).await;
+        }
+        // Disabled or removed feeds: nothing of theirs may linger in the in-process states.
+        self.shared.states.send_if_modified(|s| {
+            let before = s.len();
+            s.retain(|id, _| wanted.contains_key(id.as_str()));
+            before != s.len()
+        });
+    }
+
+    /// Brings one feed in line with its stored configuration.
+    async fn apply(&mut self, feed: &Feed) {
+        let id = feed.id.clone();
+        if !feed.spec.enabled {
+            self.stop_feed(&id).await;
+            self.set_state(&id, FeedState::Stopped { reason: StopReason::Disabled, error: String::new() })
+                .await;
+            return;
+        }
+        let plan = match FeedPlan::compile(feed) {
+            Ok(plan) => Arc::new(plan),
+            Err(plan::PlanError(error)) => {
+                self.stop_feed(&id).await;
+                let state = FeedState::Stopped { reason: StopReason::InvalidConfiguration, error };
+                self.set_state(&id, state).await;
+                return;
+            }
+        };
+        if let Some(running) = self.running.get_mut(&id) {
+            if running.updated_at == feed.updated_at {
+                return;
+            }
+            if running.plan.borrow().connection == plan.connection {
+                // Same connection: mapping, filters or mute changed, or the credentials did
+                // (a feed stopped on rejected credentials tries again).
+                running.updated_at = feed.updated_at;
+                running.plan.send_replace(plan);
+                let _ = running.commands.send(Command::TryNowIfWaiting);
+                if matches!(
+                    self.shared.states.borrow().get(&id),
+                    Some(FeedState::Stopped { .. })
+                ) {
+                    let _ = running.commands.send(Command::ReconnectNow);
+                }
+                return;
+            }
+            self.stop_feed(&id).await;
+        }
+        self.start_feed(plan, feed.updated_at).await;
+    }
+
+    async fn start_feed(&mut self, plan: Arc<FeedPlan>, updated_at: Millis) {
+        // The store is the truth about where a feed resumes: whatever an earlier supervisor of
+        // this feed sent is committed first.
+        self.flush().await;
+        let position = match self.config.resume_state(&plan.id) {
+            Ok(state) => state.position,
+            Err(e) => {
+                tracing::warn!(feed = %plan.id, "cannot read where the feed resumes: {e}");
+                String::new()
+            }
+        };
+        let id = plan.id.clone();
+        let (plan_tx, plan_rx) = watch::channel(plan);
+        let (commands, commands_rx) = mpsc::unbounded_channel();
+        let supervisor = Supervisor {
+            shared: self.shared.clone(),
+            plan: plan_rx,
+            commands: commands_rx,
+            position,
+        };
+        let task = tokio::spawn(supervisor.run());
+        self.running.insert(id, Running { plan: plan_tx, commands, task, updated_at });
+    }
+
+    async fn stop_feed(&mut self, id: &str) {
+        if let Some(running) = self.running.remove(id) {
+            let _ = running.commands.send(Command::Stop);
+            let _ = running.task.await;
+        }
+    }
+
+    async fn set_state(&self, id: &str, state: FeedState) {
+        let changed = self.shared.states.send_if_modified(|s| {
+            if s.get(id) == Some(&state) {
+                false
+            } else {
+                s.insert(id.to_owned(), state.clone());
+                true
+            }
+        });
+        if changed && !matches!(state, FeedState::Stopped { reason: StopReason::Disabled, .. }) {
+            let message = ToWriter::Live { feed_id: id.to_owned(), state: state.to_live_state() };
+            let _ = self.shared.writer.send(message).await;
+        }
+    }
+}

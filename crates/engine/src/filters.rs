@@ -1,0 +1,170 @@
+//! Which events a feed keeps: event types to include or exclude, conditions on JSON fields, and
+//! a minimum priority. A filtered event still moves the feed's resume position.
+
+use herald_store::Filters;
+use regex::Regex;
+use serde_json::Value;
+
+/// `/pointer OP VALUE`: `=` equals, `~` contains, `=~` matches a regular expression.
+#[derive(Debug, Clone)]
+pub struct Condition {
+    pointer: String,
+    test: Test,
+}
+
+#[derive(Debug, Clone)]
+enum Test {
+    Equals(String),
+    Contains(String),
+    Matches(Regex),
+}
+
+impl Condition {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let bad = || format!("{text:?} is not \"/pointer OP VALUE\" (OP: =, ~ or =~)");
+        let (pointer, rest) = text.trim().split_once(' ').ok_or_else(bad)?;
+        check_pointer(pointer)?;
+        let rest = rest.trim_start();
+        let test = if let Some(pattern) = rest.strip_prefix("=~") {
+            Test::Matches(
+                Regex::new(pattern.trim())
+                    .map_err(|e| format!("the regular expression does not parse: {e}"))?,
+            )
+        } else if let Some(value) = rest.strip_prefix('=') {
+            Test::Equals(value.trim().to_owned())
+        } else if let Some(value) = rest.strip_prefix('~') {
+            Test::Contains(value.trim().to_owned())
+        } else {
+            return Err(bad());
+        };
+        Ok(Self { pointer: pointer.to_owned(), test })
+    }
+
+    /// A missing field, or data that is not JSON, does not match.
+    pub fn matches(&self, json: Option<&Value>) -> bool {
+        let Some(found) = json.and_then(|j| j.pointer(&self.pointer)) else {
+            return false;
+        };
+        let text = match found {
+            Value::String(s) => std::borrow::Cow::Borrowed(s.as_str()),
+            other => std::borrow::Cow::Owned(other.to_string()),
+        };
+        match &self.test {
+            Test::Equals(v) => text == *v,
+            Test::Contains(v) => text.contains(v.as_str()),
+            Test::Matches(re) => re.is_match(&text),
+        }
+    }
+}
+
+/// A JSON pointer as RFC 6901 writes it: empty, or `/` segments with `~0` and `~1` escapes.
+pub fn check_pointer(pointer: &str) -> Result<(), String> {
+    let bad = || format!("{pointer:?} is not a JSON pointer (like /id or /data/title)");
+    if !pointer.is_empty() && !pointer.starts_with('/') {
+        return Err(bad());
+    }
+    let mut chars = pointer.chars();
+    while let Some(c) = chars.next() {
+        if c == '~' && !matches!(chars.next(), Some('0' | '1')) {
+            return Err(bad());
+        }
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct FilterSet {
+    include_types: Vec<String>,
+    exclude_types: Vec<String>,
+    conditions: Vec<Condition>,
+    min_priority: Option<u8>,
+}
+
+/// Events without a priority count as the middle one (ntfy's default).
+pub const DEFAULT_PRIORITY: u8 = 3;
+
+impl FilterSet {
+    pub fn compile(filters: &Filters) -> Result<Self, String> {
+        Ok(Self {
+            include_types: filters.include_types.clone(),
+            exclude_types: filters.exclude_types.clone(),
+            conditions: filters
+                .conditions
+                .iter()
+                .map(|c| Condition::parse(c))
+                .collect::<Result<_, _>>()?,
+            min_priority: filters.min_priority,
+        })
+    }
+
+    pub fn keeps(&self, event_type: &str, json: Option<&Value>, priority: Option<u8>) -> bool {
+        if !self.include_types.is_empty() && !self.include_types.iter().any(|t| t == event_type) {
+            return false;
+        }
+        if self.exclude_types.iter().any(|t| t == event_type) {
+            return false;
+        }
+        if let Some(min) = self.min_priority
+            && priority.unwrap_or(DEFAULT_PRIORITY) < min
+        {
+            return false;
+        }
+        self.conditions.iter().all(|c| c.matches(json))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn set(filters: Filters) -> FilterSet {
+        FilterSet::compile(&filters).unwrap()
+    }
+
+    #[test]
+    fn types_include_and_exclude() {
+        let only_deploys =
+            set(Filters { include_types: vec!["deploy".into()], ..Default::default() });
+        assert!(only_deploys.keeps("deploy", None, None));
+        assert!(!only_deploys.keeps("message", None, None));
+        let no_pings = set(Filters { exclude_types: vec!["ping".into()], ..Default::default() });
+        assert!(no_pings.keeps("message", None, None));
+        assert!(!no_pings.keeps("ping", None, None));
+    }
+
+    #[test]
+    fn conditions_on_json_fields() {
+        let data = json!({"wiki": "enwiki", "bot": false, "title": "Rust (language)", "n": 7});
+        let keeps = |c: &str| {
+            set(Filters { conditions: vec![c.into()], ..Default::default() })
+                .keeps("message", Some(&data), None)
+        };
+        assert!(keeps("/wiki = enwiki"));
+        assert!(!keeps("/wiki = dewiki"));
+        assert!(keeps("/bot = false"), "non-strings compare by their JSON text");
+        assert!(keeps("/n = 7"));
+        assert!(keeps("/title ~ Rust"));
+        assert!(keeps("/title =~ ^Rust \\("));
+        assert!(!keeps("/missing = x"), "a missing field does not match");
+        let not_json = set(Filters { conditions: vec!["/a = b".into()], ..Default::default() });
+        assert!(!not_json.keeps("message", None, None));
+    }
+
+    #[test]
+    fn minimum_priority_with_the_default_for_events_without_one() {
+        let urgent = set(Filters { min_priority: Some(4), ..Default::default() });
+        assert!(urgent.keeps("m", None, Some(5)));
+        assert!(!urgent.keeps("m", None, Some(3)));
+        assert!(!urgent.keeps("m", None, None));
+        let any = set(Filters { min_priority: Some(3), ..Default::default() });
+        assert!(any.keeps("m", None, None));
+    }
+
+    #[test]
+    fn bad_conditions_say_why() {
+        assert!(Condition::parse("wiki = x").unwrap_err().contains("JSON pointer"));
+        assert!(Condition::parse("/a =~ (").unwrap_err().contains("regular expression"));
+        assert!(Condition::parse("/a > 3").unwrap_err().contains("OP"));
+    }
+}

@@ -1,0 +1,22 @@
+//! Herald's subscription engine: one supervisor per enabled feed that stays connected, resumes
+//! exactly where it left off and never repeats an event (shared/design.md, "From bytes to a
+//! notification"). GUI-free: the resident runs it, tests drive it against loopback servers.
+
+pub mod auth;
+mod connector;
+mod engine;
+pub mod filters;
+pub mod mapping;
+pub mod notify;
+pub mod plan;
+pub mod presets;
+mod shaper;
+pub mod state;
+mod supervisor;
+pub mod watchers;
+mod writer;
+
+pub use connector::{ByteStream, Connector, DEFAULT_STREAMS_PER_CONNECTION, HttpConnector};
+pub use engine::{Engine, EngineError, EngineOptions};
+pub use notify::{Notification, NotificationKind, Notifier};
+pub use state::{FeedState, FeedStates, StopReason};

@@ -1,0 +1,257 @@
+//! From an event to what people read: title, body, link and priority. Each preset has a
+//! rendering that needs no setup; a feed's own templates (minijinja, over `feed`, `type`, `id`,
+//! `data` and `json`) replace it field by field. A template that fails on an event never loses
+//! the event: that field falls back to the preset's rendering and the error is reported.
+
+use herald_store::Rendered;
+use minijinja::Environment;
+use serde_json::Value;
+
+use crate::presets::Preset;
+
+/// What a template sees.
+#[derive(Debug, serde::Serialize)]
+pub struct EventContext<'a> {
+    pub feed: &'a str,
+    #[serde(rename = "type")]
+    pub event_type: &'a str,
+    pub id: Option<&'a str>,
+    pub data: &'a str,
+    pub json: Option<&'a Value>,
+}
+
+#[derive(Debug)]
+pub struct Mapping {
+    preset: Preset,
+    env: Environment<'static>,
+    title: bool,
+    body: bool,
+    link: bool,
+}
+
+/// The rendering, and the first template error if a template failed on this event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mapped {
+    pub rendered: Rendered,
+    pub template_error: Option<String>,
+}
+
+impl Mapping {
+    pub fn compile(
+        preset: Preset,
+        title: Option<&str>,
+        body: Option<&str>,
+        link: Option<&str>,
+    ) -> Result<Self, String> {
+        let mut env = Environment::new();
+        for (name, source) in [("title", title), ("body", body), ("link", link)] {
+            if let Some(source) = source {
+                env.add_template_owned(name, source.to_owned())
+                    .map_err(|e| format!("the {name} template does not parse: {e}"))?;
+            }
+        }
+        Ok(Self { preset, env, title: title.is_some(), body: body.is_some(), link: link.is_some() })
+    }
+
+    pub fn render(&self, ctx: &EventContext<'_>) -> Mapped {
+        let mut rendered = preset_rendering(self.preset, ctx);
+        let mut template_error = None;
+        let mut apply = |name: &str, wanted: bool, slot: &mut dyn FnMut(String)| {
+            if !wanted {
+                return;
+            }
+            match self.env.get_template(name).and_then(|t| t.render(ctx)) {
+                Ok(text) => slot(text),
+                Err(e) => {
+                    template_error.get_or_insert_with(|| format!("the {name} template failed: {e}"));
+                }
+            }
+        };
+        apply("title", self.title, &mut |t| rendered.title = t.trim().to_owned());
+        apply("body", self.body, &mut |t| rendered.body = t.trim().to_owned());
+        apply("link", self.link, &mut |t| rendered.link = web_link(t.trim()));
+        Mapped { rendered, template_error }
+    }
+}
+
+/// Only http and https links are ever kept from event data: anything else (`javascript:`,
+/// `file:`) could do harm when opened.
+pub fn web_link(text: &str) -> Option<String> {
+    let url = url::Url::parse(text).ok()?;
+    matches!(url.scheme(), "http" | "https").then(|| url.to_string())
+}
+
+fn str_field<'a>(json: Option<&'a Value>, pointer: &str) -> Option<&'a str> {
+    json?.pointer(pointer)?.as_str().filter(|s| !s.trim().is_empty())
+}
+
+fn priority(json: Option<&Value>) -> Option<u8> {
+    let p = json?.get("priority")?.as_u64()?;
+    (1..=5).contains(&p).then_some(p as u8)
+}
+
+/// The generic title: the feed's name, or the event type when it says more than `message`.
+fn generic_title(ctx: &EventContext<'_>) -> String {
+    if ctx.event_type == "message" { ctx.feed.to_owned() } else { ctx.event_type.to_owned() }
+}
+
+fn generic_body(ctx: &EventContext<'_>) -> String {
+    ["/message", "/text", "/body"]
+        .iter()
+        .find_map(|p| str_field(ctx.json, p))
+        .unwrap_or(ctx.data)
+        .to_owned()
+}
+
+fn generic_link(ctx: &EventContext<'_>) -> Option<String> {
+    ["/click", "/url", "/link"].iter().find_map(|p| str_field(ctx.json, p)).and_then(web_link)
+}
+
+fn preset_rendering(preset: Preset, ctx: &EventContext<'_>) -> Rendered {
+    let json = ctx.json;
+    match preset {
+        Preset::Generic => Rendered {
+            title: generic_title(ctx),
+            body: generic_body(ctx),
+            link: generic_link(ctx),
+            priority: priority(json),
+        },
+        Preset::Ntfy => {
+            let base = str_field(json, "/title")
+                .or_else(|| str_field(json, "/topic"))
+                .unwrap_or(ctx.feed);
+            let emoji: String = json
+                .and_then(|j| j.get("tags"))
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|t| t.as_str().and_then(tag_emoji))
+                .collect();
+            let title = if emoji.is_empty() { base.to_owned() } else { format!("{emoji} {base}") };
+            Rendered {
+                title,
+                body: str_field(json, "/message").unwrap_or(ctx.data).to_owned(),
+                link: str_field(json, "/click").and_then(web_link),
+                priority: priority(json),
+            }
+        }
+        Preset::Mercure => Rendered {
+            title: ["/title", "/summary", "/subject", "/name"]
+                .iter()
+                .find_map(|p| str_field(json, p))
+                .map_or_else(|| generic_title(ctx), str::to_owned),
+            body: ["/message", "/text", "/body", "/description", "/content"]
+                .iter()
+                .find_map(|p| str_field(json, p))
+                .unwrap_or(ctx.data)
+                .to_owned(),
+            link: generic_link(ctx),
+            priority: priority(json),
+        },
+        Preset::Wikimedia => {
+            let user = str_field(json, "/user").unwrap_or("someone");
+            let page = str_field(json, "/title").unwrap_or("a page");
+            let wiki = str_field(json, "/wiki")
+                .or_else(|| str_field(json, "/server_name"))
+                .unwrap_or("a wiki");
+            Rendered {
+                title: format!("{user} edited {page} on {wiki}"),
+                body: str_field(json, "/comment").unwrap_or("").to_owned(),
+                link: str_field(json, "/notify_url")
+                    .or_else(|| str_field(json, "/meta/uri"))
+                    .and_then(web_link),
+                priority: None,
+            }
+        }
+    }
+}
+
+/// ntfy's most common tags, shown as emoji the way ntfy's own apps do.
+fn tag_emoji(tag: &str) -> Option<&'static str> {
+    Some(match tag {
+        "warning" => "⚠️",
+        "rotating_light" => "🚨",
+        "white_check_mark" | "heavy_check_mark" => "✅",
+        "x" | "negative_squared_cross_mark" => "❌",
+        "tada" => "🎉",
+        "+1" | "thumbsup" => "👍",
+        "-1" | "thumbsdown" => "👎",
+        "skull" => "💀",
+        "fire" => "🔥",
+        "loudspeaker" => "📢",
+        "no_entry" => "⛔",
+        "computer" => "💻",
+        "rocket" => "🚀",
+        "bell" => "🔔",
+        "hourglass" => "⌛",
+        "lock" => "🔒",
+        "bug" => "🐛",
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn ctx<'a>(event_type: &'a str, data: &'a str, json: Option<&'a Value>) -> EventContext<'a> {
+        EventContext { feed: "Deploys", event_type, id: Some("7"), data, json }
+    }
+
+    #[test]
+    fn generic_rendering_without_any_setup() {
+        let m = Mapping::compile(Preset::Generic, None, None, None).unwrap();
+        let plain = m.render(&ctx("message", "build 42 passed", None)).rendered;
+        assert_eq!((plain.title.as_str(), plain.body.as_str()), ("Deploys", "build 42 passed"));
+        let j = json!({"text": "hello", "url": "https://ci.example/42", "priority": 5});
+        let typed = m.render(&ctx("deploy", "{}", Some(&j))).rendered;
+        assert_eq!(typed.title, "deploy");
+        assert_eq!(typed.body, "hello");
+        assert_eq!(typed.link.as_deref(), Some("https://ci.example/42"));
+        assert_eq!(typed.priority, Some(5));
+    }
+
+    #[test]
+    fn ntfy_title_tags_click_and_priority() {
+        let m = Mapping::compile(Preset::Ntfy, None, None, None).unwrap();
+        let j = json!({"id":"a1","topic":"alerts","message":"disk full","title":"db1",
+                       "priority":5,"tags":["warning","custom"],"click":"https://grafana.example/d"});
+        let r = m.render(&ctx("message", "", Some(&j))).rendered;
+        assert_eq!(r.title, "⚠️ db1");
+        assert_eq!(r.body, "disk full");
+        assert_eq!(r.priority, Some(5));
+        assert_eq!(r.link.as_deref(), Some("https://grafana.example/d"));
+        let j = json!({"topic":"alerts","message":"m"});
+        assert_eq!(m.render(&ctx("message", "", Some(&j))).rendered.title, "alerts");
+    }
+
+    #[test]
+    fn wikimedia_says_who_edited_what_where() {
+        let m = Mapping::compile(Preset::Wikimedia, None, None, None).unwrap();
+        let j = json!({"user":"Ada","title":"Engines","wiki":"enwiki","comment":"typo",
+                       "notify_url":"https://en.wikipedia.org/w/index.php?diff=1"});
+        let r = m.render(&ctx("message", "", Some(&j))).rendered;
+        assert_eq!(r.title, "Ada edited Engines on enwiki");
+        assert_eq!(r.body, "typo");
+        assert!(r.link.unwrap().starts_with("https://en.wikipedia.org/"));
+    }
+
+    #[test]
+    fn templates_replace_fields_and_a_failing_one_falls_back() {
+        let m = Mapping::compile(
+            Preset::Generic,
+            Some("{{ feed }}: {{ json.service }}"),
+            Some("{{ data | nosuchfilter }}"),
+            Some("{{ json.url }}"),
+        )
+        .unwrap();
+        let j = json!({"service": "api", "url": "javascript:alert(1)"});
+        let mapped = m.render(&ctx("message", "raw", Some(&j)));
+        assert_eq!(mapped.rendered.title, "Deploys: api");
+        assert_eq!(mapped.rendered.body, "raw", "the failing body template falls back");
+        assert_eq!(mapped.rendered.link, None, "javascript: links are never kept");
+        assert!(mapped.template_error.unwrap().contains("body template failed"));
+        assert!(Mapping::compile(Preset::Generic, Some("{{"), None, None).is_err());
+    }
+}

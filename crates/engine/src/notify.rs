@@ -1,0 +1,370 @@
+//! Step 6 of "From bytes to a notification": what reaches the desktop. Only newly stored, kept
+//! events arrive here (the writer sends them after the commit). Do-not-disturb, quiet hours,
+//! per-feed mute and snooze suppress notifications (the history has the events anyway); bursts
+//! coalesce into one summary; and feeds that stay down, come back, or go quiet say so once.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use herald_store::{Millis, Settings, now_millis};
+use tokio::sync::{mpsc, watch};
+use tokio::time::{Instant, sleep_until};
+
+use crate::plan::NotifyPolicy;
+use crate::state::{FeedState, FeedStates, StopReason};
+use crate::writer::StoredEvent;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotificationKind {
+    Event { history_id: i64, event_type: String },
+    /// "N new events from <feed>": a burst, coalesced.
+    Summary { count: u32 },
+    /// The feed has not been live for longer than the health threshold.
+    FeedDown,
+    FeedBack,
+    /// A live feed delivered no event for its silence-alert time.
+    FeedSilent,
+}
+
+/// One desktop notification, fully rendered. Text is plain: the notifier escapes it for its
+/// platform's markup.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notification {
+    pub feed_id: String,
+    pub feed_name: String,
+    pub kind: NotificationKind,
+    pub title: String,
+    pub body: String,
+    pub link: Option<String>,
+    pub priority: Option<u8>,
+}
+
+/// Shows notifications. Called on a thread of its own, so it may block (D-Bus, COM).
+pub trait Notifier: Send + Sync + 'static {
+    fn notify(&self, notification: &Notification);
+}
+
+/// What reaches the dispatcher.
+#[derive(Debug, Clone)]
+pub enum Alert {
+    Stored(StoredEvent),
+    Silent { feed_id: String, quiet_for: Duration },
+}
+
+/// What decides whether and how to notify: app-wide settings and each feed's policy.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Policies {
+    pub settings: Settings,
+    pub feeds: HashMap<String, NotifyPolicy>,
+}
+
+impl Policies {
+    fn suppressed(&self, feed: &NotifyPolicy, now: Millis, minute_of_day: u32) -> bool {
+        self.settings.do_not_disturb
+            || feed.muted
+            || feed.snooze_until.is_some_and(|until| until > now)
+            || in_quiet_hours(
+                self.settings.quiet_from.as_deref(),
+                self.settings.quiet_to.as_deref(),
+                minute_of_day,
+            )
+    }
+}
+
+/// Daily quiet hours "HH:MM" to "HH:MM" (local time); a range may wrap past midnight.
+pub fn in_quiet_hours(from: Option<&str>, to: Option<&str>, minute_of_day: u32) -> bool {
+    let parse = |s: &str| {
+        let (h, m) = s.split_once(':')?;
+        let (h, m): (u32, u32) = (h.trim().parse().ok()?, m.trim().parse().ok()?);
+        (h < 24 && m < 60).then_some(h * 60 + m)
+    };
+    let (Some(from), Some(to)) = (from.and_then(parse), to.and_then(parse)) else {
+        return false;
+    };
+    if from <= to {
+        (from..to).contains(&minute_of_day)
+    } else {
+        minute_of_day >= from || minute_of_day < to
+    }
+}
+
+fn local_minute_of_day() -> u32 {
+    use chrono::Timelike;
+    let now = chrono::Local::now();
+    now.hour() * 60 + now.minute()
+}
+
+/// One feed's current coalescing window.
+#[derive(Debug)]
+struct Burst {
+    started: Instant,
+    shown: u32,
+    held: u32,
+    flush_at: Option<Instant>,
+}
+
+#[derive(Debug, Default)]
+struct Health {
+    down_since: Option<Instant>,
+    alerted: bool,
+    last_error: String,
+}
+
+pub struct Dispatcher {
+    pub alerts: mpsc::UnboundedReceiver<Alert>,
+    pub policies: watch::Receiver<Arc<Policies>>,
+    pub states: watch::Receiver<FeedStates>,
+    pub out: std::sync::mpsc::Sender<Notification>,
+    /// The local minute of the day, for quiet hours (a test passes a fixed one).
+    pub minute_of_day: fn() -> u32,
+}
+
+impl Dispatcher {
+    pub fn new(
+        alerts: mpsc::UnboundedReceiver<Alert>,
+        policies: watch::Receiver<Arc<Policies>>,
+        states: watch::Receiver<FeedStates>,
+        out: std::sync::mpsc::Sender<Notification>,
+    ) -> Self {
+        Self { alerts, policies, states, out, minute_of_day: local_minute_of_day }
+    }
+
+    pub async fn run(mut self) {
+        let mut bursts: HashMap<String, Burst> = HashMap::new();
+        let mut health: HashMap<String, Health> = HashMap::new();
+        self.states.mark_changed();
+        loop {
+            let next_flush = bursts.values().filter_map(|b| b.flush_at).min();
+            let next_health = self.next_health_deadline(&health);
+            let wake = [next_flush, next_health].into_iter().flatten().min();
+            tokio::select! {
+                alert = self.alerts.recv() => match alert {
+                    Some(alert) => self.on_alert(alert, &mut bursts),
+                    None => break,
+                },
+                changed = self.states.changed() => {
+                    if changed.is_err() {
+                        break;
+                    }
+                    self.on_states(&mut health);
+                }
+                () = sleep_or_never(wake) => {
+                    self.flush_due(&mut bursts);
+                    self.alert_down(&mut health);
+                }
+            }
+        }
+        // Whatever a burst still holds is said before the engine stops.
+        for burst in bursts.values_mut() {
+            burst.flush_at = Some(Instant::now());
+        }
+        self.flush_due(&mut bursts);
+    }
+
+    fn policy(&self, feed_id: &str) -> Option<NotifyPolicy> {
+        self.policies.borrow().feeds.get(feed_id).cloned()
+    }
+
+    fn send(&self, n: Notification) {
+        let _ = self.out.send(n);
+    }
+
+    fn on_alert(&mut self, alert: Alert, bursts: &mut HashMap<String, Burst>) {
+        let policies = self.policies.borrow().clone();
+        let minute = (self.minute_of_day)();
+        match alert {
+            Alert::Stored(event) => {
+                let Some(feed) = policies.feeds.get(&event.feed_id) else { return };
+                if policies.suppressed(feed, now_millis(), minute) {
+                    return;
+                }
+                let count = feed.coalesce_count.unwrap_or(policies.settings.coalesce_count);
+                let window = feed.coalesce_window.unwrap_or(Duration::from_secs(u64::from(
+                    policies.settings.coalesce_window_s,
+                )));
+                let now = Instant::now();
+                let burst = bursts.entry(event.feed_id.clone()).or_insert(Burst {
+                    started: now,
+                    shown: 0,
+                    held: 0,
+                    flush_at: None,
+                });
+                if now >= burst.started + window && burst.held == 0 {
+                    *burst = Burst { started: now, shown: 0, held: 0, flush_at: None };
+                }
+                if count == 0 || burst.shown < count {
+                    burst.shown += 1;
+                    let r = event.rendered;
+                    self.send(Notification {
+                        feed_id: event.feed_id,
+                        feed_name: feed.feed_name.clone(),
+                        kind: NotificationKind::Event {
+                            history_id: event.history_id,
+                            event_type: event.event_type,
+                        },
+                        title: r.title,
+                        body: r.body,
+                        link: r.link,
+                        priority: r.priority,
+                    });
+                } else {
+                    burst.held += 1;
+                    burst.flush_at.get_or_insert(burst.started + window);
+                }
+            }
+            Alert::Silent { feed_id, quiet_for } => {
+                let Some(feed) = policies.feeds.get(&feed_id) else { return };
+                if policies.suppressed(feed, now_millis(), minute) {
+                    return;
+                }
+                self.send(Notification {
+                    feed_name: feed.feed_name.clone(),
+                    kind: NotificationKind::FeedSilent,
+                    title: format!("{} is quiet", feed.feed_name),
+                    body: format!("No event for {}.", human(quiet_for)),
+                    feed_id,
+                    link: None,
+                    priority: None,
+                });
+            }
+        }
+    }
+
+    fn flush_due(&self, bursts: &mut HashMap<String, Burst>) {
+        let now = Instant::now();
+        for (feed_id, burst) in bursts.iter_mut() {
+            if burst.flush_at.is_some_and(|at| at <= now) {
+                let count = std::mem::take(&mut burst.held);
+                burst.flush_at = None;
+                // The next event starts a new window.
+                burst.started = now;
+                burst.shown = u32::MAX;
+                let Some(feed) = self.policy(feed_id) else { continue };
+                self.send(Notification {
+                    feed_id: feed_id.clone(),
+                    feed_name: feed.feed_name.clone(),
+                    kind: NotificationKind::Summary { count },
+                    title: feed.feed_name.clone(),
+                    body: format!(
+                        "{count} new {} from {}",
+                        if count == 1 { "event" } else { "events" },
+                        feed.feed_name
+                    ),
+                    link: None,
+                    priority: None,
+                });
+            }
+        }
+    }
+
+    fn down_after(&self) -> Option<Duration> {
+        let s = self.policies.borrow().settings.health_down_after_s;
+        (s > 0).then(|| Duration::from_secs(u64::from(s)))
+    }
+
+    fn next_health_deadline(&self, health: &HashMap<String, Health>) -> Option<Instant> {
+        let after = self.down_after()?;
+        health.values().filter(|h| !h.alerted).filter_map(|h| h.down_since).map(|s| s + after).min()
+    }
+
+    fn on_states(&mut self, health: &mut HashMap<String, Health>) {
+        let states = self.states.borrow_and_update().clone();
+        let now = Instant::now();
+        health.retain(|id, _| states.contains_key(id));
+        for (id, state) in &states {
+            let h = health.entry(id.clone()).or_default();
+            match state {
+                FeedState::Live { .. } => {
+                    if h.alerted {
+                        self.health_notice(id, NotificationKind::FeedBack, String::new());
+                    }
+                    *h = Health::default();
+                }
+                FeedState::Stopped { reason: StopReason::Disabled, .. } => *h = Health::default(),
+                FeedState::Retrying { error, .. } | FeedState::Stopped { error, .. } => {
+                    h.down_since.get_or_insert(now);
+                    h.last_error.clone_from(error);
+                }
+                FeedState::Connecting { .. } => {
+                    h.down_since.get_or_insert(now);
+                }
+            }
+        }
+        self.alert_down(health);
+    }
+
+    fn alert_down(&self, health: &mut HashMap<String, Health>) {
+        let Some(after) = self.down_after() else { return };
+        let now = Instant::now();
+        for (id, h) in health.iter_mut() {
+            if !h.alerted && h.down_since.is_some_and(|since| now >= since + after) {
+                h.alerted = true;
+                self.health_notice(id, NotificationKind::FeedDown, h.last_error.clone());
+            }
+        }
+    }
+
+    fn health_notice(&self, feed_id: &str, kind: NotificationKind, error: String) {
+        let policies = self.policies.borrow().clone();
+        let Some(feed) = policies.feeds.get(feed_id) else { return };
+        if policies.suppressed(feed, now_millis(), (self.minute_of_day)()) {
+            return;
+        }
+        let (title, body) = match kind {
+            NotificationKind::FeedBack => {
+                (format!("{} is back", feed.feed_name), "Connected again.".to_owned())
+            }
+            _ => (
+                format!("{} is down", feed.feed_name),
+                format!(
+                    "Not connected for {}{}",
+                    human(self.down_after().unwrap_or_default()),
+                    if error.is_empty() { ".".to_owned() } else { format!(": {error}") }
+                ),
+            ),
+        };
+        self.send(Notification {
+            feed_id: feed_id.to_owned(),
+            feed_name: feed.feed_name.clone(),
+            kind,
+            title,
+            body,
+            link: None,
+            priority: None,
+        });
+    }
+}
+
+fn human(d: Duration) -> String {
+    let s = d.as_secs();
+    match s {
+        0..120 => format!("{s} seconds"),
+        120..7200 => format!("{} minutes", s / 60),
+        _ => format!("{} hours", s / 3600),
+    }
+}
+
+async fn sleep_or_never(at: Option<Instant>) {
+    match at {
+        Some(at) => sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quiet_hours_including_ranges_past_midnight() {
+        let at = |h: u32, m: u32| h * 60 + m;
+        assert!(in_quiet_hours(Some("22:00"), Some("07:00"), at(23, 30)));
+        assert!(in_quiet_hours(Some("22:00"), Some("07:00"), at(6, 59)));
+        assert!(!in_quiet_hours(Some("22:00"), Some("07:00"), at(7, 0)));
+        assert!(in_quiet_hours(Some("12:00"), Some("13:00"), at(12, 30)));
+        assert!(!in_quiet_hours(Some("12:00"), Some("13:00"), at(13, 0)));
+        assert!(!in_quiet_hours(None, Some("13:00"), at(12, 30)));
+        assert!(!in_quiet_hours(Some("25:00"), Some("13:00"), at(12, 30)));
+    }
+}

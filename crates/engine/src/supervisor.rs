@@ -1,0 +1,364 @@
+//! One task per enabled feed: connect, read, shape events into the store, and when the
+//! connection fails or ends, wait as the reconnection rules say and try again, forever. The
+//! state it is in is published at every step. Time comes from tokio, so tests run it with paused
+//! time and check every delay exactly.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use herald_secrets::{SecretError, SecretStore, Sensitive};
+use herald_sse::{Backoff, ConnectError, DEFAULT_RETRY, Item, Next, Parser};
+use herald_store::{Millis, now_millis};
+use tokio::sync::{mpsc, watch};
+use tokio::time::{Instant, sleep, timeout};
+
+use crate::connector::{ByteStream, Connector};
+use crate::notify::Alert;
+use crate::plan::{FeedPlan, IdSource};
+use crate::shaper::Shaper;
+use crate::state::{FeedState, FeedStates, StopReason};
+use crate::writer::ToWriter;
+
+/// What the engine can ask of a running supervisor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Command {
+    /// Drop the connection (if any) and connect again at once: the clock jumped, or the user
+    /// asked.
+    ReconnectNow,
+    /// The network came back: a feed waiting out its backoff tries now; a live one stays.
+    TryNowIfWaiting,
+    Stop,
+}
+
+/// A retry every so often while the keyring is unavailable (it may be unlocked any minute).
+const CREDENTIALS_RETRY: Duration = Duration::from_secs(30);
+/// Retry-After is honoured, but a server asking for a day is not taken at its word.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(3600);
+
+/// What the supervisors of one engine share.
+pub struct Shared<C: Connector> {
+    pub connector: Arc<C>,
+    pub writer: mpsc::Sender<ToWriter>,
+    pub states: watch::Sender<FeedStates>,
+    pub secrets: Arc<dyn SecretStore>,
+    pub alerts: mpsc::UnboundedSender<Alert>,
+    /// A uniform random number in [0, 1), for the backoff's jitter.
+    pub random: Arc<dyn Fn() -> f64 + Send + Sync>,
+}
+
+pub struct Supervisor<C: Connector> {
+    pub shared: Arc<Shared<C>>,
+    pub plan: watch::Receiver<Arc<FeedPlan>>,
+    pub commands: mpsc::UnboundedReceiver<Command>,
+    /// Where the feed resumes, as the store last committed it.
+    pub position: String,
+}
+
+/// How a live connection ended.
+enum Ended {
+    Stop,
+    ReconnectNow,
+    Failed(String),
+}
+
+/// What the supervisor does after an attempt that did not stay up.
+enum After {
+    Wait(Duration),
+    Halt(StopReason),
+}
+
+impl<C: Connector> Supervisor<C> {
+    pub async fn run(mut self) {
+        let first = self.plan.borrow().clone();
+        let id = first.id.clone();
+        let mut backoff = Backoff::new(DEFAULT_RETRY, first.connection.max_backoff);
+        let mut parser = Parser::new();
+        if first.connection.id_source == IdSource::Sse {
+            parser = parser.with_last_event_id(&self.position);
+        }
+        let mut shaper = Shaper::new(std::mem::take(&mut self.position));
+        let mut lease: Option<C::Lease> = None;
+        let mut fresh_slot = false;
+        loop {
+            let plan = self.plan.borrow().clone();
+            let secret = match self.secret(&plan).await {
+                Ok(secret) => secret,
+                Err(error) => {
+                    self.publish(FeedState::Stopped {
+                        reason: StopReason::CredentialsUnavailable,
+                        error: error.to_string(),
+                    })
+                    .await;
+                    match self.wait(CREDENTIALS_RETRY).await {
+                        Some(Command::Stop) => return,
+                        _ => continue,
+                    }
+                }
+            };
+            if lease.is_none() {
+                match self.shared.connector.lease(&plan.connection, fresh_slot) {
+                    Ok(l) => lease = Some(l),
+                    Err(e) => {
+                        if self.halt(StopReason::InvalidConfiguration, e.to_string()).await {
+                            return;
+                        }
+                        continue;
+                    }
+                }
+            }
+            let position = match plan.connection.id_source {
+                IdSource::Sse => parser.last_event_id(),
+                IdSource::Json(_) => shaper.position(),
+            };
+            let request = match plan.connection.request(position, secret.as_ref()) {
+                Ok(r) => r,
+                Err(e) => {
+                    if self.halt(StopReason::InvalidConfiguration, e.to_string()).await {
+                        return;
+                    }
+                    continue;
+                }
+            };
+            self.publish(FeedState::Connecting { attempt: backoff.failures() }).await;
+            let idle = plan.connection.idle_timeout;
+            let result = {
+                let shared = self.shared.clone();
+                let Some(lease_ref) = lease.as_ref() else { continue };
+                let attempt = shared.connector.connect(lease_ref, request);
+                tokio::pin!(attempt);
+                loop {
+                    tokio::select! {
+                        biased;
+                        command = self.commands.recv() => match command {
+                            None | Some(Command::Stop) => return,
+                            Some(Command::ReconnectNow) => break None,
+                            Some(Command::TryNowIfWaiting) => {}
+                        },
+                        result = timeout(idle, &mut attempt) => break Some(result),
+                    }
+                }
+            };
+            let (after, error) = match result {
+                None => continue,
+                Some(Err(_)) => {
+                    // No answer at all: a stuck connection or a full HTTP/2 stream limit. The
+                    // next attempt gets a connection of its own.
+                    lease = None;
+                    fresh_slot = true;
+                    let error = format!("the server did not answer within {} s", idle.as_secs());
+                    (After::Wait(backoff.next_delay(Instant::now().into_std(), self.unit())), error)
+                }
+                Some(Ok(Err(e))) => (self.after_error(&e, &mut backoff), e.to_string()),
+                Some(Ok(Ok(stream))) => {
+                    backoff.connected(Instant::now().into_std());
+                    let at = now_millis();
+                    let _ = self.shared.writer.send(ToWriter::Connected { feed_id: id.clone(), at }).await;
+                    self.publish(FeedState::Live { since: at }).await;
+                    let ended =
+                        self.read(stream, &mut parser, &mut shaper, &mut backoff, idle).await;
+                    parser.reset_for_reconnect();
+                    match ended {
+                        Ended::Stop => return,
+                        Ended::ReconnectNow => continue,
+                        Ended::Failed(error) => {
+                            let delay = backoff.next_delay(Instant::now().into_std(), self.unit());
+                            (After::Wait(delay), error)
+                        }
+                    }
+                }
+            };
+            match after {
+                After::Halt(reason) => {
+                    if self.halt(reason, error).await {
+                        return;
+                    }
+                }
+                After::Wait(delay) => {
+                    let at = now_millis() + delay.as_millis() as Millis;
+                    self.publish(FeedState::Retrying { attempt: backoff.failures(), at, error })
+                        .await;
+                    tracing::debug!(feed = %id, ?delay, "waiting before the next attempt");
+                    if let Some(Command::Stop) = self.wait(delay).await {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    fn unit(&self) -> f64 {
+        (self.shared.random)()
+    }
+
+    fn after_error(&self, error: &ConnectError, backoff: &mut Backoff) -> After {
+        let now = Instant::now().into_std();
+        match error.next() {
+            Next::Retry => {
+                let delay = backoff.next_delay(now, self.unit());
+                match error.retry_after() {
+                    Some(asked) => After::Wait(asked.clamp(backoff.retry(), MAX_RETRY_AFTER)),
+                    None => After::Wait(delay),
+                }
+            }
+            Next::RetryAtCap => {
+                backoff.next_delay(now, self.unit());
+                After::Wait(backoff.cap())
+            }
+            Next::Stop => After::Halt(StopReason::ServerSaidStop),
+            Next::StopUntilCredentialsChange => After::Halt(StopReason::CredentialsRejected),
+            Next::StopInvalid => After::Halt(StopReason::InvalidConfiguration),
+        }
+    }
+
+    /// Stops until told otherwise; true when told to stop for good.
+    async fn halt(&mut self, reason: StopReason, error: String) -> bool {
+        self.publish(FeedState::Stopped { reason, error }).await;
+        loop {
+            match self.commands.recv().await {
+                None | Some(Command::Stop) => return true,
+                Some(Command::ReconnectNow) => return false,
+                Some(Command::TryNowIfWaiting) => {}
+            }
+        }
+    }
+
+    /// Waits `delay` unless a command cuts it short; returns that command.
+    async fn wait(&mut self, delay: Duration) -> Option<Command> {
+        let deadline = sleep(delay);
+        tokio::pin!(deadline);
+        tokio::select! {
+            biased;
+            command = self.commands.recv() => Some(command.unwrap_or(Command::Stop)),
+            () = &mut deadline => None,
+        }
+    }
+
+    async fn secret(&self, plan: &FeedPlan) -> Result<Option<Sensitive<String>>, SecretError> {
+        if !plan.connection.auth.needs_secret() {
+            return Ok(None);
+        }
+        let secrets = self.shared.secrets.clone();
+        let id = plan.id.clone();
+        // Keyring calls block (D-Bus on Linux): off the runtime's threads.
+        let secret = tokio::task::spawn_blocking(move || secrets.get(&id))
+            .await
+            .map_err(|e| SecretError::Failed(e.to_string()))??;
+        match secret {
+            Some(secret) => Ok(Some(secret)),
+            None => Err(SecretError::Unavailable(
+                "no credentials are stored for this feed; set them with herald feeds auth".into(),
+            )),
+        }
+    }
+
+    async fn read(
+        &mut self,
+        mut stream: C::Stream,
+        parser: &mut Parser,
+        shaper: &mut Shaper,
+        backoff: &mut Backoff,
+        idle: Duration,
+    ) -> Ended {
+        let mut last_event = Instant::now();
+        let mut silence_alerted = false;
+        let mut reported_template_error = false;
+        loop {
+            let silence = self.plan.borrow().notify.silence_alert.filter(|_| !silence_alerted);
+            let silence_deadline = sleep_until_or_never(silence.map(|s| last_event + s));
+            let chunk = tokio::select! {
+                biased;
+                command = self.commands.recv() => match command {
+                    None | Some(Command::Stop) => return Ended::Stop,
+                    Some(Command::ReconnectNow) => return Ended::ReconnectNow,
+                    Some(Command::TryNowIfWaiting) => continue,
+                },
+                chunk = timeout(idle, stream.chunk()) => chunk,
+                () = silence_deadline => {
+                    silence_alerted = true;
+                    let plan = self.plan.borrow().clone();
+                    let _ = self.shared.alerts.send(Alert::Silent {
+                        feed_id: plan.id.clone(),
+                        quiet_for: silence.unwrap_or_default(),
+                    });
+                    continue;
+                }
+            };
+            let bytes = match chunk {
+                Err(_) => {
+                    return Ended::Failed(format!(
+                        "no data for {} s (the connection seems dead); reconnecting",
+                        idle.as_secs()
+                    ));
+                }
+                Ok(Err(e)) => return Ended::Failed(e.to_string()),
+                Ok(Ok(None)) => return Ended::Failed("the server ended the stream".into()),
+                Ok(Ok(Some(bytes))) => bytes,
+            };
+            let plan = self.plan.borrow().clone();
+            let now = now_millis();
+            let mut events = Vec::new();
+            let mut template_error = None;
+            parser.feed(&bytes, &mut |item| match item {
+                Item::Event(event) => {
+                    if let Some(shaped) = shaper.shape(&plan, &event, now) {
+                        if shaped.template_error.is_some() {
+                            template_error = shaped.template_error;
+                        }
+                        events.push(shaped.incoming);
+                    }
+                }
+                Item::Retry(ms) => backoff.set_retry(Duration::from_millis(ms)),
+                Item::Comment(_) => {}
+                Item::EventTooLarge { limit } => tracing::warn!(
+                    feed = %plan.id,
+                    "an event larger than {} MiB was dropped; the feed goes on with the next",
+                    limit / (1024 * 1024)
+                ),
+            });
+            if let Some(error) = template_error.filter(|_| !reported_template_error) {
+                // Reported once per connection: the event itself was kept with the preset's
+                // rendering.
+                reported_template_error = true;
+                tracing::warn!(feed = %plan.id, "{error}");
+            }
+            if !events.is_empty() {
+                last_event = Instant::now();
+                silence_alerted = false;
+                if self.shared.writer.send(ToWriter::Events(events)).await.is_err() {
+                    return Ended::Stop;
+                }
+            }
+        }
+    }
+
+    async fn publish(&self, state: FeedState) {
+        let id = self.plan.borrow().id.clone();
+        let changed = self.shared.states.send_if_modified(|states| {
+            if states.get(&id) == Some(&state) {
+                false
+            } else {
+                states.insert(id.clone(), state.clone());
+                true
+            }
+        });
+        if changed {
+            tracing::info!(feed = %id, "{}", state.words(now_millis()));
+            let _ = self
+                .shared
+                .writer
+                .send(ToWriter::Live { feed_id: id, state: state.to_live_state() })
+                .await;
+        }
+    }
+}
+
+async fn sleep_until_or_never(deadline: Option<Instant>) {
+    match deadline {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+#[cfg(test)]
+#[path = "supervisor_tests.rs"]
+mod tests;

@@ -1,0 +1,244 @@
+//! The reconnection rules, with paused time: a scripted connector (a fake of our own trait, for
+//! the logic above it; the real connector is tested against loopback servers in tests/it) and
+//! exact instants for every attempt.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use herald_secrets::NoSecrets;
+use herald_sse::{ConnectError, Request, StreamError};
+use herald_store::{Feed, FeedSpec};
+use tokio::sync::{mpsc, watch};
+use tokio::time::Instant;
+
+use super::{Command, Shared, Supervisor};
+use crate::connector::{ByteStream, Connector};
+use crate::plan::{Connection, FeedPlan};
+use crate::state::{FeedState, FeedStates, StopReason};
+use crate::writer::ToWriter;
+
+enum Outcome {
+    Fail(ConnectError),
+    /// A stream fed by the test; it ends when the sender is dropped.
+    Stream(mpsc::UnboundedReceiver<Bytes>),
+}
+
+#[derive(Default)]
+struct Script {
+    outcomes: Mutex<VecDeque<Outcome>>,
+    attempts: Mutex<Vec<(Instant, Request)>>,
+}
+
+struct Scripted(Arc<Script>);
+
+struct FakeStream(mpsc::UnboundedReceiver<Bytes>);
+
+impl ByteStream for FakeStream {
+    async fn chunk(&mut self) -> Result<Option<Bytes>, StreamError> {
+        Ok(self.0.recv().await)
+    }
+}
+
+impl Connector for Scripted {
+    type Stream = FakeStream;
+    type Lease = ();
+
+    fn lease(&self, _feed: &Connection, _fresh: bool) -> Result<(), ConnectError> {
+        Ok(())
+    }
+
+    async fn connect(&self, _lease: &(), request: Request) -> Result<FakeStream, ConnectError> {
+        self.0.attempts.lock().unwrap().push((Instant::now(), request));
+        let next = self.0.outcomes.lock().unwrap().pop_front();
+        match next {
+            Some(Outcome::Fail(e)) => Err(e),
+            Some(Outcome::Stream(rx)) => Ok(FakeStream(rx)),
+            // Out of script: a server that never answers.
+            None => std::future::pending().await,
+        }
+    }
+}
+
+fn status(code: u16) -> ConnectError {
+    ConnectError::Status { status: code, status_text: String::new(), excerpt: String::new(), retry_after: None }
+}
+
+struct Harness {
+    script: Arc<Script>,
+    commands: mpsc::UnboundedSender<Command>,
+    states: watch::Receiver<FeedStates>,
+    writer: mpsc::Receiver<ToWriter>,
+    start: Instant,
+}
+
+impl Harness {
+    fn start(outcomes: Vec<Outcome>, unit: f64, spec: FeedSpec) -> Self {
+        let script = Arc::new(Script { outcomes: Mutex::new(outcomes.into()), ..Script::default() });
+        let (writer_tx, writer) = mpsc::channel(1024);
+        let (states_tx, states) = watch::channel(FeedStates::new());
+        let (alerts, _) = mpsc::unbounded_channel();
+        let shared = Arc::new(Shared {
+            connector: Arc::new(Scripted(script.clone())),
+            writer: writer_tx,
+            states: states_tx,
+            secrets: Arc::new(NoSecrets),
+            alerts,
+            random: Arc::new(move || unit),
+        });
+        let feed = Feed {
+            id: "f".into(),
+            spec: FeedSpec { name: "F".into(), url: "http://127.0.0.1:9/".into(), ..spec },
+            created_at: 0,
+            updated_at: 0,
+        };
+        let (_plan_tx, plan) = watch::channel(Arc::new(FeedPlan::compile(&feed).unwrap()));
+        let (commands, commands_rx) = mpsc::unbounded_channel();
+        // The plan sender may go: supervisors only read the latest plan.
+        std::mem::forget(_plan_tx);
+        tokio::spawn(Supervisor { shared, plan, commands: commands_rx, position: String::new() }.run());
+        Harness { script, commands, states, writer, start: Instant::now() }
+    }
+
+    /// Seconds after the start at which each attempt was made.
+    fn attempt_times(&self) -> Vec<f64> {
+        let attempts = self.script.attempts.lock().unwrap();
+        attempts.iter().map(|(at, _)| (*at - self.start).as_secs_f64()).collect()
+    }
+
+    fn state(&self) -> FeedState {
+        self.states.borrow().get("f").cloned().expect("a state")
+    }
+}
+
+async fn run_for(secs: u64) {
+    tokio::time::sleep(Duration::from_secs(secs)).await;
+}
+
+fn fails(n: usize, code: u16) -> Vec<Outcome> {
+    (0..n).map(|_| Outcome::Fail(status(code))).collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_5xx_storm_waits_between_the_floor_and_a_doubling_ceiling_up_to_the_cap() {
+    let ceiling = Harness::start(fails(10, 500), 1.0, FeedSpec::default());
+    let floor = Harness::start(fails(10, 503), 0.0, FeedSpec::default());
+    run_for(2000).await;
+    // unit 1.0 waits the ceiling: 3, 6, 12 ... capped at 300 s.
+    let gaps: Vec<f64> = ceiling.attempt_times().windows(2).map(|w| w[1] - w[0]).collect();
+    assert_eq!(gaps[..9], [3.0, 6.0, 12.0, 24.0, 48.0, 96.0, 192.0, 300.0, 300.0]);
+    // unit 0.0 waits the floor every time, never less.
+    let gaps: Vec<f64> = floor.attempt_times().windows(2).map(|w| w[1] - w[0]).collect();
+    assert!(gaps[..10].iter().all(|g| *g == 3.0), "{gaps:?}");
+    // Out of script, the server stops answering: the attempt gives up after the idle timeout.
+    assert_eq!(gaps[10], 93.0);
+    assert!(matches!(ceiling.state(), FeedState::Connecting { .. } | FeedState::Retrying { .. }));
+}
+
+#[tokio::test(start_paused = true)]
+async fn retry_after_is_honoured_on_429_and_503() {
+    let busy = ConnectError::Status {
+        status: 429,
+        status_text: "Too Many Requests".into(),
+        excerpt: String::new(),
+        retry_after: Some(Duration::from_secs(120)),
+    };
+    let h = Harness::start(vec![Outcome::Fail(busy)], 0.0, FeedSpec::default());
+    run_for(200).await;
+    assert_eq!(h.attempt_times(), [0.0, 120.0]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn rejected_credentials_and_204_stop_without_hammering_until_told() {
+    let rejected = Harness::start(fails(1, 401), 0.0, FeedSpec::default());
+    let stop = Harness::start(vec![Outcome::Fail(ConnectError::Stop)], 0.0, FeedSpec::default());
+    run_for(3600).await;
+    assert_eq!(rejected.attempt_times().len(), 1, "one attempt in an hour");
+    assert!(matches!(
+        rejected.state(),
+        FeedState::Stopped { reason: StopReason::CredentialsRejected, .. }
+    ));
+    assert_eq!(stop.attempt_times().len(), 1);
+    assert!(matches!(stop.state(), FeedState::Stopped { reason: StopReason::ServerSaidStop, .. }));
+    // Credentials changed: the engine says reconnect.
+    rejected.commands.send(Command::ReconnectNow).unwrap();
+    run_for(1).await;
+    assert_eq!(rejected.attempt_times(), [0.0, 3600.0]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn not_found_keeps_trying_at_the_cap_with_the_error_shown() {
+    let h = Harness::start(fails(5, 404), 0.0, FeedSpec::default());
+    run_for(650).await;
+    assert_eq!(h.attempt_times(), [0.0, 300.0, 600.0]);
+    match h.state() {
+        FeedState::Retrying { error, .. } => assert!(error.contains("404"), "{error}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_watchdog_drops_a_silent_connection_and_comments_count_as_life() {
+    let (silent_tx, silent) = mpsc::unbounded_channel();
+    let (chatty_tx, chatty) = mpsc::unbounded_channel();
+    let spec = FeedSpec { idle_timeout_s: Some(90), ..FeedSpec::default() };
+    let blackhole = Harness::start(vec![Outcome::Stream(silent)], 0.0, spec.clone());
+    let keepalive = Harness::start(vec![Outcome::Stream(chatty)], 0.0, spec);
+    for _ in 0..10 {
+        run_for(60).await;
+        chatty_tx.send(Bytes::from_static(b": keepalive\n")).unwrap();
+    }
+    // Silent: dropped at 90 s, reconnected after the 3 s floor; then the script runs out and
+    // the next attempt hangs until the watchdog gives up on it too (90 s) and waits again.
+    assert_eq!(blackhole.attempt_times()[..3], [0.0, 93.0, 186.0]);
+    assert_eq!(keepalive.attempt_times(), [0.0], "a comment every 60 s keeps it up");
+    assert!(keepalive.state().is_live());
+    drop(silent_tx);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_stable_connection_resets_the_backoff_and_retry_sets_the_floor() {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let mut outcomes = fails(3, 500);
+    outcomes.push(Outcome::Stream(rx));
+    let h = Harness::start(outcomes, 1.0, FeedSpec::default());
+    run_for(30).await; // attempts at 0, 3, 9, 21 (connected at 21)
+    tx.send(Bytes::from_static(b"retry: 10000\n\n")).unwrap();
+    run_for(40).await;
+    drop(tx); // ends at 70 s, after 49 s connected: stable, so the count starts over
+    run_for(30).await;
+    let times = h.attempt_times();
+    assert_eq!(times[..4], [0.0, 3.0, 9.0, 21.0]);
+    assert_eq!(times[4], 80.0, "the new floor is 10 s and the count was reset: {times:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn events_go_to_the_writer_and_the_last_event_id_is_sent_on_reconnect() {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let outcomes = vec![Outcome::Stream(rx), Outcome::Fail(status(500))];
+    let mut h = Harness::start(outcomes, 0.0, FeedSpec::default());
+    run_for(1).await;
+    tx.send(Bytes::from_static(b"id: 7\ndata: one\n\ndata: partial")).unwrap();
+    drop(tx);
+    run_for(10).await;
+    let mut events = Vec::new();
+    while let Ok(message) = h.writer.try_recv() {
+        if let ToWriter::Events(list) = message {
+            events.extend(list);
+        }
+    }
+    assert_eq!(events.len(), 1, "the partial event is never stored");
+    assert_eq!((events[0].data.as_str(), events[0].event_id.as_deref()), ("one", Some("7")));
+    let attempts = h.script.attempts.lock().unwrap();
+    assert_eq!(attempts[1].1.last_event_id, "7");
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_network_coming_back_cuts_a_long_wait_short() {
+    let h = Harness::start(fails(9, 500), 1.0, FeedSpec::default());
+    run_for(100).await; // attempts at 0, 3, 9, 21, 45, 93; the next waits until 189
+    h.commands.send(Command::TryNowIfWaiting).unwrap();
+    run_for(1).await;
+    assert_eq!(h.attempt_times(), [0.0, 3.0, 9.0, 21.0, 45.0, 93.0, 100.0]);
+}
