@@ -98,10 +98,7 @@ pub const DEFAULT_STREAMS_PER_CONNECTION: usize = 64;
 
 impl HttpConnector {
     pub fn new(streams_per_connection: usize) -> Self {
-        Self {
-            pool: Arc::default(),
-            streams_per_connection: streams_per_connection.max(1),
-        }
+        Self { pool: Arc::default(), streams_per_connection: streams_per_connection.max(1) }
     }
 
     /// How many separate clients are open (for tests and the benchmark).
@@ -147,7 +144,11 @@ impl Connector for HttpConnector {
         Ok(HttpLease { client, key: (key, origin), pool: self.pool.clone() })
     }
 
-    async fn connect(&self, lease: &HttpLease, request: Request) -> Result<Connection, ConnectError> {
+    async fn connect(
+        &self,
+        lease: &HttpLease,
+        request: Request,
+    ) -> Result<Connection, ConnectError> {
         Attempt::start(&lease.client, &request).await
     }
 }

@@ -18,7 +18,9 @@ use crate::notify::{Dispatcher, Notification, Notifier, Policies};
 use crate::plan::{self, FeedPlan, NotifyPolicy};
 use crate::state::{FeedState, FeedStates, StopReason};
 use crate::supervisor::{Command, Shared, Supervisor};
-use crate::watchers::{NetworkProbe, OsNetwork, SystemClock, WallClock, watch_clock, watch_network};
+use crate::watchers::{
+    NetworkProbe, OsNetwork, SystemClock, WallClock, watch_clock, watch_network,
+};
 use crate::writer::{self, ToWriter};
 
 #[derive(Debug, thiserror::Error)]
@@ -94,6 +96,12 @@ impl Engine {
         notifier: Arc<dyn Notifier>,
         secrets: Arc<dyn SecretStore>,
     ) -> Result<Self, EngineError> {
+        // Each feed holds a socket; the usual soft limit of 1,024 descriptors would cap a
+        // resident at about a thousand feeds, so the soft limit goes up to the hard one.
+        match rlimit::increase_nofile_limit(u64::MAX) {
+            Ok(limit) => tracing::debug!(limit, "open file limit"),
+            Err(e) => tracing::debug!("cannot raise the open file limit: {e}"),
+        }
         // Two connections: the writer's, and the one that watches the configuration.
         let config = Store::open(&options.store_path)?;
         let writer_store = Store::open(&options.store_path)?;
@@ -104,14 +112,14 @@ impl Engine {
         let thread = std::thread::Builder::new()
             .name("engine".into())
             .spawn(move || {
-                let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build()
-                {
-                    Ok(rt) => rt,
-                    Err(e) => {
-                        let _ = started_tx.send(Err(e.to_string()));
-                        return;
-                    }
-                };
+                let runtime =
+                    match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                        Ok(rt) => rt,
+                        Err(e) => {
+                            let _ = started_tx.send(Err(e.to_string()));
+                            return;
+                        }
+                    };
                 runtime.block_on(async move {
                     let core = Core::new(
                         options,
@@ -382,8 +390,11 @@ impl<C: Connector> Core<C> {
         let id = feed.id.clone();
         if !feed.spec.enabled {
             self.stop_feed(&id).await;
-            self.set_state(&id, FeedState::Stopped { reason: StopReason::Disabled, error: String::new() })
-                .await;
+            self.set_state(
+                &id,
+                FeedState::Stopped { reason: StopReason::Disabled, error: String::new() },
+            )
+            .await;
             return;
         }
         let plan = match FeedPlan::compile(feed) {
@@ -405,10 +416,7 @@ impl<C: Connector> Core<C> {
                 running.updated_at = feed.updated_at;
                 running.plan.send_replace(plan);
                 let _ = running.commands.send(Command::TryNowIfWaiting);
-                if matches!(
-                    self.shared.states.borrow().get(&id),
-                    Some(FeedState::Stopped { .. })
-                ) {
+                if matches!(self.shared.states.borrow().get(&id), Some(FeedState::Stopped { .. })) {
                     let _ = running.commands.send(Command::ReconnectNow);
                 }
                 return;

@@ -137,8 +137,11 @@ mod tests {
     fn conditions_on_json_fields() {
         let data = json!({"wiki": "enwiki", "bot": false, "title": "Rust (language)", "n": 7});
         let keeps = |c: &str| {
-            set(Filters { conditions: vec![c.into()], ..Default::default() })
-                .keeps("message", Some(&data), None)
+            set(Filters { conditions: vec![c.into()], ..Default::default() }).keeps(
+                "message",
+                Some(&data),
+                None,
+            )
         };
         assert!(keeps("/wiki = enwiki"));
         assert!(!keeps("/wiki = dewiki"));

@@ -63,7 +63,8 @@ impl Mapping {
             match self.env.get_template(name).and_then(|t| t.render(ctx)) {
                 Ok(text) => slot(text),
                 Err(e) => {
-                    template_error.get_or_insert_with(|| format!("the {name} template failed: {e}"));
+                    template_error
+                        .get_or_insert_with(|| format!("the {name} template failed: {e}"));
                 }
             }
         };
@@ -117,9 +118,8 @@ fn preset_rendering(preset: Preset, ctx: &EventContext<'_>) -> Rendered {
             priority: priority(json),
         },
         Preset::Ntfy => {
-            let base = str_field(json, "/title")
-                .or_else(|| str_field(json, "/topic"))
-                .unwrap_or(ctx.feed);
+            let base =
+                str_field(json, "/title").or_else(|| str_field(json, "/topic")).unwrap_or(ctx.feed);
             let emoji: String = json
                 .and_then(|j| j.get("tags"))
                 .and_then(Value::as_array)

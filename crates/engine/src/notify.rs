@@ -17,9 +17,14 @@ use crate::writer::StoredEvent;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NotificationKind {
-    Event { history_id: i64, event_type: String },
+    Event {
+        history_id: i64,
+        event_type: String,
+    },
     /// "N new events from <feed>": a burst, coalesced.
-    Summary { count: u32 },
+    Summary {
+        count: u32,
+    },
     /// The feed has not been live for longer than the health threshold.
     FeedDown,
     FeedBack,
@@ -180,9 +185,9 @@ impl Dispatcher {
                     return;
                 }
                 let count = feed.coalesce_count.unwrap_or(policies.settings.coalesce_count);
-                let window = feed.coalesce_window.unwrap_or(Duration::from_secs(u64::from(
-                    policies.settings.coalesce_window_s,
-                )));
+                let window = feed
+                    .coalesce_window
+                    .unwrap_or(Duration::from_secs(u64::from(policies.settings.coalesce_window_s)));
                 let now = Instant::now();
                 let burst = bursts.entry(event.feed_id.clone()).or_insert(Burst {
                     started: now,

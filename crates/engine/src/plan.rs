@@ -101,9 +101,10 @@ impl FeedPlan {
             _ => return Err(err(format!("unknown id source {:?}", spec.id_source))),
         };
         let ca_pem = match &spec.ca_file {
-            Some(path) => Some(std::fs::read(path).map_err(|e| {
-                err(format!("cannot read the CA certificate {path}: {e}"))
-            })?),
+            Some(path) => Some(
+                std::fs::read(path)
+                    .map_err(|e| err(format!("cannot read the CA certificate {path}: {e}")))?,
+            ),
             None => None,
         };
         let mapping = Mapping::compile(
@@ -240,7 +241,8 @@ mod tests {
     #[test]
     fn a_bad_configuration_is_refused_with_the_reason() {
         let bad = |spec: FeedSpec| FeedPlan::compile(&feed(spec)).unwrap_err().0;
-        let base = FeedSpec { name: "n".into(), url: "http://127.0.0.1/".into(), ..FeedSpec::default() };
+        let base =
+            FeedSpec { name: "n".into(), url: "http://127.0.0.1/".into(), ..FeedSpec::default() };
         assert!(bad(FeedSpec { url: "nope".into(), ..base.clone() }).contains("URL"));
         assert!(
             bad(FeedSpec { ca_file: Some("/nonexistent/ca.pem".into()), ..base.clone() })

@@ -44,13 +44,13 @@ impl Shaper {
         };
         let own_id = match &plan.connection.id_source {
             IdSource::Sse => event.own_id.map(str::to_owned),
-            IdSource::Json(pointer) => json.as_ref().and_then(|j| j.pointer(pointer)).and_then(
-                |v| match v {
+            IdSource::Json(pointer) => {
+                json.as_ref().and_then(|j| j.pointer(pointer)).and_then(|v| match v {
                     Value::String(s) if !s.is_empty() => Some(s.clone()),
                     Value::Number(n) => Some(n.to_string()),
                     _ => None,
-                },
-            ),
+                })
+            }
         };
         match &plan.connection.id_source {
             IdSource::Sse => event.last_event_id.clone_into(&mut self.position),
@@ -67,8 +67,7 @@ impl Shaper {
             data: event.data,
             json: json.as_ref(),
         });
-        let keep =
-            plan.filters.keeps(event.event_type, json.as_ref(), mapped.rendered.priority);
+        let keep = plan.filters.keeps(event.event_type, json.as_ref(), mapped.rendered.priority);
         Some(Shaped {
             incoming: Incoming {
                 feed_id: plan.id.clone(),
@@ -123,7 +122,9 @@ mod tests {
             ..FeedSpec::default()
         });
         let mut shaper = Shaper::new("old".into());
-        assert!(shaper.shape(&p, &ev("open", r#"{"id":"o1","event":"open"}"#, "", None), 0).is_none());
+        assert!(
+            shaper.shape(&p, &ev("open", r#"{"id":"o1","event":"open"}"#, "", None), 0).is_none()
+        );
         assert_eq!(shaper.position(), "old", "an open event never moves the position");
         let m = r#"{"id":"m1","event":"message","topic":"t","message":"hi"}"#;
         let s = shaper.shape(&p, &ev("message", m, "m1", Some("m1")), 0).unwrap().incoming;

@@ -152,7 +152,11 @@ impl<C: Connector> Supervisor<C> {
                 Some(Ok(Ok(stream))) => {
                     backoff.connected(Instant::now().into_std());
                     let at = now_millis();
-                    let _ = self.shared.writer.send(ToWriter::Connected { feed_id: id.clone(), at }).await;
+                    let _ = self
+                        .shared
+                        .writer
+                        .send(ToWriter::Connected { feed_id: id.clone(), at })
+                        .await;
                     self.publish(FeedState::Live { since: at }).await;
                     let ended =
                         self.read(stream, &mut parser, &mut shaper, &mut backoff, idle).await;

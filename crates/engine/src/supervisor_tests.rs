@@ -62,7 +62,12 @@ impl Connector for Scripted {
 }
 
 fn status(code: u16) -> ConnectError {
-    ConnectError::Status { status: code, status_text: String::new(), excerpt: String::new(), retry_after: None }
+    ConnectError::Status {
+        status: code,
+        status_text: String::new(),
+        excerpt: String::new(),
+        retry_after: None,
+    }
 }
 
 struct Harness {
@@ -75,7 +80,8 @@ struct Harness {
 
 impl Harness {
     fn start(outcomes: Vec<Outcome>, unit: f64, spec: FeedSpec) -> Self {
-        let script = Arc::new(Script { outcomes: Mutex::new(outcomes.into()), ..Script::default() });
+        let script =
+            Arc::new(Script { outcomes: Mutex::new(outcomes.into()), ..Script::default() });
         let (writer_tx, writer) = mpsc::channel(1024);
         let (states_tx, states) = watch::channel(FeedStates::new());
         let (alerts, _) = mpsc::unbounded_channel();
@@ -97,7 +103,9 @@ impl Harness {
         let (commands, commands_rx) = mpsc::unbounded_channel();
         // The plan sender may go: supervisors only read the latest plan.
         std::mem::forget(_plan_tx);
-        tokio::spawn(Supervisor { shared, plan, commands: commands_rx, position: String::new() }.run());
+        tokio::spawn(
+            Supervisor { shared, plan, commands: commands_rx, position: String::new() }.run(),
+        );
         Harness { script, commands, states, writer, start: Instant::now() }
     }
 

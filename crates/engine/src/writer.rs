@@ -15,8 +15,14 @@ use crate::notify::Alert;
 #[derive(Debug)]
 pub enum ToWriter {
     Events(Vec<Incoming>),
-    Live { feed_id: String, state: LiveState },
-    Connected { feed_id: String, at: Millis },
+    Live {
+        feed_id: String,
+        state: LiveState,
+    },
+    Connected {
+        feed_id: String,
+        at: Millis,
+    },
     /// Answered once everything sent before it is committed.
     Flush(oneshot::Sender<()>),
 }

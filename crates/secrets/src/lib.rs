@@ -81,7 +81,10 @@ mod tests {
     #[test]
     fn sensitive_values_never_print() {
         let secret = Sensitive::new("hunter2".to_owned());
-        assert_eq!(format!("{secret:?} {secret} {:?}", Some(&secret)), "<redacted> <redacted> Some(<redacted>)");
+        assert_eq!(
+            format!("{secret:?} {secret} {:?}", Some(&secret)),
+            "<redacted> <redacted> Some(<redacted>)"
+        );
         assert_eq!(secret.expose(), "hunter2");
     }
 }

@@ -53,6 +53,9 @@ pub enum End {
     Close,
     /// Keep the connection open and silent until the server stops.
     Hold,
+    /// Keep the connection open and write whatever [`SseServer::push`] sends, until the server
+    /// stops or [`SseServer::close_live`] ends every live connection.
+    Live,
 }
 
 impl Reply {
@@ -87,9 +90,17 @@ impl Reply {
 
 type Script = dyn Fn(&Request, usize) -> Reply + Send + Sync;
 
+/// What live connections listen to: pushed bytes, and a counter that ends them when it moves.
+#[derive(Clone)]
+struct Hub {
+    bytes: tokio::sync::broadcast::Sender<Arc<[u8]>>,
+    closes: watch::Sender<u64>,
+}
+
 pub struct SseServer {
     addr: SocketAddr,
     requests: Arc<Mutex<Vec<Request>>>,
+    live: Hub,
     stop: watch::Sender<bool>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -118,6 +129,10 @@ impl SseServer {
         let (stop, stopped) = watch::channel(false);
         let script: Arc<Script> = Arc::new(script);
         let log = requests.clone();
+        // Room for a benchmark's burst; a connection that falls further behind is closed.
+        let live =
+            Hub { bytes: tokio::sync::broadcast::channel(1 << 16).0, closes: watch::channel(0).0 };
+        let hub = live.clone();
         let thread = std::thread::Builder::new()
             .name(format!("sse-server-{}", addr.port()))
             .spawn(move || {
@@ -125,9 +140,9 @@ impl SseServer {
                     .enable_all()
                     .build()
                     .expect("runtime");
-                runtime.block_on(serve(std_listener, script, log, stopped));
+                runtime.block_on(serve(std_listener, script, log, stopped, hub));
             })?;
-        Ok(Self { addr, requests, stop, thread: Some(thread) })
+        Ok(Self { addr, requests, live, stop, thread: Some(thread) })
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -136,6 +151,21 @@ impl SseServer {
 
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
+    }
+
+    /// Writes `bytes` to every live connection (those whose reply ended with [`End::Live`]).
+    pub fn push(&self, bytes: impl Into<Vec<u8>>) {
+        let _ = self.live.bytes.send(Arc::from(bytes.into()));
+    }
+
+    /// How many live connections are open.
+    pub fn live_connections(&self) -> usize {
+        self.live.bytes.receiver_count()
+    }
+
+    /// Ends every live connection (as a server restart would).
+    pub fn close_live(&self) {
+        self.live.closes.send_modify(|n| *n += 1);
     }
 
     /// Every request received so far, in order.
@@ -158,6 +188,7 @@ async fn serve(
     script: Arc<Script>,
     log: Arc<Mutex<Vec<Request>>>,
     mut stopped: watch::Receiver<bool>,
+    hub: Hub,
 ) {
     let Ok(listener) = TcpListener::from_std(listener) else { return };
     loop {
@@ -166,7 +197,7 @@ async fn serve(
             accepted = listener.accept() => {
                 let Ok((stream, _)) = accepted else { continue };
                 let (script, log, stopped) = (script.clone(), log.clone(), stopped.clone());
-                tokio::spawn(answer(stream, script, log, stopped));
+                tokio::spawn(answer(stream, script, log, stopped, hub.clone()));
             }
         }
     }
@@ -177,6 +208,7 @@ async fn answer(
     script: Arc<Script>,
     log: Arc<Mutex<Vec<Request>>>,
     mut stopped: watch::Receiver<bool>,
+    hub: Hub,
 ) {
     let Some(request) = read_request(&mut stream).await else { return };
     let (reply, _n) = {
@@ -190,6 +222,10 @@ async fn answer(
             let _ = stream.write_all(&bytes).await;
         }
         Reply::Stream { content_type, pieces, pause, end } => {
+            // Subscribed before anything is written: nothing pushed after the client sees the
+            // response can be missed.
+            let mut pushed = (end == End::Live).then(|| hub.bytes.subscribe());
+            let mut closes = hub.closes.subscribe();
             let head = format!(
                 "HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nCache-Control: no-cache\r\nConnection: close\r\n\r\n"
             );
@@ -209,6 +245,20 @@ async fn answer(
             }
             if end == End::Hold {
                 let _ = stopped.changed().await;
+            }
+            if let Some(pushed) = pushed.as_mut() {
+                loop {
+                    tokio::select! {
+                        _ = stopped.changed() => break,
+                        _ = closes.changed() => break,
+                        bytes = pushed.recv() => {
+                            let Ok(bytes) = bytes else { break };
+                            if stream.write_all(&bytes).await.is_err() {
+                                return;
+                            }
+                        }
+                    }
+                }
             }
         }
     }

@@ -97,6 +97,9 @@ pub struct Parser {
     data: String,
     event_type: String,
     last_event_id: String,
+    /// The spec's "last event ID string": the buffer as of the last dispatch. An `id` line of
+    /// an event the stream cut off must not be sent back on reconnect.
+    dispatched_id: String,
     /// The current block set an id. Within a block the last `id` line wins, so the block's own
     /// id is then exactly `last_event_id`; no copy is needed.
     block_set_id: bool,
@@ -124,6 +127,7 @@ impl Parser {
             data: String::new(),
             event_type: String::new(),
             last_event_id: String::new(),
+            dispatched_id: String::new(),
             block_set_id: false,
             skipping: false,
         }
@@ -132,6 +136,7 @@ impl Parser {
     /// Starts reading with this last event id, as a reconnecting client does.
     pub fn with_last_event_id(mut self, id: &str) -> Self {
         self.last_event_id = id.to_owned();
+        self.dispatched_id = id.to_owned();
         self
     }
 
@@ -163,8 +168,9 @@ impl Parser {
         self.feed_lines(chunk, on_item);
     }
 
-    /// The stream ended: whatever event was not yet dispatched is discarded, as the spec says.
-    /// The parser can be reused for the next connection (same last event id).
+    /// The stream ended: whatever event was not yet dispatched is discarded, as the spec says,
+    /// with any `id` it set. The parser can be reused for the next connection, whose
+    /// `Last-Event-ID` is the id as of the last dispatch.
     pub fn reset_for_reconnect(&mut self) {
         self.partial.clear();
         self.after_cr = false;
@@ -173,6 +179,7 @@ impl Parser {
         self.event_type.clear();
         self.block_set_id = false;
         self.skipping = false;
+        self.last_event_id.clone_from(&self.dispatched_id);
     }
 
     /// Convenience for tests and tools: feed a chunk and collect owned items.
@@ -350,6 +357,9 @@ impl Parser {
     #[inline(always)]
     fn dispatch(&mut self, on_item: &mut impl FnMut(Item<'_>)) {
         let block_set_id = std::mem::take(&mut self.block_set_id);
+        if block_set_id {
+            self.dispatched_id.clone_from(&self.last_event_id);
+        }
         if self.data.is_empty() {
             self.event_type.clear();
             return;

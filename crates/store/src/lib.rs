@@ -60,7 +60,9 @@ impl Store {
     /// A counter that moves whenever feeds or settings change (in any process): cheaper to
     /// poll than re-reading every feed.
     pub fn config_version(&self) -> Result<i64, StoreError> {
-        Ok(self.conn.query_row("SELECT version FROM config_version WHERE id = 1", [], |r| r.get(0))?)
+        Ok(self
+            .conn
+            .query_row("SELECT version FROM config_version WHERE id = 1", [], |r| r.get(0))?)
     }
 
     /// Caps the database at `pages` pages (of 4 KiB) on this connection: SQLite then fails

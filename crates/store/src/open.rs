@@ -9,8 +9,7 @@ use rusqlite::{Connection, OpenFlags};
 use crate::StoreError;
 
 /// Each migration is applied once, in order, in one transaction; `user_version` counts them.
-pub const MIGRATIONS: &[&str] =
-&[
+pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/001_initial.sql"),
     include_str!("migrations/002_bulk_fts.sql"),
     include_str!("migrations/003_engine.sql"),

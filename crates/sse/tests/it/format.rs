@@ -103,3 +103,16 @@ fn a_reconnecting_parser_keeps_the_last_event_id_and_drops_the_partial_event() {
     assert_eq!(parser.last_event_id(), "41");
     assert_eq!(parser.feed_owned(b"\xEF\xBB\xBFdata: b\n\n"), [ev("message", "b", "41", None)]);
 }
+
+#[test]
+fn the_id_of_an_event_cut_off_is_not_sent_back_on_reconnect() {
+    let mut parser = herald_sse::Parser::new();
+    let items = parser.feed_owned(b"id: 1\ndata: whole\n\nid: 2\ndata: cut");
+    assert_eq!(items, [ev("message", "whole", "1", Some("1"))]);
+    parser.reset_for_reconnect();
+    assert_eq!(parser.last_event_id(), "1", "event 2 never arrived");
+    // An id-only block counts: the spec updates the last event id even with no data.
+    parser.feed_owned(b"id: 3\n\nid: 4\n");
+    parser.reset_for_reconnect();
+    assert_eq!(parser.last_event_id(), "3");
+}

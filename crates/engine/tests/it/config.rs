@@ -1,0 +1,94 @@
+//! Feeds added, edited, disabled and removed in another connection (as the UI and `herald
+//! feeds` do) take effect within 2 s, without disturbing the other feeds.
+
+use std::time::{Duration, Instant};
+
+use herald_engine::EngineOptions;
+use herald_sse_server::{End, Reply, SseServer};
+
+use crate::{Rig, wait_until};
+
+fn requests_to(server: &SseServer, path: &str) -> usize {
+    server.requests().iter().filter(|r| r.target == path).count()
+}
+
+#[test]
+fn changes_from_another_process_apply_within_two_seconds_and_leave_other_feeds_alone() {
+    let server = SseServer::start(|_, _| Reply::stream(vec![b": hi\n\n".to_vec()], End::Live));
+    let mut rig = Rig::new();
+    let steady = rig.feed("Steady", &server.url("/steady"), |_| {});
+    // The default poll interval, as the resident runs it.
+    rig.start_with(EngineOptions::new(rig.path.clone()));
+    rig.wait_state(&steady, "live");
+
+    let within_2s = |what: &str, done: &dyn Fn() -> bool| {
+        let start = Instant::now();
+        wait_until(5, what, || done().then_some(()));
+        let took = start.elapsed();
+        assert!(took < Duration::from_secs(2), "{what} took {took:?}");
+    };
+
+    // Another connection, as `herald feeds add` in another process would use.
+    let mut other = herald_store::Store::open(&rig.path).unwrap();
+    let added = other
+        .add_feed(&herald_store::FeedSpec {
+            name: "Added".into(),
+            url: server.url("/added"),
+            ..Default::default()
+        })
+        .unwrap();
+    within_2s("the added feed to connect", &|| requests_to(&server, "/added") == 1);
+
+    let mut edited = added.spec.clone();
+    edited.url = server.url("/moved");
+    other.update_feed(&added.id, &edited).unwrap();
+    within_2s("the edited feed to reconnect", &|| requests_to(&server, "/moved") == 1);
+
+    // A change that needs no new connection (mute) keeps the connection.
+    edited.muted = true;
+    other.update_feed(&added.id, &edited).unwrap();
+    other.set_enabled(&added.id, false).unwrap();
+    within_2s("the disabled feed to say so", &|| rig.state(&added).as_deref() == Some("disabled"));
+    assert_eq!(requests_to(&server, "/moved"), 1, "muting did not reconnect");
+
+    other.remove_feed(&added.id, false).unwrap();
+    within_2s("the removed feed to be gone", &|| rig.state(&added).is_none());
+    assert_eq!(requests_to(&server, "/steady"), 1, "the other feed was never disturbed");
+    assert_eq!(rig.state(&steady).as_deref(), Some("live"));
+}
+
+#[test]
+fn a_feed_with_a_bad_configuration_is_stopped_with_the_reason() {
+    let mut rig = Rig::new();
+    let broken = rig.feed("Broken", "http://127.0.0.1:9/", |s| {
+        s.ca_file = Some("/nonexistent/ca.pem".into());
+    });
+    rig.start();
+    rig.wait_state(&broken, "stopped");
+    let detail = wait_until(5, "the reason in the store", || {
+        let statuses = rig.store.feed_statuses().unwrap();
+        statuses.into_iter().find_map(|s| s.live.map(|l| l.detail))
+    });
+    assert!(detail.contains("cannot read the CA certificate /nonexistent/ca.pem"), "{detail}");
+}
+
+#[test]
+fn stopping_commits_everything_received_and_a_restart_resumes_there() {
+    let events: String = (1..=500).map(|i| format!("id: {i}\ndata: {i}\n\n")).collect();
+    let server = SseServer::start(move |_, n| match n {
+        0 => Reply::stream(vec![events.clone().into_bytes()], End::Hold),
+        _ => Reply::stream(vec![], End::Hold),
+    });
+    let mut rig = Rig::new();
+    let feed = rig.feed("Feed", &server.url("/"), |_| {});
+    rig.start();
+    rig.recorder.wait_for(10, "the last event to be notified", |n| {
+        n.last().is_some_and(|n| n.body == "500")
+    });
+    rig.stop();
+    assert_eq!(rig.history(&feed).len(), 500);
+    assert_eq!(rig.store.resume_state(&feed.id).unwrap().position, "500");
+    rig.start();
+    wait_until(10, "the reconnect", || (server.requests().len() == 2).then_some(()));
+    assert_eq!(server.requests()[1].header("last-event-id"), Some("500"));
+}
