@@ -67,7 +67,6 @@ pub fn wait_until<T>(secs: u64, what: &str, mut check: impl FnMut() -> Option<T>
 }
 
 /// A data dir with a store, and an engine over it.
-#[allow(clippy::new_without_default)]
 pub struct Rig {
     _dir: tempfile::TempDir,
     pub path: PathBuf,
@@ -134,6 +133,12 @@ impl Rig {
         wait_until(10, &format!("{} to be {word}", feed.spec.name), || {
             (self.state(feed).as_deref() == Some(word)).then_some(())
         });
+    }
+}
+
+impl Default for Rig {
+    fn default() -> Self {
+        Self::new()
     }
 }
 
