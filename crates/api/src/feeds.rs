@@ -8,7 +8,7 @@ use reqwest::header::{HeaderName, HeaderValue};
 use crate::ApiError;
 use crate::auth::AuthKind;
 
-pub const PRESETS: &[&str] = &["generic", "ntfy", "mercure", "wikimedia"];
+pub const PRESETS: &[&str] = herald_engine::presets::NAMES;
 
 /// What a user asked to set; `None` leaves a field as it is (for edits) or at its default.
 #[derive(Debug, Clone, Default)]
@@ -105,6 +105,22 @@ fn apply(spec: &mut FeedSpec, o: FeedOptions) -> Result<(), ApiError> {
                 "preset",
                 format!("unknown preset {preset:?}: use one of {}", PRESETS.join(", ")),
             ));
+        }
+        // A preset brings the connection settings its server needs (ntfy resumes with
+        // `since=` and takes its ids from the JSON), unless they are given explicitly.
+        if let Some(kind) = herald_engine::presets::Preset::parse(&preset)
+            && preset != spec.preset
+        {
+            let defaults = kind.defaults();
+            if o.resume.is_none() {
+                spec.resume = defaults.resume.to_owned();
+            }
+            if o.id_source.is_none() {
+                spec.id_source = defaults.id_source.to_owned();
+            }
+            if o.idle_timeout_s.is_none() {
+                spec.idle_timeout_s = defaults.idle_timeout_s;
+            }
         }
         spec.preset = preset;
     }
@@ -249,22 +265,7 @@ fn check_header(line: &str) -> Result<(String, String), ApiError> {
 }
 
 fn check_pointer(pointer: &str) -> Result<(), ApiError> {
-    let bad = || {
-        invalid(
-            "json pointer",
-            format!("{pointer:?} is not a JSON pointer (like /id or /data/title)"),
-        )
-    };
-    if !pointer.is_empty() && !pointer.starts_with('/') {
-        return Err(bad());
-    }
-    let mut chars = pointer.chars();
-    while let Some(c) = chars.next() {
-        if c == '~' && !matches!(chars.next(), Some('0' | '1')) {
-            return Err(bad());
-        }
-    }
-    Ok(())
+    herald_engine::filters::check_pointer(pointer).map_err(|e| invalid("json pointer", e))
 }
 
 fn check_template(field: &'static str, template: &str) -> Result<(), ApiError> {
@@ -276,18 +277,7 @@ fn check_template(field: &'static str, template: &str) -> Result<(), ApiError> {
 
 /// `/pointer OP VALUE` with OP one of `=`, `~` (contains), `=~` (regex).
 pub fn check_condition(condition: &str) -> Result<(), ApiError> {
-    let bad =
-        || invalid("where", format!("{condition:?} is not \"/pointer OP VALUE\" (OP: =, ~ or =~)"));
-    let (pointer, rest) = condition.trim().split_once(' ').ok_or_else(bad)?;
-    check_pointer(pointer)?;
-    let rest = rest.trim_start();
-    if let Some(pattern) = rest.strip_prefix("=~") {
-        regex::Regex::new(pattern.trim())
-            .map_err(|e| invalid("where", format!("the regular expression does not parse: {e}")))?;
-    } else if !(rest.starts_with('=') || rest.starts_with('~')) {
-        return Err(bad());
-    }
-    Ok(())
+    herald_engine::filters::Condition::parse(condition).map(|_| ()).map_err(|e| invalid("where", e))
 }
 
 /// A name from the URL when none is given: host and last path segment (`ntfy.sh/alerts`).
@@ -346,6 +336,23 @@ mod tests {
         for bad in ["priority = 5", "/x > 3", "/x =~ (", "/x"] {
             assert!(check_condition(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_preset_brings_its_connection_settings_unless_given() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&Store::path_in(dir.path())).unwrap();
+        let options = |name: &str| FeedOptions {
+            url: Some("https://ntfy.example/alerts/sse".into()),
+            name: Some(name.into()),
+            preset: Some("ntfy".into()),
+            ..FeedOptions::default()
+        };
+        let ntfy = add(&mut store, options("a")).unwrap().spec;
+        assert_eq!((ntfy.resume.as_str(), ntfy.id_source.as_str()), ("query:since", "json:/id"));
+        assert_eq!(ntfy.idle_timeout_s, Some(90));
+        let explicit = FeedOptions { resume: Some("header".into()), ..options("b") };
+        assert_eq!(add(&mut store, explicit).unwrap().spec.resume, "header");
     }
 
     #[test]
