@@ -1,9 +1,10 @@
-//! `herald`: the resident (tray, and later the engine, store and notifications) and the command
+//! `herald`: the resident (tray, engine, store and notifications) and the command
 //! line. This file is glue: it parses arguments and hands each command to the module that does it.
 
 mod cli;
 mod commands;
 mod json_line;
+mod notifier;
 mod resident;
 mod retention;
 mod secret_input;

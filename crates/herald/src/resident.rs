@@ -1,12 +1,17 @@
-//! The resident: the long-lived process that owns the data dir's lock, the tray and (as later
-//! issues land) the engine and notifications. It runs until Quit or SIGINT/SIGTERM and then
+//! The resident: the long-lived process that owns the data dir's lock, the tray, the engine and
+//! notifications. It runs until Quit or SIGINT/SIGTERM and then
 //! shuts down through one path, so whatever it holds is flushed.
 
 use anyhow::Context;
 use crossbeam_channel::{Receiver, Sender};
+use std::sync::Arc;
+
 use herald_api::{DataDir, InstanceLock};
+use herald_engine::{Engine, EngineOptions};
+use herald_secrets::NoSecrets;
 use herald_store::Store;
 
+use crate::notifier::DesktopNotifier;
 use crate::retention;
 use crate::tray::Tray;
 use crate::ui_launcher::{self, Window};
@@ -65,9 +70,13 @@ impl Resident {
         // The database first: a damaged or too-new file stops the resident with words, before
         // any tray icon suggests that all is well.
         let db = Store::path_in(self.data_dir.path());
-        let mut store = Store::open(&db)?;
-        // Live states describe this resident's connections; none exist yet.
-        store.clear_live_states()?;
+        let store = Store::open(&db)?;
+        let engine = Engine::start(
+            EngineOptions::new(db.clone()),
+            Arc::new(DesktopNotifier::default()),
+            Arc::new(NoSecrets),
+        )
+        .context("cannot start the feeds")?;
         let (stop_retention, retention_stop) = crossbeam_channel::bounded(1);
         let retention = retention::spawn(store, retention_stop).context("cannot start a thread")?;
         let _tray = match self.tray_mode {
@@ -79,6 +88,8 @@ impl Resident {
             self.open(window);
         }
         self.serve();
+        // Every feed stops and whatever was received is committed before the process ends.
+        engine.stop();
         let _ = stop_retention.send(());
         let _ = retention.join();
         tracing::info!("resident stopped");

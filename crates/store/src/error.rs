@@ -24,6 +24,8 @@ pub enum StoreError {
     UnknownFeed(String),
     #[error("invalid {what}: {detail}")]
     Invalid { what: &'static str, detail: String },
+    #[error("the database is busy in another Herald process; try again")]
+    Busy,
     #[error("database error: {0}")]
     Sqlite(String),
 }
@@ -34,6 +36,7 @@ impl From<rusqlite::Error> for StoreError {
         match err.sqlite_error_code() {
             Some(DiskFull) => StoreError::DiskFull(err.to_string()),
             Some(ReadOnly) => StoreError::ReadOnly(err.to_string()),
+            Some(DatabaseBusy | DatabaseLocked) => StoreError::Busy,
             _ => StoreError::Sqlite(err.to_string()),
         }
     }

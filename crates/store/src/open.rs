@@ -45,29 +45,60 @@ pub fn open(path: &Path) -> Result<Connection, StoreError> {
             return Err(StoreError::Corrupt { path: path.to_owned(), detail: check });
         }
     }
-    conn.execute_batch(
-        "PRAGMA journal_mode = WAL;
-         PRAGMA synchronous = NORMAL;
-         PRAGMA foreign_keys = ON;",
-    )
-    .map_err(|e| classify(path, e))?;
-    migrate(&conn, found).map_err(|e| match e {
-        StoreError::Sqlite(detail) => open_err(detail),
-        other => other,
-    })?;
-    Ok(conn)
+    // Switching a new file to WAL and migrating it take locks that SQLite's busy handler does
+    // not always wait for (it refuses at once where waiting could deadlock); when two processes
+    // create the database together, the loser tries again shortly.
+    let mut attempts = 0;
+    loop {
+        let setup = conn
+            .execute_batch(
+                "PRAGMA journal_mode = WAL;
+                 PRAGMA synchronous = NORMAL;
+                 PRAGMA foreign_keys = ON;",
+            )
+            .map_err(StoreError::from)
+            .and_then(|()| migrate(&conn, found));
+        match setup {
+            Ok(()) => return Ok(conn),
+            Err(StoreError::Busy) if attempts < 100 => {
+                attempts += 1;
+                std::thread::sleep(Duration::from_millis(20 + fastrand::u64(..30)));
+            }
+            Err(StoreError::Sqlite(detail)) => return Err(open_err(detail)),
+            Err(other) => return Err(other),
+        }
+    }
 }
 
-fn migrate(conn: &Connection, from: i64) -> Result<(), StoreError> {
-    for (index, sql) in MIGRATIONS.iter().enumerate().skip(from as usize) {
-        let version = index as i64 + 1;
-        let tx = conn.unchecked_transaction()?;
-        tx.execute_batch(sql)?;
-        tx.pragma_update(None, "user_version", version)?;
-        tx.commit()?;
-        tracing::info!(version, "database migrated");
+/// Brings the schema up to date. Two processes may open a new database at the same moment (the
+/// resident starting while `herald feeds add` runs): the write lock is taken first and the
+/// version read again under it, so only one of them migrates and the other sees the result.
+fn migrate(conn: &Connection, found: i64) -> Result<(), StoreError> {
+    if found >= MIGRATIONS.len() as i64 {
+        return Ok(());
     }
-    Ok(())
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    let applied = (|| {
+        let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        for (index, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+            conn.execute_batch(sql)?;
+            conn.pragma_update(None, "user_version", index as i64 + 1)?;
+        }
+        Ok::<_, rusqlite::Error>(current)
+    })();
+    match applied {
+        Ok(from) => {
+            conn.execute_batch("COMMIT")?;
+            for version in from + 1..=MIGRATIONS.len() as i64 {
+                tracing::info!(version, "database migrated");
+            }
+            Ok(())
+        }
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            Err(e.into())
+        }
+    }
 }
 
 fn classify(path: &Path, err: rusqlite::Error) -> StoreError {

@@ -4,13 +4,13 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn herald(data_dir: &Path) -> Command {
+pub fn herald(data_dir: &Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_herald"));
     command.arg("--data-dir").arg(data_dir).stdin(Stdio::null());
     command
 }
 
-fn wait_for(what: &str, mut probe: impl FnMut() -> bool) {
+pub fn wait_for(what: &str, mut probe: impl FnMut() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(20);
     while !probe() {
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
@@ -18,7 +18,7 @@ fn wait_for(what: &str, mut probe: impl FnMut() -> bool) {
     }
 }
 
-struct KillOnDrop(Child);
+pub struct KillOnDrop(pub Child);
 
 impl Drop for KillOnDrop {
     fn drop(&mut self) {

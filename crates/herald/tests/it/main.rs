@@ -2,4 +2,5 @@
 
 mod daemon;
 mod data;
+mod engine;
 mod tail;

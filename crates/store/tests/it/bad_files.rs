@@ -95,3 +95,32 @@ fn a_first_version_database_migrates_with_its_data() {
 fn rusqlite_raw(path: &std::path::Path) -> herald_store::RawConnection {
     herald_store::RawConnection::open(path).unwrap()
 }
+
+#[test]
+fn processes_opening_a_new_database_at_once_migrate_it_once() {
+    // Threads stand in for the resident and the command line starting together; each opens its
+    // own connection, as separate processes do.
+    for _ in 0..20 {
+        let dir = tempfile::tempdir().unwrap();
+        let path = herald_store::Store::path_in(dir.path());
+        let barrier = std::sync::Arc::new(std::sync::Barrier::new(4));
+        let openers: Vec<_> = (0..4)
+            .map(|_| {
+                let (path, barrier) = (path.clone(), barrier.clone());
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    herald_store::Store::open(&path).map(|_| ())
+                })
+            })
+            .collect();
+        for opener in openers {
+            opener.join().unwrap().expect("every opener succeeds");
+        }
+        assert_eq!(
+            rusqlite_raw(&path)
+                .query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))
+                .unwrap(),
+            herald_store::SCHEMA_VERSION
+        );
+    }
+}
