@@ -65,6 +65,7 @@ bench:
 	cd bench/node && npm ci --no-audit --no-fund
 	cd bench && $(CARGO) run --release -p herald-bench-parser -- $(TARGET_DIR)/bench-corpus $(TARGET_DIR)/release/herald
 	cd bench && $(CARGO) run --release -p herald-bench-store
+	cd bench && $(CARGO) run --release -p herald-bench-engine -- $(TARGET_DIR)/release/herald
 
 clean:
 	$(CARGO) clean

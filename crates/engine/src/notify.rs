@@ -373,3 +373,7 @@ mod tests {
         assert!(!in_quiet_hours(Some("25:00"), Some("13:00"), at(12, 30)));
     }
 }
+
+#[cfg(test)]
+#[path = "notify_tests.rs"]
+mod dispatcher_tests;

@@ -75,6 +75,7 @@ struct Harness {
     commands: mpsc::UnboundedSender<Command>,
     states: watch::Receiver<FeedStates>,
     writer: mpsc::Receiver<ToWriter>,
+    alerts: mpsc::UnboundedReceiver<crate::notify::Alert>,
     start: Instant,
 }
 
@@ -84,7 +85,7 @@ impl Harness {
             Arc::new(Script { outcomes: Mutex::new(outcomes.into()), ..Script::default() });
         let (writer_tx, writer) = mpsc::channel(1024);
         let (states_tx, states) = watch::channel(FeedStates::new());
-        let (alerts, _) = mpsc::unbounded_channel();
+        let (alerts, alerts_rx) = mpsc::unbounded_channel();
         let shared = Arc::new(Shared {
             connector: Arc::new(Scripted(script.clone())),
             writer: writer_tx,
@@ -106,7 +107,7 @@ impl Harness {
         tokio::spawn(
             Supervisor { shared, plan, commands: commands_rx, position: String::new() }.run(),
         );
-        Harness { script, commands, states, writer, start: Instant::now() }
+        Harness { script, commands, states, writer, alerts: alerts_rx, start: Instant::now() }
     }
 
     /// Seconds after the start at which each attempt was made.
@@ -249,4 +250,40 @@ async fn the_network_coming_back_cuts_a_long_wait_short() {
     h.commands.send(Command::TryNowIfWaiting).unwrap();
     run_for(1).await;
     assert_eq!(h.attempt_times(), [0.0, 3.0, 9.0, 21.0, 45.0, 93.0, 100.0]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_live_feed_that_goes_quiet_raises_one_alert_per_silence() {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let mut spec = FeedSpec::default();
+    spec.tuning.silence_alert_s = Some(60);
+    let mut h = Harness::start(vec![Outcome::Stream(rx)], 0.0, spec);
+    let start = h.start;
+    // Alerts are timed where they arrive, at the virtual instant they are sent.
+    let mut alerts = std::mem::replace(&mut h.alerts, mpsc::unbounded_channel().1);
+    let timed = tokio::spawn(async move {
+        let mut at = Vec::new();
+        while let Some(alert) = alerts.recv().await {
+            assert!(matches!(alert, crate::notify::Alert::Silent { .. }));
+            at.push((Instant::now() - start).as_secs_f64());
+        }
+        at
+    });
+    run_for(1).await;
+    tx.send(Bytes::from_static(b"data: x\n\n")).unwrap();
+    for second in 2..=215 {
+        run_for(1).await;
+        if second % 30 == 0 {
+            // Keepalives keep the connection up but are not events.
+            tx.send(Bytes::from_static(b": keepalive\n")).unwrap();
+        }
+        if second == 150 {
+            tx.send(Bytes::from_static(b"data: y\n\n")).unwrap();
+        }
+    }
+    h.commands.send(Command::Stop).unwrap();
+    run_for(1).await;
+    drop(h);
+    let at = timed.await.unwrap();
+    assert_eq!(at, [61.0, 210.0], "once after the first event, once after the second");
 }

@@ -7,6 +7,7 @@ mod config;
 mod http2;
 mod pipeline;
 mod scale;
+mod watchers;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Condvar, Mutex};

@@ -1,0 +1,153 @@
+//! Coalescing, health and suppression, with paused time: exact instants, no waiting.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use herald_store::{Rendered, Settings};
+use tokio::sync::{mpsc, watch};
+use tokio::time::{Instant, sleep};
+
+use super::{Alert, Dispatcher, Notification, NotificationKind, Policies};
+use crate::plan::NotifyPolicy;
+use crate::state::{FeedState, FeedStates};
+use crate::writer::StoredEvent;
+
+struct Rig {
+    alerts: mpsc::UnboundedSender<Alert>,
+    policies: watch::Sender<Arc<Policies>>,
+    states: watch::Sender<FeedStates>,
+    out: std::sync::mpsc::Receiver<Notification>,
+    start: Instant,
+    seen: Vec<(f64, Notification)>,
+}
+
+fn policy(name: &str) -> NotifyPolicy {
+    NotifyPolicy {
+        feed_name: name.into(),
+        muted: false,
+        snooze_until: None,
+        coalesce_count: None,
+        coalesce_window: None,
+        silence_alert: None,
+    }
+}
+
+impl Rig {
+    fn start(settings: Settings) -> Self {
+        let (alerts, alerts_rx) = mpsc::unbounded_channel();
+        let feeds = [("a".to_owned(), policy("Alpha")), ("b".to_owned(), policy("Beta"))].into();
+        let (policies, policies_rx) = watch::channel(Arc::new(Policies { settings, feeds }));
+        let (states, states_rx) = watch::channel(FeedStates::new());
+        let (out_tx, out) = std::sync::mpsc::channel();
+        let mut dispatcher = Dispatcher::new(alerts_rx, policies_rx, states_rx, out_tx);
+        dispatcher.minute_of_day = || 12 * 60;
+        tokio::spawn(dispatcher.run());
+        Rig { alerts, policies, states, out, start: Instant::now(), seen: Vec::new() }
+    }
+
+    fn event(&self, feed: &str, n: i64) {
+        let rendered =
+            Rendered { title: format!("t{n}"), body: format!("b{n}"), link: None, priority: None };
+        let event = StoredEvent {
+            feed_id: feed.into(),
+            history_id: n,
+            event_type: "message".into(),
+            rendered,
+        };
+        self.alerts.send(Alert::Stored(event)).unwrap();
+    }
+
+    fn set_state(&self, feed: &str, state: FeedState) {
+        self.states.send_modify(|s| {
+            s.insert(feed.into(), state);
+        });
+    }
+
+    /// Lets the dispatcher run until `secs` after the start, collecting what it shows.
+    async fn until(&mut self, secs: f64) -> &[(f64, Notification)] {
+        let at = self.start + Duration::from_secs_f64(secs);
+        loop {
+            tokio::task::yield_now().await;
+            while let Ok(n) = self.out.try_recv() {
+                self.seen.push(((Instant::now() - self.start).as_secs_f64(), n));
+            }
+            if Instant::now() >= at {
+                return &self.seen;
+            }
+            sleep((at - Instant::now()).min(Duration::from_millis(100))).await;
+        }
+    }
+}
+
+fn kinds(seen: &[(f64, Notification)]) -> Vec<(f64, NotificationKind)> {
+    seen.iter().map(|(t, n)| (*t, n.kind.clone())).collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_burst_shows_the_first_five_and_then_one_summary_at_the_end_of_the_window() {
+    let mut rig = Rig::start(Settings::default());
+    for n in 0..12 {
+        rig.event("a", n);
+    }
+    rig.event("b", 100);
+    let seen = rig.until(11.0).await.to_vec();
+    let alpha: Vec<_> = seen.iter().filter(|(_, n)| n.feed_id == "a").collect();
+    assert_eq!(alpha.len(), 6);
+    assert!(
+        alpha[..5]
+            .iter()
+            .all(|(t, n)| *t == 0.0 && matches!(n.kind, NotificationKind::Event { .. }))
+    );
+    assert_eq!((alpha[5].0, &alpha[5].1.kind), (10.0, &NotificationKind::Summary { count: 7 }));
+    assert_eq!(alpha[5].1.body, "7 new events from Alpha");
+    assert_eq!(seen.iter().filter(|(_, n)| n.feed_id == "b").count(), 1, "feeds coalesce apart");
+    // Once the burst is over, the next event shows on its own again.
+    sleep(Duration::from_secs(20)).await;
+    rig.event("a", 50);
+    let later = rig.until(32.0).await;
+    assert!(matches!(later.last().unwrap().1.kind, NotificationKind::Event { history_id: 50, .. }));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_feed_down_for_ten_minutes_says_so_once_and_again_when_it_is_back() {
+    let mut rig = Rig::start(Settings::default());
+    rig.set_state(
+        "a",
+        FeedState::Retrying { attempt: 1, at: 0, error: "connection refused".into() },
+    );
+    rig.set_state("b", FeedState::Live { since: 0 });
+    rig.until(599.0).await;
+    assert!(rig.seen.is_empty());
+    rig.set_state(
+        "a",
+        FeedState::Retrying { attempt: 5, at: 0, error: "connection refused".into() },
+    );
+    let seen = kinds(rig.until(1200.0).await);
+    assert_eq!(seen, [(600.0, NotificationKind::FeedDown)], "exactly at 10 min, once");
+    assert!(rig.seen[0].1.body.contains("connection refused"));
+    rig.set_state("a", FeedState::Live { since: 0 });
+    let seen = kinds(rig.until(1201.0).await);
+    assert_eq!(seen[1].1, NotificationKind::FeedBack);
+    assert_eq!(rig.seen[1].1.title, "Alpha is back");
+}
+
+#[tokio::test(start_paused = true)]
+async fn do_not_disturb_and_mute_suppress_everything() {
+    let mut rig = Rig::start(Settings { do_not_disturb: true, ..Settings::default() });
+    rig.event("a", 1);
+    assert!(rig.until(1.0).await.is_empty());
+    let mut policies = (**rig.policies.borrow()).clone();
+    policies.settings.do_not_disturb = false;
+    policies.feeds.get_mut("a").unwrap().muted = true;
+    policies.feeds.get_mut("b").unwrap().snooze_until = Some(i64::MAX);
+    rig.policies.send_replace(Arc::new(policies.clone()));
+    rig.event("a", 2);
+    rig.event("b", 3);
+    assert!(rig.until(2.0).await.is_empty());
+    policies.settings.quiet_from = Some("11:00".into());
+    policies.settings.quiet_to = Some("13:00".into());
+    policies.feeds.get_mut("a").unwrap().muted = false;
+    rig.policies.send_replace(Arc::new(policies));
+    rig.event("a", 4);
+    assert!(rig.until(3.0).await.is_empty(), "quiet hours (it is noon)");
+}
