@@ -4,5 +4,6 @@
 
 mod footprint;
 mod handover;
+mod notifications;
 mod tray;
 mod ui;
