@@ -111,3 +111,134 @@ fn sigkill_in_the_middle_of_a_burst_never_notifies_an_event_twice() {
     assert!(twice.is_empty(), "notified more than once: {twice:?}");
     assert!(counts.len() >= EVENTS - at_kill, "the events stored after the restart were all shown");
 }
+
+/// A stand-in for `xdg-open` that writes down what it was asked to open.
+fn opener_recorder() -> (tempfile::TempDir, std::path::PathBuf) {
+    use std::os::unix::fs::PermissionsExt;
+    let bin = tempfile::tempdir().unwrap();
+    let log = bin.path().join("opened.log");
+    let script = bin.path().join("xdg-open");
+    std::fs::write(&script, format!("#!/bin/sh\necho \"$@\" >> '{}'\n", log.display())).unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    (bin, log)
+}
+
+#[test]
+fn clicks_open_web_links_through_the_os_and_mark_read_and_never_open_other_links() {
+    require_desktop_session();
+    let recorder = Recorder::shared();
+    let (bin, opened) = opener_recorder();
+    let server = SseServer::start(|_, _| Reply::stream(vec![b": hi\n\n".to_vec()], End::Live));
+    let data = DataDir::new();
+    add_feed(&data, "Clicky", server.url("/c"), 5);
+    let _resident = Running::spawn({
+        let mut command = data.command("herald");
+        let path = format!("{}:{}", bin.path().display(), std::env::var("PATH").unwrap());
+        command.arg("daemon").env("PATH", path);
+        command
+    });
+    wait::until("the feed to connect", wait::STARTUP, || {
+        (server.live_connections() == 1).then_some(())
+    });
+    server.push("id: ok\ndata: {\"text\":\"Clicky build passed\",\"url\":\"https://ci.example/build/7\"}\n\n");
+    server.push(
+        "id: evil\ndata: {\"text\":\"Clicky evil link\",\"url\":\"javascript:alert(1)\"}\n\n",
+    );
+    server
+        .push("id: file\ndata: {\"text\":\"Clicky file link\",\"url\":\"file:///etc/passwd\"}\n\n");
+    recorder
+        .wait_for("three notifications", wait::STARTUP, |_| recorder.about("Clicky ").len() >= 3);
+    let shown = recorder.about("Clicky ");
+    let (good, evil, file) = (&shown[0], &shown[1], &shown[2]);
+    assert_eq!(good.action_keys(), ["default", "open", "read"]);
+    for bad in [evil, file] {
+        assert!(!bad.action_keys().contains(&"open"), "no Open for {}", bad.body);
+    }
+    // Clicking the bad ones' "open" does nothing; the good one's opens through the OS.
+    recorder.invoke(evil.id, "open");
+    recorder.invoke(file.id, "open");
+    recorder.invoke(good.id, "open");
+    wait::until("the link to be opened", wait::STARTUP, || {
+        std::fs::read_to_string(&opened).ok().filter(|s| !s.is_empty())
+    });
+    assert_eq!(std::fs::read_to_string(&opened).unwrap(), "https://ci.example/build/7\n");
+    // Clicks are handled in order: had "open" on a link-less notification done anything (say,
+    // started a window), it would have happened by now.
+    let dir = data.path().display().to_string();
+    assert!(herald_e2e::process::pids_with_args(&["herald-ui", &dir]).is_empty());
+
+    recorder.invoke(evil.id, "read");
+    wait::until("the event to be marked read", wait::STARTUP, || {
+        let store = Store::open(&Store::path_in(data.path())).unwrap();
+        let query = HistoryQuery { limit: 10, ..Default::default() };
+        let rows = store.history(&query).unwrap();
+        rows.iter().any(|e| e.event_id.as_deref() == Some("evil") && e.read).then_some(())
+    });
+    assert_eq!(
+        std::fs::read_to_string(&opened).unwrap().lines().count(),
+        1,
+        "nothing else was ever opened"
+    );
+}
+
+#[test]
+fn each_preset_renders_its_servers_events() {
+    require_desktop_session();
+    let recorder = Recorder::shared();
+    let server = SseServer::start(|req, _| {
+        let body: &[u8] = match req.target.split('?').next().unwrap() {
+            "/ntfy/sse" => br#"event: open
+data: {"id":"o1","time":1,"event":"open","topic":"ops"}
+
+event: keepalive
+data: {"id":"k1","time":2,"event":"keepalive","topic":"ops"}
+
+event: message
+data: {"id":"n1","time":3,"event":"message","topic":"ops","title":"Preset ntfy disk","message":"db1 is 95% full","priority":5,"tags":["warning"],"click":"https://grafana.example/d","actions":[{"action":"view","label":"Runbook","url":"https://wiki.example/disk"}]}
+
+"#,
+            "/mercure" => b"id: urn:1\ndata: {\"title\":\"Preset mercure order\",\"message\":\"order 42 shipped\"}\n\n",
+            "/wiki" => b": ok\n\nevent: message\nid: [{\"topic\":\"rc\",\"offset\":1}]\ndata: {\"user\":\"Ada\",\"title\":\"Preset wiki page\",\"wiki\":\"enwiki\",\"comment\":\"fix typo\",\"notify_url\":\"https://en.wikipedia.org/w/index.php?diff=1\"}\n\n",
+            _ => b"id: g1\nevent: deploy\ndata: Preset generic api v42 is out\n\n",
+        };
+        Reply::stream(vec![body.to_vec()], End::Hold)
+    });
+    let data = DataDir::new();
+    let herald = |args: &[&str]| {
+        let out = data.command("herald").args(args).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    };
+    herald(&["feeds", "add", &server.url("/ntfy/sse"), "--name", "ntfy feed", "--preset", "ntfy"]);
+    herald(&["feeds", "add", &server.url("/mercure"), "--name", "Shop", "--preset", "mercure"]);
+    herald(&["feeds", "add", &server.url("/wiki"), "--name", "Wiki", "--preset", "wikimedia"]);
+    herald(&["feeds", "add", &server.url("/generic"), "--name", "Deploys"]);
+    let _resident = daemon(&data);
+    recorder.wait_for("one notification per preset", wait::STARTUP, |_| {
+        recorder.about("Preset ").len() >= 4
+    });
+    let one = |text: &str| {
+        let found = recorder.about(text);
+        assert_eq!(found.len(), 1, "{text}: {found:#?}");
+        found.into_iter().next().unwrap()
+    };
+    let ntfy = one("Preset ntfy");
+    assert_eq!(
+        (ntfy.summary.as_str(), ntfy.body.as_str()),
+        ("⚠️ Preset ntfy disk", "db1 is 95% full")
+    );
+    assert_eq!(ntfy.urgency, Some(2));
+    assert_eq!(ntfy.action_keys(), ["default", "open", "view:0", "read"]);
+    assert!(ntfy.actions.contains(&"Runbook".to_owned()));
+    let shop = one("Preset mercure");
+    assert_eq!(
+        (shop.summary.as_str(), shop.body.as_str()),
+        ("Preset mercure order", "order 42 shipped")
+    );
+    let wiki = one("Preset wiki");
+    assert_eq!(wiki.summary, "Ada edited Preset wiki page on enwiki");
+    assert_eq!(wiki.body, "fix typo");
+    assert!(wiki.action_keys().contains(&"open"));
+    let generic = one("Preset generic");
+    assert_eq!((generic.summary.as_str(), generic.urgency), ("deploy", Some(1)));
+    assert_eq!(generic.action_keys(), ["default", "read"]);
+}

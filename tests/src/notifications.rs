@@ -12,6 +12,8 @@ use crate::wait;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notify {
+    /// The id the service answered with (what `ActionInvoked` refers to).
+    pub id: u32,
     pub app_name: String,
     pub app_icon: String,
     pub summary: String,
@@ -43,8 +45,18 @@ impl Service {
     ) -> u32 {
         let urgency = hints.get("urgency").and_then(|v| u8::try_from(v).ok());
         let mut seen = self.seen.lock().expect("notifications");
-        seen.push(Notify { app_name, app_icon, summary, body, actions, urgency, expire_timeout });
-        seen.len() as u32
+        let id = seen.len() as u32 + 1;
+        seen.push(Notify {
+            id,
+            app_name,
+            app_icon,
+            summary,
+            body,
+            actions,
+            urgency,
+            expire_timeout,
+        });
+        id
     }
 
     fn get_capabilities(&self) -> Vec<String> {
@@ -60,7 +72,14 @@ impl Service {
 
 pub struct Recorder {
     service: Service,
-    _connection: zbus::blocking::Connection,
+    connection: zbus::blocking::Connection,
+}
+
+impl Notify {
+    /// The action keys offered, without their labels.
+    pub fn action_keys(&self) -> Vec<&str> {
+        self.actions.iter().step_by(2).map(String::as_str).collect()
+    }
 }
 
 impl Recorder {
@@ -74,7 +93,7 @@ impl Recorder {
                 .and_then(|b| b.serve_at("/org/freedesktop/Notifications", service.clone()))
                 .and_then(|b| b.build())
                 .expect("own org.freedesktop.Notifications on the private session bus");
-            Recorder { service, _connection: connection }
+            Recorder { service, connection }
         })
     }
 
@@ -88,6 +107,19 @@ impl Recorder {
             .into_iter()
             .filter(|n| n.summary.contains(text) || n.body.contains(text))
             .collect()
+    }
+
+    /// What a notification daemon sends when the user clicks an action.
+    pub fn invoke(&self, id: u32, action_key: &str) {
+        self.connection
+            .emit_signal(
+                None::<()>,
+                "/org/freedesktop/Notifications",
+                "org.freedesktop.Notifications",
+                "ActionInvoked",
+                &(id, action_key),
+            )
+            .expect("emit ActionInvoked");
     }
 
     pub fn wait_for(&self, what: &str, deadline: Duration, done: impl Fn(&[Notify]) -> bool) {

@@ -166,6 +166,27 @@ fn preset_rendering(preset: Preset, ctx: &EventContext<'_>) -> Rendered {
     }
 }
 
+/// Buttons that open links, from the event: ntfy's `view` actions (label and URL). Only http and
+/// https links become buttons.
+pub fn link_buttons(preset: Preset, data: &str) -> Vec<(String, String)> {
+    if preset != Preset::Ntfy || !data.starts_with('{') {
+        return Vec::new();
+    }
+    let Ok(json) = serde_json::from_str::<Value>(data) else { return Vec::new() };
+    json.get("actions")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter(|a| a.get("action").and_then(Value::as_str) == Some("view"))
+        .filter_map(|a| {
+            let label = a.get("label")?.as_str()?.trim();
+            let url = web_link(a.get("url")?.as_str()?)?;
+            (!label.is_empty()).then(|| (label.to_owned(), url))
+        })
+        .take(3)
+        .collect()
+}
+
 /// ntfy's most common tags, shown as emoji the way ntfy's own apps do.
 fn tag_emoji(tag: &str) -> Option<&'static str> {
     Some(match tag {
@@ -224,6 +245,19 @@ mod tests {
         assert_eq!(r.link.as_deref(), Some("https://grafana.example/d"));
         let j = json!({"topic":"alerts","message":"m"});
         assert_eq!(m.render(&ctx("message", "", Some(&j))).rendered.title, "alerts");
+    }
+
+    #[test]
+    fn ntfy_view_actions_become_buttons_and_only_web_links_count() {
+        let data = r#"{"id":"1","message":"m","actions":[
+            {"action":"view","label":"Open portal","url":"https://portal.example/x"},
+            {"action":"http","label":"Restart","url":"https://api.example/restart"},
+            {"action":"view","label":"Evil","url":"javascript:alert(1)"}]}"#;
+        assert_eq!(
+            link_buttons(Preset::Ntfy, data),
+            [("Open portal".to_owned(), "https://portal.example/x".to_owned())]
+        );
+        assert!(link_buttons(Preset::Generic, data).is_empty());
     }
 
     #[test]

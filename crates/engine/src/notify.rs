@@ -43,6 +43,8 @@ pub struct Notification {
     pub body: String,
     pub link: Option<String>,
     pub priority: Option<u8>,
+    /// Extra buttons that open a link (ntfy's `view` actions): label and http(s) URL.
+    pub buttons: Vec<(String, String)>,
 }
 
 /// Shows notifications. Called on a thread of its own, so it may block (D-Bus, COM).
@@ -208,6 +210,7 @@ impl Dispatcher {
                             history_id: event.history_id,
                             event_type: event.event_type,
                         },
+                        buttons: crate::mapping::link_buttons(feed.preset, &event.data),
                         title: r.title,
                         body: r.body,
                         link: r.link,
@@ -231,6 +234,7 @@ impl Dispatcher {
                     feed_id,
                     link: None,
                     priority: None,
+                    buttons: Vec::new(),
                 });
             }
         }
@@ -258,6 +262,7 @@ impl Dispatcher {
                     ),
                     link: None,
                     priority: None,
+                    buttons: Vec::new(),
                 });
             }
         }
@@ -337,6 +342,7 @@ impl Dispatcher {
             body,
             link: None,
             priority: None,
+            buttons: Vec::new(),
         });
     }
 }

@@ -24,6 +24,7 @@ struct Rig {
 fn policy(name: &str) -> NotifyPolicy {
     NotifyPolicy {
         feed_name: name.into(),
+        preset: crate::presets::Preset::Generic,
         muted: false,
         snooze_until: None,
         coalesce_count: None,
@@ -52,6 +53,7 @@ impl Rig {
             feed_id: feed.into(),
             history_id: n,
             event_type: "message".into(),
+            data: String::new(),
             rendered,
         };
         self.alerts.send(Alert::Stored(event)).unwrap();

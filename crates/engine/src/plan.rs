@@ -62,6 +62,7 @@ pub struct FeedPlan {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NotifyPolicy {
     pub feed_name: String,
+    pub preset: Preset,
     pub muted: bool,
     pub snooze_until: Option<Millis>,
     /// Per-feed overrides of the app-wide coalescing settings.
@@ -148,6 +149,7 @@ impl NotifyPolicy {
         let secs = |s: Option<u32>| s.map(|s| Duration::from_secs(u64::from(s)));
         NotifyPolicy {
             feed_name: spec.name.clone(),
+            preset: Preset::parse(&spec.preset).unwrap_or_default(),
             muted: spec.muted,
             snooze_until: spec.snooze_until,
             coalesce_count: spec.tuning.coalesce_count,

@@ -33,6 +33,8 @@ pub struct StoredEvent {
     pub feed_id: String,
     pub history_id: i64,
     pub event_type: String,
+    /// The raw data, for what the rendering does not carry (ntfy's action buttons).
+    pub data: String,
     pub rendered: Rendered,
 }
 
@@ -115,6 +117,7 @@ impl Writer {
                         feed_id: event.feed_id,
                         history_id,
                         event_type: event.event_type,
+                        data: event.data,
                         rendered,
                     }));
                 }

@@ -2,9 +2,11 @@
 //! line. This file is glue: it parses arguments and hands each command to the module that does it.
 
 mod cli;
+mod clicks;
 mod commands;
 mod json_line;
 mod notifier;
+mod opener;
 mod resident;
 mod retention;
 mod secret_input;

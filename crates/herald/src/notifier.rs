@@ -2,10 +2,13 @@
 //! Linux, toasts on Windows, the notification center on macOS). The engine decides what to show;
 //! this turns it into the platform's notification.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use herald_engine::{Notification, Notifier};
+use herald_engine::{Notification, NotificationKind, Notifier};
 use notify_rust::{Timeout, Urgency};
+
+use crate::clicks::{ClickTarget, ClickTargets};
 
 /// What a notification body shows at most; the history keeps the whole text.
 const BODY_CHARS: usize = 300;
@@ -15,6 +18,13 @@ pub struct DesktopNotifier {
     /// The first failure is logged as a warning, the rest quietly: no notification service
     /// should not flood the log.
     warned: AtomicBool,
+    targets: Arc<ClickTargets>,
+}
+
+impl DesktopNotifier {
+    pub fn new(targets: Arc<ClickTargets>) -> Self {
+        Self { warned: AtomicBool::new(false), targets }
+    }
 }
 
 impl Notifier for DesktopNotifier {
@@ -27,8 +37,29 @@ impl Notifier for DesktopNotifier {
             .body(&body_text(&n.body))
             .urgency(urgency(n.priority))
             .timeout(if n.priority == Some(5) { Timeout::Never } else { Timeout::Default });
+        let history_id = match n.kind {
+            NotificationKind::Event { history_id, .. } => Some(history_id),
+            _ => None,
+        };
+        let target = ClickTarget { link: n.link.clone(), history_id, buttons: Vec::new() };
+        // A click on the notification itself opens its link, or the event in the history.
+        if target.link.is_some() || history_id.is_some() {
+            notification.action("default", "Open");
+        }
+        if n.link.is_some() {
+            notification.action("open", "Open");
+        }
+        let mut target = target;
+        for (i, (label, url)) in n.buttons.iter().enumerate() {
+            notification.action(&format!("view:{i}"), label);
+            target.buttons.push(url.clone());
+        }
+        if history_id.is_some() {
+            notification.action("read", "Mark read");
+        }
         match notification.show() {
-            Ok(_) => {
+            Ok(handle) => {
+                self.remember(&handle, target);
                 self.warned.store(false, Ordering::Relaxed);
             }
             Err(e) => {
@@ -42,6 +73,16 @@ impl Notifier for DesktopNotifier {
             }
         }
     }
+}
+
+impl DesktopNotifier {
+    #[cfg(all(unix, not(target_os = "macos")))]
+    fn remember(&self, handle: &notify_rust::NotificationHandle, target: ClickTarget) {
+        self.targets.remember(handle.id(), target);
+    }
+
+    #[cfg(not(all(unix, not(target_os = "macos"))))]
+    fn remember(&self, _handle: &notify_rust::NotificationHandle, _target: ClickTarget) {}
 }
 
 /// ntfy's priorities: 1-2 low, 3-4 normal, 5 urgent.

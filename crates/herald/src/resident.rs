@@ -11,6 +11,7 @@ use herald_engine::{Engine, EngineOptions};
 use herald_secrets::NoSecrets;
 use herald_store::Store;
 
+use crate::clicks::{self, Click, ClickTargets};
 use crate::notifier::DesktopNotifier;
 use crate::retention;
 use crate::tray::Tray;
@@ -71,9 +72,16 @@ impl Resident {
         // any tray icon suggests that all is well.
         let db = Store::path_in(self.data_dir.path());
         let store = Store::open(&db)?;
+        let targets = Arc::new(ClickTargets::default());
+        let (data_dir, click_db) = (self.data_dir.clone(), db.clone());
+        if let Err(e) = clicks::listen(targets.clone(), move |click| {
+            on_click(&data_dir, &click_db, click);
+        }) {
+            tracing::warn!("clicks on notifications will do nothing: {e:#}");
+        }
         let engine = Engine::start(
             EngineOptions::new(db.clone()),
-            Arc::new(DesktopNotifier::default()),
+            Arc::new(DesktopNotifier::new(targets)),
             Arc::new(NoSecrets),
         )
         .context("cannot start the feeds")?;
@@ -112,6 +120,20 @@ impl Resident {
             // The resident keeps running: feeds and notifications do not depend on a window.
             tracing::error!("{err:#}");
         }
+    }
+}
+
+fn on_click(data_dir: &DataDir, db: &std::path::Path, click: Click) {
+    let result = match click {
+        Click::OpenLink(link) => crate::opener::open_link(&link),
+        Click::ShowEvent(id) => ui_launcher::open(data_dir, Window::History, Some(&id.to_string())),
+        Click::MarkRead(id) => Store::open(db)
+            .and_then(|mut store| store.set_read(&herald_store::Scope::One(id), true))
+            .map(|_| ())
+            .map_err(anyhow::Error::from),
+    };
+    if let Err(e) = result {
+        tracing::warn!("the notification's action failed: {e:#}");
     }
 }
 

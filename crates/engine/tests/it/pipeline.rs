@@ -144,21 +144,26 @@ fn bursts_coalesce_and_mute_and_do_not_disturb_still_store() {
 }
 
 #[test]
-fn ntfy_feeds_resume_with_since_and_skip_control_events() {
+fn ntfy_feeds_resume_with_since_skip_control_events_and_survive_a_cache_replay() {
     let message = |id: &str, text: &str| {
         format!(
             "event: message\ndata: {{\"id\":\"{id}\",\"time\":1,\"event\":\"message\",\"topic\":\"alerts\",\"message\":\"{text}\"}}\n\n"
         )
     };
-    let open = "event: open\ndata: {\"id\":\"o1\",\"event\":\"open\",\"topic\":\"alerts\"}\n\n";
-    let (first, second) = (message("m1", "one"), message("m2", "two"));
+    // ntfy's exact /sse framing: an `open` event first, `keepalive` events, then messages.
+    let open = "event: open\ndata: {\"id\":\"o1\",\"time\":1,\"event\":\"open\",\"topic\":\"alerts\"}\n\n";
+    let keepalive = "event: keepalive\ndata: {\"id\":\"k1\",\"time\":2,\"event\":\"keepalive\",\"topic\":\"alerts\"}\n\n";
+    let (m1, m2, m3) = (message("m1", "one"), message("m2", "two"), message("m3", "three"));
     let server = SseServer::start(move |_, n| {
+        // (retry only speeds the test up; ntfy sends none.)
         let body = match n {
-            0 => format!("{open}{first}"),
-            // ntfy on a known `since`: only what is newer.
-            _ => format!("{open}{second}"),
+            0 => format!("retry: 100\n\n{open}{keepalive}{m1}"),
+            // A known `since`: only what is newer.
+            1 => format!("retry: 100\n\n{open}{m2}{keepalive}"),
+            // An id it no longer knows: ntfy replays its whole cache.
+            _ => format!("retry: 100\n\n{open}{m1}{m2}{m3}"),
         };
-        Reply::stream(vec![body.into_bytes()], if n == 0 { End::Close } else { End::Hold })
+        Reply::stream(vec![body.into_bytes()], if n < 2 { End::Close } else { End::Hold })
     });
     let mut rig = Rig::new();
     let feed = rig.feed("ntfy", &server.url("/alerts/sse"), |s| {
@@ -167,10 +172,15 @@ fn ntfy_feeds_resume_with_since_and_skip_control_events() {
         s.id_source = "json:/id".into();
     });
     rig.start();
-    rig.recorder.wait_for(15, "two messages", |n| n.len() >= 2);
+    wait_until(15, "three messages stored", || (rig.history(&feed).len() == 3).then_some(()));
     let rows: Vec<_> = rig.history(&feed).into_iter().map(|(id, _)| id.unwrap()).collect();
-    assert_eq!(rows, ["m1", "m2"], "open events are not news");
-    assert_eq!(server.requests()[0].query("since"), None);
-    assert_eq!(server.requests()[1].query("since"), Some("m1"));
+    assert_eq!(rows, ["m1", "m2", "m3"], "open and keepalive events are not news");
+    let requests = server.requests();
+    assert_eq!(requests[0].query("since"), None);
+    assert_eq!(requests[1].query("since"), Some("m1"));
+    assert_eq!(requests[2].query("since"), Some("m2"));
+    rig.stop();
+    let shown: Vec<String> = rig.recorder.events().into_iter().map(|n| n.body).collect();
+    assert_eq!(shown, ["one", "two", "three"], "the replay notified nothing twice");
     assert_eq!(rig.recorder.events()[0].title, "alerts");
 }

@@ -1,0 +1,134 @@
+//! What a click on a notification does. The notifier remembers, per notification id, what its
+//! actions point at; a listener turns the notification server's `ActionInvoked` signals into
+//! opening the link, opening the history at the event, or marking it read.
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+
+/// What a shown notification's actions lead to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClickTarget {
+    pub link: Option<String>,
+    pub history_id: Option<i64>,
+    /// URLs of the extra buttons, in order (`view:0`, `view:1`, ...).
+    pub buttons: Vec<String>,
+}
+
+/// What the user asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Click {
+    OpenLink(String),
+    ShowEvent(i64),
+    MarkRead(i64),
+}
+
+impl ClickTarget {
+    /// The action key the notification server reports, as a request. `default` is a click on
+    /// the notification itself: its link if it has one, else the event in the history.
+    pub fn click(&self, key: &str) -> Option<Click> {
+        match key {
+            "default" => match (&self.link, self.history_id) {
+                (Some(link), _) => Some(Click::OpenLink(link.clone())),
+                (None, Some(id)) => Some(Click::ShowEvent(id)),
+                (None, None) => None,
+            },
+            "open" => self.link.clone().map(Click::OpenLink),
+            "read" => self.history_id.map(Click::MarkRead),
+            _ => {
+                let n: usize = key.strip_prefix("view:")?.parse().ok()?;
+                self.buttons.get(n).cloned().map(Click::OpenLink)
+            }
+        }
+    }
+}
+
+/// The targets of the most recent notifications (older ones are gone from the screen).
+#[derive(Debug, Default)]
+pub struct ClickTargets(Mutex<VecDeque<(u32, ClickTarget)>>);
+
+const REMEMBERED: usize = 256;
+
+impl ClickTargets {
+    pub fn remember(&self, id: u32, target: ClickTarget) {
+        let mut targets = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if targets.len() == REMEMBERED {
+            targets.pop_front();
+        }
+        targets.push_back((id, target));
+    }
+
+    pub fn get(&self, id: u32) -> Option<ClickTarget> {
+        let targets = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        targets.iter().rev().find(|(i, _)| *i == id).map(|(_, t)| t.clone())
+    }
+}
+
+/// Listens for `ActionInvoked` on the session bus and hands each click to `on_click`.
+#[cfg(all(unix, not(target_os = "macos")))]
+pub fn listen(
+    targets: std::sync::Arc<ClickTargets>,
+    on_click: impl Fn(Click) + Send + 'static,
+) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let connection = zbus::blocking::Connection::session().context("no session bus")?;
+    let rule = zbus::MatchRule::builder()
+        .msg_type(zbus::message::Type::Signal)
+        .interface("org.freedesktop.Notifications")?
+        .member("ActionInvoked")?
+        .build();
+    let signals = zbus::blocking::MessageIterator::for_match_rule(rule, &connection, None)
+        .context("cannot listen for notification clicks")?;
+    std::thread::Builder::new().name("notification-clicks".into()).spawn(move || {
+        for message in signals {
+            let Ok(message) = message else { continue };
+            let Ok((id, key)) = message.body().deserialize::<(u32, String)>() else { continue };
+            if let Some(click) = targets.get(id).and_then(|t| t.click(&key)) {
+                tracing::info!(id, key, "notification clicked");
+                on_click(click);
+            }
+        }
+    })?;
+    Ok(())
+}
+
+/// Windows and macOS report clicks through notify-rust's own handles (see issue: platforms).
+#[cfg(not(all(unix, not(target_os = "macos"))))]
+pub fn listen(
+    _targets: std::sync::Arc<ClickTargets>,
+    _on_click: impl Fn(Click) + Send + 'static,
+) -> anyhow::Result<()> {
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clicks_lead_where_the_notification_says() {
+        let with_link = ClickTarget {
+            link: Some("https://ci.example/1".into()),
+            history_id: Some(7),
+            buttons: vec!["https://portal.example".into()],
+        };
+        assert_eq!(
+            with_link.click("default"),
+            Some(Click::OpenLink("https://ci.example/1".into()))
+        );
+        assert_eq!(with_link.click("read"), Some(Click::MarkRead(7)));
+        assert_eq!(
+            with_link.click("view:0"),
+            Some(Click::OpenLink("https://portal.example".into()))
+        );
+        assert_eq!(with_link.click("view:1"), None);
+        let no_link = ClickTarget { link: None, history_id: Some(7), buttons: vec![] };
+        assert_eq!(no_link.click("default"), Some(Click::ShowEvent(7)));
+        assert_eq!(no_link.click("open"), None, "no link, nothing to open");
+        let targets = ClickTargets::default();
+        for id in 0..300 {
+            targets.remember(id, no_link.clone());
+        }
+        assert!(targets.get(10).is_none(), "only the recent ones are kept");
+        assert!(targets.get(299).is_some());
+    }
+}
