@@ -117,7 +117,7 @@ async fn a_feed_down_for_ten_minutes_says_so_once_and_again_when_it_is_back() {
         "a",
         FeedState::Retrying { attempt: 1, at: 0, error: "connection refused".into() },
     );
-    rig.set_state("b", FeedState::Live { since: 0 });
+    rig.set_state("b", FeedState::Live { since: 0, warning: None });
     rig.until(599.0).await;
     assert!(rig.seen.is_empty());
     rig.set_state(
@@ -127,7 +127,7 @@ async fn a_feed_down_for_ten_minutes_says_so_once_and_again_when_it_is_back() {
     let seen = kinds(rig.until(1200.0).await);
     assert_eq!(seen, [(600.0, NotificationKind::FeedDown)], "exactly at 10 min, once");
     assert!(rig.seen[0].1.body.contains("connection refused"));
-    rig.set_state("a", FeedState::Live { since: 0 });
+    rig.set_state("a", FeedState::Live { since: 0, warning: None });
     let seen = kinds(rig.until(1201.0).await);
     assert_eq!(seen[1].1, NotificationKind::FeedBack);
     assert_eq!(rig.seen[1].1.title, "Alpha is back");

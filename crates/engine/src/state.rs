@@ -20,10 +20,24 @@ pub enum StopReason {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FeedState {
-    Connecting { attempt: u32 },
-    Live { since: Millis },
-    Retrying { attempt: u32, at: Millis, error: String },
-    Stopped { reason: StopReason, error: String },
+    Connecting {
+        attempt: u32,
+    },
+    /// `warning`: something about the events is wrong (a template that fails), though the
+    /// connection is fine.
+    Live {
+        since: Millis,
+        warning: Option<String>,
+    },
+    Retrying {
+        attempt: u32,
+        at: Millis,
+        error: String,
+    },
+    Stopped {
+        reason: StopReason,
+        error: String,
+    },
 }
 
 impl FeedState {
@@ -47,7 +61,12 @@ impl FeedState {
         match self {
             FeedState::Connecting { attempt: 0 } => "connecting".into(),
             FeedState::Connecting { attempt } => format!("connecting (attempt {})", attempt + 1),
-            FeedState::Live { since } => format!("live since {}", clock_time(*since)),
+            FeedState::Live { since, warning: None } => {
+                format!("live since {}", clock_time(*since))
+            }
+            FeedState::Live { since, warning: Some(warning) } => {
+                format!("live since {} ({warning})", clock_time(*since))
+            }
             FeedState::Retrying { at, error, .. } => {
                 let wait = Duration::from_millis((*at - now).max(0) as u64);
                 format!("retrying in {}: {error}", seconds(wait))
@@ -72,6 +91,7 @@ impl FeedState {
         let (next_retry_at, last_error) = match self {
             FeedState::Retrying { at, error, .. } => (Some(*at), Some(error.clone())),
             FeedState::Stopped { error, .. } if !error.is_empty() => (None, Some(error.clone())),
+            FeedState::Live { warning: Some(w), .. } => (None, Some(w.clone())),
             _ => (None, None),
         };
         LiveState {

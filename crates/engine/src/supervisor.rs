@@ -157,9 +157,9 @@ impl<C: Connector> Supervisor<C> {
                         .writer
                         .send(ToWriter::Connected { feed_id: id.clone(), at })
                         .await;
-                    self.publish(FeedState::Live { since: at }).await;
+                    self.publish(FeedState::Live { since: at, warning: None }).await;
                     let ended =
-                        self.read(stream, &mut parser, &mut shaper, &mut backoff, idle).await;
+                        self.read(stream, &mut parser, &mut shaper, &mut backoff, idle, at).await;
                     parser.reset_for_reconnect();
                     match ended {
                         Ended::Stop => return,
@@ -262,6 +262,7 @@ impl<C: Connector> Supervisor<C> {
         shaper: &mut Shaper,
         backoff: &mut Backoff,
         idle: Duration,
+        live_since: Millis,
     ) -> Ended {
         let mut last_event = Instant::now();
         let mut silence_alerted = false;
@@ -320,10 +321,12 @@ impl<C: Connector> Supervisor<C> {
                 ),
             });
             if let Some(error) = template_error.filter(|_| !reported_template_error) {
-                // Reported once per connection: the event itself was kept with the preset's
-                // rendering.
+                // Reported once per connection, in the feed's state: the event itself was kept
+                // with the preset's rendering.
                 reported_template_error = true;
                 tracing::warn!(feed = %plan.id, "{error}");
+                let warning = format!("{error}; events are shown with the default rendering");
+                self.publish(FeedState::Live { since: live_since, warning: Some(warning) }).await;
             }
             if !events.is_empty() {
                 last_event = Instant::now();

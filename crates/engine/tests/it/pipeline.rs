@@ -151,7 +151,8 @@ fn ntfy_feeds_resume_with_since_skip_control_events_and_survive_a_cache_replay()
         )
     };
     // ntfy's exact /sse framing: an `open` event first, `keepalive` events, then messages.
-    let open = "event: open\ndata: {\"id\":\"o1\",\"time\":1,\"event\":\"open\",\"topic\":\"alerts\"}\n\n";
+    let open =
+        "event: open\ndata: {\"id\":\"o1\",\"time\":1,\"event\":\"open\",\"topic\":\"alerts\"}\n\n";
     let keepalive = "event: keepalive\ndata: {\"id\":\"k1\",\"time\":2,\"event\":\"keepalive\",\"topic\":\"alerts\"}\n\n";
     let (m1, m2, m3) = (message("m1", "one"), message("m2", "two"), message("m3", "three"));
     let server = SseServer::start(move |_, n| {
@@ -183,4 +184,29 @@ fn ntfy_feeds_resume_with_since_skip_control_events_and_survive_a_cache_replay()
     let shown: Vec<String> = rig.recorder.events().into_iter().map(|n| n.body).collect();
     assert_eq!(shown, ["one", "two", "three"], "the replay notified nothing twice");
     assert_eq!(rig.recorder.events()[0].title, "alerts");
+}
+
+#[test]
+fn a_template_that_fails_keeps_the_event_and_the_feed_says_why() {
+    let server = SseServer::start(|_, _| {
+        Reply::stream(vec![b"id: 1\ndata: {\"text\":\"kept anyway\"}\n\n".to_vec()], End::Hold)
+    });
+    let mut rig = Rig::new();
+    let feed = rig.feed("Templated", &server.url("/"), |s| {
+        s.body_template = Some("{{ data | nosuchfilter }}".into());
+    });
+    rig.start();
+    rig.recorder.wait_for(10, "the notification", |n| !n.is_empty());
+    assert_eq!(rig.recorder.events()[0].body, "kept anyway", "the default rendering");
+    assert_eq!(rig.history(&feed), [(Some("1".into()), "{\"text\":\"kept anyway\"}".into())]);
+    let detail = wait_until(10, "the warning in the feed's state", || {
+        let statuses = rig.store.feed_statuses().unwrap();
+        statuses
+            .into_iter()
+            .find_map(|s| s.live.map(|l| l.detail).filter(|d| d.contains("template")))
+    });
+    assert!(
+        detail.starts_with("live since") && detail.contains("the body template failed"),
+        "{detail}"
+    );
 }
