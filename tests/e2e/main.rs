@@ -2,6 +2,7 @@
 //! real X display (Xvfb) and a private D-Bus session. `make test` runs them inside
 //! `xvfb-run -a dbus-run-session`; they fail, never skip, anywhere else.
 
+mod credentials;
 mod footprint;
 mod handover;
 mod notifications;

@@ -4,6 +4,7 @@
 
 pub mod dbusmenu;
 pub mod desktop;
+pub mod keyring;
 pub mod notifications;
 pub mod process;
 pub mod wait;

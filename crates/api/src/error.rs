@@ -14,6 +14,7 @@ pub enum ErrorCode {
     DuplicateName,
     UnknownFeed,
     Database,
+    Keyring,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -34,6 +35,8 @@ pub enum ApiError {
     Invalid { field: &'static str, message: String },
     #[error(transparent)]
     Store(#[from] herald_store::StoreError),
+    #[error("{0}")]
+    Secrets(#[from] herald_secrets::SecretError),
 }
 
 impl ApiError {
@@ -56,6 +59,7 @@ impl ApiError {
             ApiError::Store(herald_store::StoreError::DuplicateName(_)) => ErrorCode::DuplicateName,
             ApiError::Store(herald_store::StoreError::UnknownFeed(_)) => ErrorCode::UnknownFeed,
             ApiError::Store(_) => ErrorCode::Database,
+            ApiError::Secrets(_) => ErrorCode::Keyring,
         }
     }
 }

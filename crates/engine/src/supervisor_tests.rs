@@ -81,6 +81,15 @@ struct Harness {
 
 impl Harness {
     fn start(outcomes: Vec<Outcome>, unit: f64, spec: FeedSpec) -> Self {
+        Self::start_with_secrets(outcomes, unit, spec, Arc::new(NoSecrets))
+    }
+
+    fn start_with_secrets(
+        outcomes: Vec<Outcome>,
+        unit: f64,
+        spec: FeedSpec,
+        secrets: Arc<dyn herald_secrets::SecretStore>,
+    ) -> Self {
         let script =
             Arc::new(Script { outcomes: Mutex::new(outcomes.into()), ..Script::default() });
         let (writer_tx, writer) = mpsc::channel(1024);
@@ -90,7 +99,7 @@ impl Harness {
             connector: Arc::new(Scripted(script.clone())),
             writer: writer_tx,
             states: states_tx,
-            secrets: Arc::new(NoSecrets),
+            secrets,
             alerts,
             random: Arc::new(move || unit),
         });
@@ -286,4 +295,51 @@ async fn a_live_feed_that_goes_quiet_raises_one_alert_per_silence() {
     drop(h);
     let at = timed.await.unwrap();
     assert_eq!(at, [61.0, 210.0], "once after the first event, once after the second");
+}
+
+/// A keyring that is locked until the test unlocks it.
+struct LockedUntil(Mutex<bool>);
+
+impl herald_secrets::SecretStore for LockedUntil {
+    fn get(
+        &self,
+        _: &str,
+    ) -> Result<Option<herald_secrets::Sensitive<String>>, herald_secrets::SecretError> {
+        if *self.0.lock().unwrap() {
+            Ok(Some(herald_secrets::Sensitive::new("tok".into())))
+        } else {
+            Err(herald_secrets::SecretError::Unavailable("the keyring is locked".into()))
+        }
+    }
+    fn set(
+        &self,
+        _: &str,
+        _: &herald_secrets::Sensitive<String>,
+    ) -> Result<(), herald_secrets::SecretError> {
+        Ok(())
+    }
+    fn delete(&self, _: &str) -> Result<(), herald_secrets::SecretError> {
+        Ok(())
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_locked_keyring_makes_the_feed_wait_and_retry_without_connecting() {
+    let keyring = Arc::new(LockedUntil(Mutex::new(false)));
+    let spec = FeedSpec { auth: "bearer".into(), ..FeedSpec::default() };
+    let h = Harness::start_with_secrets(fails(3, 500), 0.0, spec, keyring.clone());
+    run_for(45).await;
+    assert!(h.attempt_times().is_empty(), "no request without the credentials");
+    match h.state() {
+        FeedState::Stopped { reason: StopReason::CredentialsUnavailable, error } => {
+            assert!(error.contains("locked"), "{error}");
+        }
+        other => panic!("{other:?}"),
+    }
+    *keyring.0.lock().unwrap() = true;
+    run_for(20).await;
+    // Tried again at 30 s (still locked) and at 60 s (unlocked): connects with the secret.
+    assert_eq!(h.attempt_times()[0], 60.0);
+    let attempts = h.script.attempts.lock().unwrap();
+    assert_eq!(attempts[0].1.headers["authorization"], "Bearer tok");
 }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use herald_api::{DataDir, InstanceLock};
 use herald_engine::{Engine, EngineOptions};
-use herald_secrets::NoSecrets;
+use herald_secrets::Keyring;
 use herald_store::Store;
 
 use crate::clicks::{self, Click, ClickTargets};
@@ -82,7 +82,7 @@ impl Resident {
         let engine = Engine::start(
             EngineOptions::new(db.clone()),
             Arc::new(DesktopNotifier::new(targets)),
-            Arc::new(NoSecrets),
+            Arc::new(Keyring::new()),
         )
         .context("cannot start the feeds")?;
         let (stop_retention, retention_stop) = crossbeam_channel::bounded(1);

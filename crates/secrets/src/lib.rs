@@ -2,7 +2,11 @@
 //! [`Sensitive`], which never prints its value, so a stray `{:?}` in a log line, an error or a
 //! panic message cannot leak it.
 
+mod keyring;
+
 use std::fmt;
+
+pub use keyring::{Keyring, SERVICE};
 
 /// A value that must never be shown: Debug and Display print `<redacted>`.
 #[derive(Clone, PartialEq, Eq, Default)]

@@ -240,6 +240,19 @@ impl Store {
         Ok(())
     }
 
+    /// Marks a feed as changed without changing its definition: its credentials changed, and
+    /// the resident reconnects it.
+    pub fn touch_feed(&mut self, id: &str) -> Result<(), StoreError> {
+        let changed = self.conn.execute(
+            "UPDATE feeds SET updated_at = max(updated_at + 1, ?2) WHERE id = ?1 AND removed_at IS NULL",
+            params![id, now_millis()],
+        )?;
+        if changed == 0 {
+            return Err(StoreError::UnknownFeed(id.to_owned()));
+        }
+        Ok(())
+    }
+
     /// Removes a feed. Its history goes too, unless `keep_history`: then the feed stays only as
     /// the name its history rows point to, and the name is free for a new feed.
     pub fn remove_feed(&mut self, id: &str, keep_history: bool) -> Result<(), StoreError> {

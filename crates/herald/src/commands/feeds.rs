@@ -39,6 +39,13 @@ pub enum FeedsCommand {
         #[arg(long)]
         keep_history: bool,
     },
+    /// Set or change a feed's credentials (the secret is read from stdin); --auth none removes them
+    Auth {
+        name_or_id: String,
+        /// none, bearer, basic, header:NAME or query:NAME
+        #[arg(long, value_name = "KIND", value_parser = parse_auth)]
+        auth: AuthKind,
+    },
     /// Turn a feed on
     Enable { name_or_id: String },
     /// Turn a feed off
@@ -158,18 +165,54 @@ pub fn command(data_dir: &DataDir, command: FeedsCommand) -> std::process::ExitC
         let mut store = open_store(data_dir)?;
         match command {
             FeedsCommand::Add { url, options } => {
-                let feed = herald_api::feeds::add(&mut store, options.into_options(Some(url))?)?;
+                // Credentials written into the URL go to the keyring, not the database.
+                let split = herald_api::credentials::split_url(&url);
+                let mut options = options.into_options(Some(split.url))?;
+                let mut secret = None;
+                if let Some((kind, from_url)) = split.credentials {
+                    options.auth.get_or_insert(kind);
+                    secret = Some(from_url);
+                }
+                let kind = options.auth.clone().unwrap_or_default();
+                if kind.needs_secret() && secret.is_none() {
+                    secret = Some(read_secret(&kind)?);
+                }
+                let keyring = herald_secrets::Keyring::new();
+                let feed = herald_api::credentials::add(&mut store, &keyring, options, secret)?;
                 println!("added {} (id {})", feed.spec.name, feed.id);
+                if kind.needs_secret() {
+                    println!("its secret is stored in {}", herald_secrets::Keyring::name());
+                }
+            }
+            FeedsCommand::Auth { name_or_id, auth } => {
+                let secret = if auth.needs_secret() { Some(read_secret(&auth)?) } else { None };
+                let keyring = herald_secrets::Keyring::new();
+                let feed =
+                    herald_api::credentials::set(&mut store, &keyring, &name_or_id, auth, secret)?;
+                println!("changed the credentials of {}", feed.spec.name);
             }
             FeedsCommand::Edit { name_or_id, url, options } => {
+                if options.auth.is_some() {
+                    return Err(ApiError::Invalid {
+                        field: "auth",
+                        message: "change credentials with `herald feeds auth NAME --auth KIND`, \
+                                  which reads the secret from stdin"
+                            .into(),
+                    });
+                }
                 let feed =
                     herald_api::feeds::edit(&mut store, &name_or_id, options.into_options(url)?)?;
                 println!("changed {} (id {})", feed.spec.name, feed.id);
             }
             FeedsCommand::List { json } => list(&store, json)?,
             FeedsCommand::Remove { name_or_id, keep_history } => {
-                let feed = store.find_feed(&name_or_id)?;
-                store.remove_feed(&feed.id, keep_history)?;
+                let keyring = herald_secrets::Keyring::new();
+                let feed = herald_api::credentials::remove(
+                    &mut store,
+                    &keyring,
+                    &name_or_id,
+                    keep_history,
+                )?;
                 println!("removed {}", feed.spec.name);
             }
             FeedsCommand::Enable { name_or_id } => set_enabled(&mut store, &name_or_id, true)?,
@@ -184,6 +227,19 @@ pub fn command(data_dir: &DataDir, command: FeedsCommand) -> std::process::ExitC
         }
         Ok(())
     })
+}
+
+fn read_secret(kind: &AuthKind) -> Result<herald_secrets::Sensitive<String>, ApiError> {
+    let what = match kind {
+        AuthKind::Basic => "user:password".to_owned(),
+        AuthKind::Bearer => "token".to_owned(),
+        AuthKind::Header(name) => format!("value of the {name} header"),
+        AuthKind::Query(name) => format!("value of the {name} parameter"),
+        AuthKind::None => String::new(),
+    };
+    crate::secret_input::read(&what)
+        .map(herald_secrets::Sensitive::new)
+        .map_err(|e| ApiError::Invalid { field: "auth", message: format!("{e:#}") })
 }
 
 fn set_enabled(

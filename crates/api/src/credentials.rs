@@ -1,0 +1,156 @@
+//! Feeds that need credentials. The secret goes to the OS keyring (one entry per feed); the
+//! store records only which kind of credentials a feed uses. A URL given with `user:pass@` or a
+//! token parameter is split: the secret to the keyring, the URL stored without it.
+
+use herald_secrets::{SecretStore, Sensitive};
+use herald_store::{Feed, Store};
+
+use crate::ApiError;
+use crate::auth::AuthKind;
+use crate::feeds::{self, FeedOptions, SECRET_PARAMS};
+
+/// A URL with the credentials it carried taken out.
+#[derive(Debug)]
+pub struct SplitUrl {
+    pub url: String,
+    pub credentials: Option<(AuthKind, Sensitive<String>)>,
+}
+
+/// Takes `user:pass@` (basic) or a secret query parameter (`auth=`, `token=`, `access_token=`)
+/// out of a URL. A URL that does not parse is returned as it is, for validation to explain.
+pub fn split_url(text: &str) -> SplitUrl {
+    let Ok(mut url) = url::Url::parse(text.trim()) else {
+        return SplitUrl { url: text.to_owned(), credentials: None };
+    };
+    let mut credentials = None;
+    if !url.username().is_empty() || url.password().is_some() {
+        let user = percent_decode(url.username());
+        let password = url.password().map(percent_decode).unwrap_or_default();
+        credentials = Some((AuthKind::Basic, Sensitive::new(format!("{user}:{password}"))));
+        let _ = url.set_username("");
+        let _ = url.set_password(None);
+    }
+    let secret_param = url
+        .query_pairs()
+        .find(|(k, _)| SECRET_PARAMS.contains(&k.to_ascii_lowercase().as_str()))
+        .map(|(k, v)| (k.into_owned(), v.into_owned()));
+    if let Some((param, value)) = secret_param {
+        let kept: Vec<(String, String)> = url
+            .query_pairs()
+            .filter(|(k, _)| *k != param)
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        if kept.is_empty() {
+            url.set_query(None);
+        } else {
+            url.query_pairs_mut().clear().extend_pairs(kept);
+        }
+        credentials.get_or_insert((AuthKind::Query(param), Sensitive::new(value)));
+    }
+    SplitUrl { url: url.to_string(), credentials }
+}
+
+fn percent_decode(text: &str) -> String {
+    url::form_urlencoded::parse(format!("x={text}").as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
+}
+
+/// Adds a feed; when its kind of auth needs a secret, the secret goes to the keyring. If the
+/// keyring cannot take it, the feed is not added (never a feed whose secret went nowhere).
+pub fn add(
+    store: &mut Store,
+    secrets: &dyn SecretStore,
+    mut options: FeedOptions,
+    secret: Option<Sensitive<String>>,
+) -> Result<Feed, ApiError> {
+    let kind = options.auth.clone().unwrap_or_default();
+    check_secret(&kind, secret.as_ref())?;
+    let Some(secret) = secret.filter(|_| kind.needs_secret()) else {
+        return feeds::add(store, options);
+    };
+    // Added switched off, so the resident never tries it before its secret is in the keyring;
+    // switched on once it is.
+    let enable = options.enabled != Some(false);
+    options.enabled = Some(false);
+    let feed = feeds::add(store, options)?;
+    if let Err(e) = secrets.set(&feed.id, &secret) {
+        let _ = store.remove_feed(&feed.id, false);
+        return Err(e.into());
+    }
+    if enable {
+        store.set_enabled(&feed.id, true)?;
+    }
+    Ok(store.feed(&feed.id)?)
+}
+
+/// Changes the kind of credentials a feed uses and its secret (`none` removes it).
+pub fn set(
+    store: &mut Store,
+    secrets: &dyn SecretStore,
+    name_or_id: &str,
+    kind: AuthKind,
+    secret: Option<Sensitive<String>>,
+) -> Result<Feed, ApiError> {
+    let feed = store.find_feed(name_or_id)?;
+    check_secret(&kind, secret.as_ref())?;
+    match secret.filter(|_| kind.needs_secret()) {
+        Some(secret) => secrets.set(&feed.id, &secret)?,
+        None => secrets.delete(&feed.id)?,
+    }
+    let mut spec = feed.spec.clone();
+    spec.auth = kind.to_string();
+    store.update_feed(&feed.id, &spec)?;
+    store.touch_feed(&feed.id)?;
+    Ok(store.feed(&feed.id)?)
+}
+
+/// Removes a feed and its secret.
+pub fn remove(
+    store: &mut Store,
+    secrets: &dyn SecretStore,
+    name_or_id: &str,
+    keep_history: bool,
+) -> Result<Feed, ApiError> {
+    let feed = store.find_feed(name_or_id)?;
+    if feed.spec.auth != "none" {
+        // The secret first: a feed whose secret could not be deleted stays, so it can be
+        // removed again once the keyring is back.
+        secrets.delete(&feed.id)?;
+    }
+    store.remove_feed(&feed.id, keep_history)?;
+    Ok(feed)
+}
+
+fn check_secret(kind: &AuthKind, secret: Option<&Sensitive<String>>) -> Result<(), ApiError> {
+    let invalid = |message: &str| ApiError::Invalid { field: "auth", message: message.into() };
+    if !kind.needs_secret() {
+        return Ok(());
+    }
+    let Some(secret) = secret else {
+        return Err(invalid("this kind of credentials needs a secret"));
+    };
+    // The same checks the connection makes, now rather than at the first attempt.
+    let mut probe = herald_sse::Request::get(url::Url::parse("http://127.0.0.1/").expect("url"));
+    kind.apply(secret.expose(), &mut probe).map_err(|e| invalid(&e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn userinfo_and_token_parameters_are_split_off() {
+        let s = split_url("https://alice:p%40ss@ntfy.example/alerts/sse");
+        assert_eq!(s.url, "https://ntfy.example/alerts/sse");
+        let (kind, secret) = s.credentials.unwrap();
+        assert_eq!((kind, secret.expose().as_str()), (AuthKind::Basic, "alice:p@ss"));
+        let s = split_url("https://ntfy.example/alerts/sse?since=all&auth=tk_123");
+        assert_eq!(s.url, "https://ntfy.example/alerts/sse?since=all");
+        let (kind, secret) = s.credentials.unwrap();
+        assert_eq!((kind, secret.expose().as_str()), (AuthKind::Query("auth".into()), "tk_123"));
+        assert!(split_url("https://h/x?token=t").url.ends_with("/x"));
+        assert!(split_url("https://h/x?topic=a").credentials.is_none());
+    }
+}
