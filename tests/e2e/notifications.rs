@@ -242,3 +242,68 @@ data: {"id":"n1","time":3,"event":"message","topic":"ops","title":"Preset ntfy d
     assert_eq!((generic.summary.as_str(), generic.urgency), ("deploy", Some(1)));
     assert_eq!(generic.action_keys(), ["default", "read"]);
 }
+
+#[test]
+fn do_not_disturb_and_mute_from_the_command_line_keep_events_quiet_but_stored() {
+    require_desktop_session();
+    let recorder = Recorder::shared();
+    let server = SseServer::start(|_, _| Reply::stream(vec![b": hi\n\n".to_vec()], End::Live));
+    let data = DataDir::new();
+    let herald = |args: &[&str]| {
+        let out = data.command("herald").args(args).output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let live = |name: &str| {
+        let status: serde_json::Value =
+            serde_json::from_str(&herald(&["status", "--json"])).unwrap();
+        status["feeds"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["name"] == name && f["state"] == "live")
+    };
+    // The resident applies a change at its next look at the store; a feed added after the
+    // change going live proves it has looked. (On a server of their own: pushes go to every
+    // live connection of `server`.)
+    let probe_server =
+        SseServer::start(|_, _| Reply::stream(vec![b": hi\n\n".to_vec()], End::Hold));
+    let mut probes = 0;
+    let mut applied = || {
+        probes += 1;
+        let name = format!("probe {probes}");
+        herald(&["feeds", "add", &probe_server.url(&format!("/probe/{probes}")), "--name", &name]);
+        wait::until("the probe feed live", wait::STARTUP, || live(&name).then_some(()));
+    };
+    herald(&["feeds", "add", &server.url("/quiet"), "--name", "Quiet feed"]);
+    let _resident = daemon(&data);
+    wait::until("the feed live", wait::STARTUP, || live("Quiet feed").then_some(()));
+    let stored_count =
+        |text: &str| herald(&["history", "--json", "--search", text]).lines().count();
+
+    assert_eq!(herald(&["dnd", "on"]), "do not disturb is on\n");
+    applied();
+    server.push("data: quietword during dnd\n\n");
+    wait::until("the dnd event stored", wait::STARTUP, || {
+        (stored_count("during") >= 1).then_some(())
+    });
+    assert_eq!(herald(&["dnd", "off"]), "do not disturb is off\n");
+    herald(&["feeds", "edit", "Quiet feed", "--mute"]);
+    applied();
+    server.push("data: quietword while muted\n\n");
+    wait::until("the muted event stored", wait::STARTUP, || {
+        (stored_count("muted") >= 1).then_some(())
+    });
+    herald(&["feeds", "edit", "Quiet feed", "--unmute"]);
+    applied();
+    server.push("data: quietword audible again\n\n");
+    recorder.wait_for("the audible event", wait::STARTUP, |_| {
+        !recorder.about("audible again").is_empty()
+    });
+    assert!(recorder.about("during dnd").is_empty(), "nothing shown during do not disturb");
+    assert!(recorder.about("while muted").is_empty(), "nothing shown while muted");
+    assert_eq!(herald(&["quiet-hours", "22:00", "7:00"]), "quiet hours: 22:00 to 07:00\n");
+    assert_eq!(herald(&["quiet-hours", "off"]), "no quiet hours\n");
+    let bad = data.command("herald").args(["quiet-hours", "25:00", "07:00"]).output().unwrap();
+    assert_eq!(bad.status.code(), Some(2), "a bad time is a usage error");
+}

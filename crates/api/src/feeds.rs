@@ -34,6 +34,10 @@ pub struct FeedOptions {
     pub ca_file: Option<String>,
     pub idle_timeout_s: Option<u32>,
     pub enabled: Option<bool>,
+    /// Mute: the feed's events go to the history without notifications.
+    pub muted: Option<bool>,
+    /// Snooze notifications until this time (Some(None) ends a snooze).
+    pub snooze_until: Option<Option<herald_store::Millis>>,
 }
 
 fn invalid(field: &'static str, message: impl Into<String>) -> ApiError {
@@ -84,6 +88,8 @@ pub fn validate(spec: &FeedSpec) -> Result<(), ApiError> {
             ca_file: spec.ca_file.clone(),
             idle_timeout_s: spec.idle_timeout_s,
             enabled: Some(spec.enabled),
+            muted: Some(spec.muted),
+            snooze_until: Some(spec.snooze_until),
         },
     )
 }
@@ -204,6 +210,12 @@ fn apply(spec: &mut FeedSpec, o: FeedOptions) -> Result<(), ApiError> {
     }
     if let Some(enabled) = o.enabled {
         spec.enabled = enabled;
+    }
+    if let Some(muted) = o.muted {
+        spec.muted = muted;
+    }
+    if let Some(until) = o.snooze_until {
+        spec.snooze_until = until;
     }
     Ok(())
 }

@@ -10,6 +10,7 @@ pub mod feeds;
 mod instance;
 pub mod logging;
 mod programs;
+pub mod settings;
 
 pub use data_dir::{DataDir, ENV_VAR as DATA_DIR_ENV};
 pub use error::{ApiError, ErrorCode};

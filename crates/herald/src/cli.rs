@@ -40,6 +40,18 @@ pub enum Command {
     Feeds(Box<crate::commands::feeds::FeedsCommand>),
     /// Show, search, export, mark read or delete history
     History(crate::commands::history::HistoryArgs),
+    /// Do not disturb: `on` keeps every event in the history without notifying; `off` ends it
+    Dnd {
+        #[arg(value_parser = ["on", "off"])]
+        state: Option<String>,
+    },
+    /// Daily quiet hours without notifications, in local time: `quiet-hours 22:00 07:00`, or `off`
+    QuietHours {
+        #[arg(value_name = "FROM|off")]
+        from: String,
+        #[arg(value_name = "TO")]
+        to: Option<String>,
+    },
     /// The resident's state and every feed's state, last event and last error
     Status {
         #[arg(long)]

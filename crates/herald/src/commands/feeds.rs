@@ -108,6 +108,14 @@ pub struct FeedArgs {
     enable: bool,
     #[arg(long)]
     disable: bool,
+    /// Keep the feed's events in the history without notifying
+    #[arg(long, conflicts_with = "unmute")]
+    mute: bool,
+    #[arg(long)]
+    unmute: bool,
+    /// No notifications from this feed for a while ("1h", "30m", "1day"), or "off"
+    #[arg(long, value_name = "DURATION")]
+    snooze: Option<String>,
 }
 
 fn parse_auth(text: &str) -> Result<AuthKind, String> {
@@ -150,6 +158,14 @@ impl FeedArgs {
             } else {
                 None
             },
+            muted: if self.mute {
+                Some(true)
+            } else if self.unmute {
+                Some(false)
+            } else {
+                None
+            },
+            snooze_until: self.snooze.as_deref().map(snooze_until).transpose()?,
         })
     }
 }
@@ -192,16 +208,14 @@ pub fn command(data_dir: &DataDir, command: FeedsCommand) -> std::process::ExitC
                 println!("changed the credentials of {}", feed.spec.name);
             }
             FeedsCommand::Edit { name_or_id, url, options } => {
-                if options.auth.is_some() {
-                    return Err(ApiError::Invalid {
-                        field: "auth",
-                        message: "change credentials with `herald feeds auth NAME --auth KIND`, \
-                                  which reads the secret from stdin"
-                            .into(),
-                    });
+                let mut options = options.into_options(url)?;
+                // Credentials change through the keyring, before anything else.
+                if let Some(kind) = options.auth.take() {
+                    let secret = if kind.needs_secret() { Some(read_secret(&kind)?) } else { None };
+                    let keyring = herald_secrets::Keyring::new();
+                    herald_api::credentials::set(&mut store, &keyring, &name_or_id, kind, secret)?;
                 }
-                let feed =
-                    herald_api::feeds::edit(&mut store, &name_or_id, options.into_options(url)?)?;
+                let feed = herald_api::feeds::edit(&mut store, &name_or_id, options)?;
                 println!("changed {} (id {})", feed.spec.name, feed.id);
             }
             FeedsCommand::List { json } => list(&store, json)?,
@@ -227,6 +241,17 @@ pub fn command(data_dir: &DataDir, command: FeedsCommand) -> std::process::ExitC
         }
         Ok(())
     })
+}
+
+fn snooze_until(text: &str) -> Result<Option<herald_store::Millis>, ApiError> {
+    if text == "off" {
+        return Ok(None);
+    }
+    let duration = humantime::parse_duration(text).map_err(|e| ApiError::Invalid {
+        field: "snooze",
+        message: format!("{text:?} is not a duration like 1h or 30m ({e})"),
+    })?;
+    Ok(Some(herald_store::now_millis() + duration.as_millis() as herald_store::Millis))
 }
 
 fn read_secret(kind: &AuthKind) -> Result<herald_secrets::Sensitive<String>, ApiError> {

@@ -4,6 +4,7 @@
 
 pub mod feeds;
 pub mod history;
+pub mod quiet;
 pub mod status;
 
 use std::process::ExitCode;

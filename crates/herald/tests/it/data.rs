@@ -81,7 +81,6 @@ fn usage_errors_exit_2_with_words() {
     let cases: &[(&[&str], &str)] = &[
         (&["feeds", "add", "http://127.0.0.1:1/b", "--name", "a"], "already exists"),
         (&["feeds", "add", "ftp://127.0.0.1/x"], "only http and https"),
-        (&["feeds", "add", "http://127.0.0.1:1/x?auth=tk_secret"], "--auth query:auth"),
         (&["feeds", "add", "http://127.0.0.1:1/x", "--preset", "rss"], "unknown preset"),
         (&["feeds", "add", "http://127.0.0.1:1/x", "--title", "{{ x"], "template does not parse"),
         (&["feeds", "add", "http://127.0.0.1:1/x", "--id-source", "json:id"], "not a JSON pointer"),
@@ -95,7 +94,6 @@ fn usage_errors_exit_2_with_words() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
         assert!(stderr.contains(words), "{args:?}: {stderr}");
-        assert!(!stderr.contains("tk_secret"), "a secret is never echoed");
     }
     assert_eq!(
         json_lines(&ok(d, &["feeds", "list", "--json"])).len(),
@@ -107,20 +105,17 @@ fn usage_errors_exit_2_with_words() {
 #[test]
 fn export_and_import_round_trip_without_secrets() {
     let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    ok(
-        a.path(),
-        &[
-            "feeds",
-            "add",
-            "http://127.0.0.1:1/x",
-            "--name",
-            "X",
-            "--auth",
-            "bearer",
-            "--include-type",
-            "deploy",
-        ],
-    );
+    // A feed that uses credentials (its secret would be in the keyring; the e2e tests cover that).
+    let mut store = herald_store::Store::open(&herald_store::Store::path_in(a.path())).unwrap();
+    let mut spec = herald_store::FeedSpec {
+        name: "X".into(),
+        url: "http://127.0.0.1:1/x".into(),
+        auth: "bearer".into(),
+        ..Default::default()
+    };
+    spec.filters.include_types = vec!["deploy".into()];
+    store.add_feed(&spec).unwrap();
+    drop(store);
     let export = ok(a.path(), &["feeds", "export"]);
     let file = a.path().join("feeds.json");
     std::fs::write(&file, &export).unwrap();
@@ -133,6 +128,37 @@ fn export_and_import_round_trip_without_secrets() {
     // Importing again would duplicate names: refused as a whole.
     let again = herald(b.path(), &["feeds", "import", file.to_str().unwrap()]);
     assert_eq!(again.status.code(), Some(2));
+}
+
+#[test]
+fn without_a_keyring_a_feed_with_credentials_is_refused_with_words_and_not_added() {
+    let dir = tempfile::tempdir().unwrap();
+    for (args, stdin) in [
+        (&["feeds", "add", "http://127.0.0.1:1/x", "--auth", "bearer"][..], "tk_bearer_7\n"),
+        (&["feeds", "add", "http://127.0.0.1:1/x?auth=tk_secret_8"][..], ""),
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_herald"))
+            .arg("--data-dir")
+            .arg(dir.path())
+            .args(args)
+            // No Secret Service: the session bus is not there.
+            .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/herald-test-bus")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::io::Write::write_all(&mut child.stdin.take().unwrap(), stdin.as_bytes()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "an operational failure: {stderr}");
+        assert!(
+            stderr.contains("the keyring is not available") && stderr.contains("GNOME Keyring"),
+            "{stderr}"
+        );
+        assert!(!stderr.contains("tk_"), "a secret is never echoed: {stderr}");
+    }
+    assert!(ok(dir.path(), &["feeds", "list", "--json"]).is_empty(), "nothing was added");
 }
 
 #[test]

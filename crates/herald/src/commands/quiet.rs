@@ -1,0 +1,40 @@
+//! `herald dnd` and `herald quiet-hours`: when Herald stays quiet. Events still go to the
+//! history; only notifications pause.
+
+use herald_api::{ApiError, DataDir};
+
+use super::{open_store, run};
+
+pub fn dnd(data_dir: &DataDir, state: Option<&str>) -> std::process::ExitCode {
+    run(|| {
+        let mut store = open_store(data_dir)?;
+        let settings = match state {
+            Some(state) => herald_api::settings::set_do_not_disturb(&mut store, state == "on")?,
+            None => herald_api::settings::get(&store)?,
+        };
+        println!("do not disturb is {}", if settings.do_not_disturb { "on" } else { "off" });
+        Ok(())
+    })
+}
+
+pub fn quiet_hours(data_dir: &DataDir, from: &str, to: Option<&str>) -> std::process::ExitCode {
+    run(|| {
+        let mut store = open_store(data_dir)?;
+        let hours = match (from, to) {
+            ("off", None) => None,
+            (from, Some(to)) => Some((from, to)),
+            (_, None) => {
+                return Err(ApiError::Invalid {
+                    field: "quiet hours",
+                    message: "give a start and an end (quiet-hours 22:00 07:00), or off".into(),
+                });
+            }
+        };
+        let settings = herald_api::settings::set_quiet_hours(&mut store, hours)?;
+        match (settings.quiet_from, settings.quiet_to) {
+            (Some(from), Some(to)) => println!("quiet hours: {from} to {to}"),
+            _ => println!("no quiet hours"),
+        }
+        Ok(())
+    })
+}
