@@ -17,8 +17,12 @@ fn tray_menu_opens_the_history_window_and_quits_cleanly() {
     let menu = wait::until("the tray item on the session bus", wait::STARTUP, || {
         TrayMenu::of_pid(resident.pid())
     });
-    assert_eq!(menu.layout().labels(), ["Open Herald", "Settings…", "---", "Quit"]);
+    assert_eq!(
+        menu.layout().labels(),
+        ["Do not disturb", "---", "Open Herald", "Settings…", "---", "Quit"]
+    );
     assert_eq!(menu.tooltip_title().as_deref(), Some("Herald"));
+    assert_eq!(menu.tooltip_text().as_deref(), Some("Herald: no feeds yet"));
     assert_eq!(data.holder("ui.lock"), None, "--background must not open a window");
 
     menu.click("Open Herald");
@@ -61,4 +65,65 @@ fn settings_item_opens_the_settings_window() {
     wait::until("herald-ui to exit", wait::STARTUP, || (!is_alive(ui_pid)).then_some(()));
     herald_e2e::process::terminate(resident.pid());
     assert_eq!(resident.wait_exit(wait::STARTUP).code(), Some(0), "SIGTERM stops cleanly");
+}
+
+#[test]
+fn the_tray_shows_every_feed_its_state_and_pauses_them_all() {
+    require_desktop_session();
+    let server = herald_sse_server::SseServer::start(|_, _| {
+        herald_sse_server::Reply::stream(
+            vec![b"id: 1\ndata: hello\n\n".to_vec()],
+            herald_sse_server::End::Hold,
+        )
+    });
+    let data = DataDir::new();
+    let herald = |args: &[&str]| {
+        let out = data.command("herald").args(args).output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    herald(&["feeds", "add", &server.url("/deploys"), "--name", "Deploys"]);
+    let resident = Running::spawn({
+        let mut command = data.command("herald");
+        command.arg("--background");
+        command
+    });
+    let tray = wait::until("the tray item", wait::STARTUP, || TrayMenu::of_pid(resident.pid()));
+    wait::until("the feed live in the menu", wait::STARTUP, || {
+        tray.layout().find("Deploys: live").map(|_| ())
+    });
+    wait::until("the tooltip to sum it up", wait::STARTUP, || {
+        (tray.tooltip_text().as_deref() == Some("Herald: 1 feed live, 1 unread")).then_some(())
+    });
+    let labels = tray.layout().labels();
+    for expected in ["Pause all", "Do not disturb", "Open Herald", "Settings…", "Quit"] {
+        assert!(labels.iter().any(|l| l == expected), "{expected} in {labels:?}");
+    }
+    let submenu = tray.layout().find("Deploys: live").unwrap().labels();
+    assert_eq!(
+        submenu,
+        ["Open history", "Pause", "Mute for 1 hour", "Mute until tomorrow", "Reconnect now"]
+    );
+
+    // A feed added from the command line appears, live.
+    herald(&["feeds", "add", &server.url("/alerts"), "--name", "Alerts"]);
+    wait::until("the new feed in the menu", wait::STARTUP, || {
+        tray.layout().find("Alerts: live").map(|_| ())
+    });
+
+    tray.click("Pause all");
+    wait::until("every feed paused", wait::STARTUP, || {
+        let layout = tray.layout();
+        (layout.find("Deploys: paused").is_some()
+            && layout.find("Alerts: paused").is_some()
+            && layout.find("Resume all").is_some())
+        .then_some(())
+    });
+    let status = data.command("herald").args(["status", "--json"]).output().unwrap();
+    let status: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert!(status["feeds"].as_array().unwrap().iter().all(|f| f["state"] == "disabled"));
+
+    tray.click("Mute for 1 hour");
+    wait::until("the feed muted", wait::STARTUP, || {
+        tray.layout().labels().iter().any(|l| l.ends_with("paused, muted")).then_some(())
+    });
 }

@@ -68,6 +68,13 @@ impl TrayMenu {
         Some(title)
     }
 
+    /// The tooltip's text (its description; the title is the app's name).
+    pub fn tooltip_text(&self) -> Option<String> {
+        let value = item_property(&self.connection, &self.service, "ToolTip")?;
+        let (_icon, _pixmaps, _title, body): ToolTip = value.try_into().ok()?;
+        Some(body)
+    }
+
     pub fn layout(&self) -> Item {
         let reply = self
             .connection

@@ -12,6 +12,8 @@ mod retention;
 mod secret_input;
 mod tail;
 mod tray;
+mod tray_actions;
+mod tray_model;
 mod ui_launcher;
 
 use std::process::ExitCode;

@@ -15,6 +15,8 @@ use crate::clicks::{self, Click, ClickTargets};
 use crate::notifier::DesktopNotifier;
 use crate::retention;
 use crate::tray::Tray;
+use crate::tray_actions::{self, TrayFeed};
+use crate::tray_model::Action;
 use crate::ui_launcher::{self, Window};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,7 +29,7 @@ pub enum TrayMode {
 /// What the tray, signals and (later) the UI ask the resident to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Request {
-    Open(Window),
+    Tray(crate::tray_model::Action),
     Quit,
 }
 
@@ -87,15 +89,16 @@ impl Resident {
         .context("cannot start the feeds")?;
         let (stop_retention, retention_stop) = crossbeam_channel::bounded(1);
         let retention = retention::spawn(store, retention_stop).context("cannot start a thread")?;
-        let _tray = match self.tray_mode {
+        let mut tray = match self.tray_mode {
             TrayMode::Tray => start_tray(self.inbox.requests.clone()),
             TrayMode::None => None,
         };
+        let mut tray_feed = TrayFeed::new(Store::open(&db)?);
         tracing::info!(data_dir = %self.data_dir.path().display(), pid = std::process::id(), "resident started");
         if let Some(window) = self.open_on_start {
             self.open(window);
         }
-        self.serve();
+        self.serve(&engine, tray.as_mut(), &mut tray_feed);
         // Every feed stops and whatever was received is committed before the process ends.
         engine.stop();
         let _ = stop_retention.send(());
@@ -104,13 +107,22 @@ impl Resident {
         Ok(())
     }
 
-    fn serve(&self) {
+    fn serve(&self, engine: &Engine, mut tray: Option<&mut Tray>, feed: &mut TrayFeed) {
         // The tray's own backends deliver clicks on their threads (ksni on Linux), so this thread
-        // only waits for requests. The inbox holds a sender itself, so recv only ends by Quit.
-        while let Ok(request) = self.inbox.inbox.recv() {
-            match request {
-                Request::Open(window) => self.open(window),
-                Request::Quit => break,
+        // waits for requests, and between them keeps the tray in line with the store. The inbox
+        // holds a sender itself, so it only ends by Quit.
+        loop {
+            match self.inbox.inbox.recv_timeout(tray_actions::REFRESH) {
+                Ok(Request::Tray(Action::Quit)) | Ok(Request::Quit) => break,
+                Ok(Request::Tray(action)) => feed.perform(action, engine, &self.data_dir),
+                Err(crossbeam_channel::RecvTimeoutError::Timeout) => {}
+                Err(crossbeam_channel::RecvTimeoutError::Disconnected) => break,
+            }
+            if let Some(tray) = tray.as_deref_mut()
+                && let Some(model) = feed.changed_model()
+                && let Err(e) = tray.show(&model)
+            {
+                tracing::warn!("cannot update the tray: {e:#}");
             }
         }
     }

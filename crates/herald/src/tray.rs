@@ -1,31 +1,28 @@
 //! The tray icon and its menu. tray-icon gives one API on every platform: on Linux its `ksni`
 //! backend is a pure D-Bus StatusNotifierItem (no GTK, so the resident stays a few MB); on
-//! Windows and macOS its native backends.
+//! Windows and macOS its native backends. What it shows comes from [`TrayModel`]; a click sends
+//! the item's [`Action`] to the resident.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
 use crossbeam_channel::Sender;
-use tray_icon::menu::{Menu, MenuEvent, MenuId, MenuItem, PredefinedMenuItem};
+use tray_icon::menu::{
+    CheckMenuItem, IsMenuItem, Menu, MenuEvent, MenuId, MenuItem, PredefinedMenuItem, Submenu,
+};
 use tray_icon::{Icon, MouseButton, MouseButtonState, TrayIcon, TrayIconBuilder, TrayIconEvent};
 
 use crate::resident::Request;
-use crate::ui_launcher::Window;
+use crate::tray_model::{Action, Entry, TrayLook, TrayModel};
 
-/// The icons the tray shows: a glance tells whether everything is fine.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TrayLook {
-    Normal,
-}
-
-impl TrayLook {
-    fn png(self) -> &'static [u8] {
-        match self {
-            TrayLook::Normal => include_bytes!("../../../icons/tray/normal.png"),
-        }
-    }
-}
+type Actions = Arc<Mutex<HashMap<MenuId, Action>>>;
 
 pub struct Tray {
-    _icon: TrayIcon,
+    icon: TrayIcon,
+    actions: Actions,
+    shown: Option<TrayModel>,
+    look: Option<TrayLook>,
 }
 
 impl std::fmt::Debug for Tray {
@@ -34,40 +31,28 @@ impl std::fmt::Debug for Tray {
     }
 }
 
-struct MenuIds {
-    open: MenuId,
-    settings: MenuId,
-    quit: MenuId,
+fn png(look: TrayLook) -> &'static [u8] {
+    match look {
+        TrayLook::Normal => include_bytes!("../../../icons/tray/normal.png"),
+        TrayLook::Attention => include_bytes!("../../../icons/tray/attention.png"),
+        TrayLook::Unread => include_bytes!("../../../icons/tray/unread.png"),
+        TrayLook::Paused => include_bytes!("../../../icons/tray/paused.png"),
+    }
 }
 
 impl Tray {
     pub fn start(requests: Sender<Request>) -> anyhow::Result<Self> {
-        let menu = Menu::new();
-        let open = MenuItem::new("Open Herald", true, None);
-        let settings = MenuItem::new("Settings…", true, None);
-        let quit = MenuItem::new("Quit", true, None);
-        menu.append_items(&[&open, &settings, &PredefinedMenuItem::separator(), &quit])
-            .context("cannot build the tray menu")?;
-        let ids = MenuIds {
-            open: open.id().clone(),
-            settings: settings.id().clone(),
-            quit: quit.id().clone(),
-        };
-
+        let actions: Actions = Arc::default();
+        let menu_actions = actions.clone();
         let menu_requests = requests.clone();
         MenuEvent::set_event_handler(Some(move |event: MenuEvent| {
-            let request = if event.id == ids.open {
-                Request::Open(Window::History)
-            } else if event.id == ids.settings {
-                Request::Open(Window::Settings)
-            } else if event.id == ids.quit {
-                Request::Quit
-            } else {
-                return;
-            };
+            let action =
+                menu_actions.lock().unwrap_or_else(|p| p.into_inner()).get(&event.id).cloned();
             // Only answer the click here: the resident's own thread does the work, so a Quit
             // still replies to the D-Bus call before the process goes.
-            let _ = menu_requests.send(request);
+            if let Some(action) = action {
+                let _ = menu_requests.send(Request::Tray(action));
+            }
         }));
         TrayIconEvent::set_event_handler(Some(move |event: TrayIconEvent| {
             if let TrayIconEvent::Click {
@@ -76,25 +61,80 @@ impl Tray {
                 ..
             } = event
             {
-                let _ = requests.send(Request::Open(Window::History));
+                let _ = requests.send(Request::Tray(Action::OpenHistory));
             }
         }));
-
+        let model = TrayModel::default();
         let icon = TrayIconBuilder::new()
             .with_id("herald")
             .with_title("Herald")
-            .with_tooltip("Herald")
-            .with_icon(decode_icon(TrayLook::Normal)?)
-            .with_menu(Box::new(menu))
+            .with_tooltip(model.tooltip())
+            .with_icon(decode_icon(model.look())?)
+            .with_menu(Box::new(build_menu(&model.menu(), &actions)?))
             .build()
             .context("cannot create the tray icon")?;
         tracing::info!("tray icon ready");
-        Ok(Self { _icon: icon })
+        Ok(Self { icon, actions, shown: Some(model.clone()), look: Some(model.look()) })
+    }
+
+    /// Shows `model` if it differs from what is shown.
+    pub fn show(&mut self, model: &TrayModel) -> anyhow::Result<()> {
+        if self.shown.as_ref() == Some(model) {
+            return Ok(());
+        }
+        let look = model.look();
+        if self.look != Some(look) {
+            self.icon.set_icon(Some(decode_icon(look)?)).context("cannot change the tray icon")?;
+            self.look = Some(look);
+        }
+        self.icon.set_tooltip(Some(model.tooltip())).context("cannot set the tooltip")?;
+        let menu = build_menu(&model.menu(), &self.actions)?;
+        self.icon.set_menu(Some(Box::new(menu)));
+        self.shown = Some(model.clone());
+        Ok(())
     }
 }
 
+fn build_menu(entries: &[Entry], actions: &Actions) -> anyhow::Result<Menu> {
+    let mut map = HashMap::new();
+    let menu = Menu::new();
+    for entry in entries {
+        let item = build_item(entry, &mut map)?;
+        menu.append(item.as_ref()).context("cannot build the tray menu")?;
+    }
+    *actions.lock().unwrap_or_else(|p| p.into_inner()) = map;
+    Ok(menu)
+}
+
+fn build_item(
+    entry: &Entry,
+    map: &mut HashMap<MenuId, Action>,
+) -> anyhow::Result<Box<dyn IsMenuItem>> {
+    Ok(match entry {
+        Entry::Item { label, action } => {
+            let item = MenuItem::new(label, true, None);
+            map.insert(item.id().clone(), action.clone());
+            Box::new(item)
+        }
+        Entry::Check { label, checked, action } => {
+            let item = CheckMenuItem::new(label, true, *checked, None);
+            map.insert(item.id().clone(), action.clone());
+            Box::new(item)
+        }
+        Entry::Submenu { label, items } => {
+            let submenu = Submenu::new(label, true);
+            for child in items {
+                let item = build_item(child, map)?;
+                submenu.append(item.as_ref()).context("cannot build the tray menu")?;
+            }
+            Box::new(submenu)
+        }
+        Entry::Separator => Box::new(PredefinedMenuItem::separator()),
+    })
+}
+
 fn decode_icon(look: TrayLook) -> anyhow::Result<Icon> {
-    let mut reader = png::Decoder::new(std::io::Cursor::new(look.png()))
+    let mut reader = png::Decoder::new(std::io::Cursor::new(png(look)))
         .read_info()
         .context("the built-in tray icon is not a valid PNG")?;
     let size = reader.output_buffer_size().context("the built-in tray icon is too large")?;
@@ -114,6 +154,8 @@ mod tests {
 
     #[test]
     fn built_in_icons_decode() {
-        decode_icon(TrayLook::Normal).expect("icons/tray/normal.png must be 8-bit RGBA");
+        for look in [TrayLook::Normal, TrayLook::Attention, TrayLook::Unread, TrayLook::Paused] {
+            decode_icon(look).unwrap_or_else(|e| panic!("{look:?}: {e:#}"));
+        }
     }
 }
