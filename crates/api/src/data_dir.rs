@@ -38,6 +38,11 @@ impl DataDir {
         &self.path
     }
 
+    /// Whether this is the platform's default data dir (not chosen with a flag or variable).
+    pub fn is_default(&self) -> bool {
+        self.is_default
+    }
+
     /// Where the daily-rotated log files go: the platform's log folder for the default profile,
     /// or `logs/` inside an explicit data dir.
     pub fn log_dir(&self) -> PathBuf {

@@ -3,6 +3,7 @@
 //! SSH, in CI and behind a window alike.
 
 pub use herald_engine::auth;
+pub mod autostart;
 pub mod credentials;
 mod data_dir;
 mod error;

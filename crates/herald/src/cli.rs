@@ -52,6 +52,11 @@ pub enum Command {
         #[arg(value_name = "TO")]
         to: Option<String>,
     },
+    /// Launch at login (`herald --background`): `on`, `off`, or no argument to see what the OS has
+    Autostart {
+        #[arg(value_parser = ["on", "off"])]
+        state: Option<String>,
+    },
     /// The resident's state and every feed's state, last event and last error
     Status {
         #[arg(long)]

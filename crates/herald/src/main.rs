@@ -49,6 +49,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Feeds(command)) => Ok(commands::feeds::command(&data_dir, *command)),
         Some(Command::History(args)) => Ok(commands::history::command(&data_dir, args)),
         Some(Command::Status { json }) => Ok(commands::status::command(&data_dir, json)),
+        Some(Command::Autostart { state }) => {
+            Ok(commands::quiet::autostart(&data_dir, state.as_deref()))
+        }
         Some(Command::Dnd { state }) => Ok(commands::quiet::dnd(&data_dir, state.as_deref())),
         Some(Command::QuietHours { from, to }) => {
             Ok(commands::quiet::quiet_hours(&data_dir, &from, to.as_deref()))

@@ -1,5 +1,5 @@
-//! `herald dnd` and `herald quiet-hours`: when Herald stays quiet. Events still go to the
-//! history; only notifications pause.
+//! `herald dnd` and `herald quiet-hours` (when Herald stays quiet; events still go to the
+//! history, only notifications pause) and `herald autostart` (whether it starts at login).
 
 use herald_api::{ApiError, DataDir};
 
@@ -34,6 +34,28 @@ pub fn quiet_hours(data_dir: &DataDir, from: &str, to: Option<&str>) -> std::pro
         match (settings.quiet_from, settings.quiet_to) {
             (Some(from), Some(to)) => println!("quiet hours: {from} to {to}"),
             _ => println!("no quiet hours"),
+        }
+        Ok(())
+    })
+}
+
+pub fn autostart(data_dir: &DataDir, state: Option<&str>) -> std::process::ExitCode {
+    run(|| {
+        let now = match state {
+            Some(state) => {
+                let program = std::env::current_exe().map_err(|e| ApiError::Invalid {
+                    field: "autostart",
+                    message: format!("cannot tell where this program is: {e}"),
+                })?;
+                herald_api::autostart::set(state == "on", &program, data_dir)?
+            }
+            None => herald_api::autostart::status()?,
+        };
+        match (now.enabled, &now.command) {
+            (true, Some(command)) => {
+                println!("launch at login is on: {command} ({})", now.location);
+            }
+            _ => println!("launch at login is off"),
         }
         Ok(())
     })

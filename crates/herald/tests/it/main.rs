@@ -1,5 +1,6 @@
 //! Integration tests of the `herald` binary that need no display: one binary, a module per area.
 
+mod autostart;
 mod daemon;
 mod data;
 mod engine;
