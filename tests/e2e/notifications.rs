@@ -307,3 +307,26 @@ fn do_not_disturb_and_mute_from_the_command_line_keep_events_quiet_but_stored() 
     let bad = data.command("herald").args(["quiet-hours", "25:00", "07:00"]).output().unwrap();
     assert_eq!(bad.status.code(), Some(2), "a bad time is a usage error");
 }
+
+#[test]
+fn without_a_tray_host_the_resident_says_how_to_reach_it() {
+    require_desktop_session();
+    let recorder = Recorder::shared();
+    // The test session has no StatusNotifierWatcher, like GNOME without the AppIndicator
+    // extension.
+    let data = DataDir::new();
+    let _resident = Running::spawn({
+        let mut command = data.command("herald");
+        command.arg("--background");
+        command
+    });
+    recorder.wait_for("the no-tray notice", wait::STARTUP, |_| {
+        !recorder.about("without a tray icon").is_empty()
+    });
+    let notice = &recorder.about("without a tray icon")[0];
+    assert!(
+        notice.body.contains("AppIndicator") && notice.body.contains("run `herald`"),
+        "{}",
+        notice.body
+    );
+}

@@ -20,4 +20,8 @@ pub fn require_desktop_session() {
              `xvfb-run -a dbus-run-session`), not with plain cargo test"
         );
     }
+    // Our notification service owns the name before any Herald process can call it: otherwise
+    // the bus would activate an installed daemon (dunst) that takes the name and dies without a
+    // display.
+    notifications::Recorder::shared();
 }

@@ -151,7 +151,21 @@ fn on_click(data_dir: &DataDir, db: &std::path::Path, click: Click) {
 
 fn start_tray(requests: Sender<Request>) -> Option<Tray> {
     match Tray::start(requests) {
-        Ok(tray) => Some(tray),
+        Ok(tray) => {
+            if !crate::tray::host_present() {
+                tracing::warn!("{}", crate::tray::NO_HOST);
+                let shown = notify_rust::Notification::new()
+                    .appname("Herald")
+                    .icon("herald")
+                    .summary("Herald is running without a tray icon")
+                    .body(crate::tray::NO_HOST)
+                    .show();
+                if let Err(e) = shown {
+                    tracing::debug!("cannot say so in a notification: {e}");
+                }
+            }
+            Some(tray)
+        }
         Err(err) => {
             tracing::warn!(
                 "no tray icon ({err:#}); Herald keeps running and notifying. \

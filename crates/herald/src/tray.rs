@@ -95,6 +95,34 @@ impl Tray {
     }
 }
 
+/// Whether the desktop shows tray icons: on Linux, whether a StatusNotifierWatcher (the tray
+/// host's registry) is on the session bus. GNOME without the AppIndicator extension and bare X
+/// sessions have none; the icon then exists on the bus but nobody shows it.
+#[cfg(all(unix, not(target_os = "macos")))]
+pub fn host_present() -> bool {
+    let Ok(connection) = zbus::blocking::Connection::session() else { return false };
+    connection
+        .call_method(
+            Some("org.freedesktop.DBus"),
+            "/org/freedesktop/DBus",
+            Some("org.freedesktop.DBus"),
+            "NameHasOwner",
+            &("org.kde.StatusNotifierWatcher",),
+        )
+        .ok()
+        .and_then(|reply| reply.body().deserialize::<bool>().ok())
+        .unwrap_or(false)
+}
+
+#[cfg(not(all(unix, not(target_os = "macos"))))]
+pub fn host_present() -> bool {
+    true
+}
+
+/// Said once, when the tray cannot be seen: how to get one, and how to reach Herald meanwhile.
+pub const NO_HOST: &str = "This desktop shows no tray icons (on GNOME, install the \
+    AppIndicator extension). Herald keeps running and notifying; run `herald` to open its window.";
+
 fn build_menu(entries: &[Entry], actions: &Actions) -> anyhow::Result<Menu> {
     let mut map = HashMap::new();
     let menu = Menu::new();

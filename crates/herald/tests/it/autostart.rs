@@ -40,7 +40,11 @@ fn the_autostart_entry_appears_with_the_right_exec_line_and_goes_away() {
     assert!(text.starts_with("[Desktop Entry]\nType=Application\nName=Herald\n"));
     assert!(say(&["autostart"]).starts_with("launch at login is on: "));
     // What the OS has decides: an entry the user disabled in their session settings is off.
-    std::fs::write(&entry, text.replace("X-GNOME-Autostart-enabled=true", "X-GNOME-Autostart-enabled=false")).unwrap();
+    std::fs::write(
+        &entry,
+        text.replace("X-GNOME-Autostart-enabled=true", "X-GNOME-Autostart-enabled=false"),
+    )
+    .unwrap();
     assert_eq!(say(&["autostart"]), "launch at login is off\n");
     say(&["autostart", "off"]);
     assert!(!entry.exists(), "switched off, the entry is gone");
