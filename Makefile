@@ -8,7 +8,7 @@ TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 NPM_STAMP := ui/node_modules/.herald-stamp
 TAURI_DRIVER_VERSION := ^2
 
-.PHONY: run test deps ui build lint ui-check unit e2e check-resident tauri-driver bench clean
+.PHONY: run test deps ui build lint ui-check unit bindings e2e check-resident tauri-driver bench clean
 
 ## Install what is missing, build, and start the tray app.
 run: deps build
@@ -30,7 +30,7 @@ build: ui
 
 ## The whole suite: formatting, lints, the UI's type check and unit tests, Rust tests, then the
 ## end-to-end tests on a private X display and D-Bus session.
-test: deps ui lint ui-check unit build check-resident e2e
+test: deps ui lint ui-check unit bindings build check-resident e2e
 
 lint:
 	$(CARGO) fmt --all --check
@@ -53,6 +53,15 @@ check-resident: build
 tauri-driver:
 	@command -v tauri-driver >/dev/null || [ -x "$$HOME/.cargo/bin/tauri-driver" ] || \
 	  $(CARGO) install tauri-driver --locked --version '$(TAURI_DRIVER_VERSION)'
+
+## The TypeScript types the UI uses are generated from Rust by ts-rs when `unit` runs the
+## herald-api tests; committed files that differ from the generated ones fail the build.
+bindings:
+	@if ! git diff --quiet -- ui/src/lib/bindings || \
+	  [ -n "$$(git ls-files --others --exclude-standard -- ui/src/lib/bindings)" ]; then \
+	  echo "ui/src/lib/bindings is stale: run cargo test -p herald-api and commit the result"; \
+	  git status --short -- ui/src/lib/bindings; exit 1; fi
+	@echo "bindings: ui/src/lib/bindings matches the Rust types"
 
 ## End-to-end tests fail (never skip) without a display, bus or driver, so they run inside both.
 e2e: build tauri-driver

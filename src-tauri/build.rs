@@ -1,5 +1,21 @@
+/// Every command the windows may call. Each gets an `allow-<command>` permission, and each
+/// window's capability in tauri.conf.json grants only the ones it uses.
+const COMMANDS: &[&str] = &[
+    "app_info",
+    "open_window",
+    "feeds",
+    "history",
+    "general",
+    "set_do_not_disturb",
+    "set_launch_at_login",
+];
+
 fn main() {
     // The config lives at the repository root (one file for the app and the bundler).
-    tauri_build::try_build(tauri_build::Attributes::new().config_path("../tauri.conf.json"))
-        .expect("tauri build script failed (is ui/dist built? run `make ui`)");
+    tauri_build::try_build(
+        tauri_build::Attributes::new()
+            .config_path("../tauri.conf.json")
+            .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),
+    )
+    .expect("tauri build script failed (is ui/dist built? run `make ui`)");
 }

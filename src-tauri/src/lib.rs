@@ -7,6 +7,7 @@ mod args;
 mod commands;
 mod resident;
 mod single_instance;
+mod store_watch;
 mod windows;
 
 use std::process::ExitCode;
@@ -23,6 +24,19 @@ use crate::windows::Target;
 #[derive(Debug)]
 pub struct AppState {
     pub data_dir: DataDir,
+    store: std::sync::Mutex<herald_store::Store>,
+}
+
+impl AppState {
+    /// The UI's connection to the store (the resident has its own; they meet in the file).
+    pub fn store(&self) -> std::sync::MutexGuard<'_, herald_store::Store> {
+        self.store.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The `herald` next to this program, which launch at login starts.
+    pub fn resident_program(&self) -> Result<std::path::PathBuf, herald_api::ApiError> {
+        herald_api::Program::Resident.locate()
+    }
 }
 
 pub fn run_app() -> ExitCode {
@@ -52,11 +66,23 @@ fn start(args: Args) -> anyhow::Result<ExitCode> {
         Claim::Primary(instance) => instance,
     };
     resident::ensure_running(&data_dir);
+    let db = herald_store::Store::path_in(data_dir.path());
+    let store = herald_store::Store::open(&db)?;
+    let watched = herald_store::Store::open(&db)?;
 
     tauri::Builder::default()
-        .manage(AppState { data_dir })
-        .invoke_handler(tauri::generate_handler![commands::app_info, commands::open_window])
+        .manage(AppState { data_dir, store: std::sync::Mutex::new(store) })
+        .invoke_handler(tauri::generate_handler![
+            commands::app_info,
+            commands::open_window,
+            commands::feeds,
+            commands::history,
+            commands::general,
+            commands::set_do_not_disturb,
+            commands::set_launch_at_login,
+        ])
         .setup(move |app| {
+            store_watch::spawn(app.handle().clone(), watched)?;
             // The first window before any hand-over: a request that arrives meanwhile waits in
             // the listener's backlog, and then finds this window instead of making a second.
             windows::open(app.handle(), &target)?;

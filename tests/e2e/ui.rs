@@ -74,3 +74,78 @@ async fn save_screenshot(client: &fantoccini::Client, name: &str) {
     std::fs::create_dir_all(&dir).expect("screens dir");
     std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot");
 }
+
+fn herald(data: &DataDir, args: &[&str]) -> String {
+    let out = data.command("herald").args(args).output().expect("herald");
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+async fn wait_for_text(client: &fantoccini::Client, css: &str, wanted: &str) -> String {
+    for _ in 0..300 {
+        if let Ok(elements) = client.find_all(Locator::Css(css)).await {
+            for element in elements {
+                if let Ok(text) = element.text().await
+                    && text.contains(wanted)
+                {
+                    return text;
+                }
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{css} never showed {wanted:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_windows_follow_the_store_live_and_show_event_data_as_text() {
+    require_desktop_session();
+    let server = herald_sse_server::SseServer::start(|_, _| {
+        herald_sse_server::Reply::stream(vec![b": hi\n\n".to_vec()], herald_sse_server::End::Live)
+    });
+    let data = DataDir::new();
+    herald(&data, &["feeds", "add", &server.url("/first"), "--name", "First feed"]);
+    let driver = Driver::start(data.path(), &[]);
+    let client = driver.session(&["--window", "settings"]).await;
+
+    // The resident (started by herald-ui) connects the feed; the list says so without a reload.
+    let first = wait_for_text(&client, "[data-testid=feed][data-state=live]", "First feed").await;
+    assert!(first.contains("live since"), "{first}");
+    herald(&data, &["feeds", "add", &server.url("/second"), "--name", "Second feed"]);
+    wait_for_text(&client, "[data-testid=feed][data-state=live]", "Second feed").await;
+
+    // The switch writes through the same API as `herald dnd`.
+    client
+        .find(Locator::Css("[data-testid=dnd]"))
+        .await
+        .expect("dnd")
+        .click()
+        .await
+        .expect("click");
+    herald_e2e::wait::until("do not disturb on", Duration::from_secs(10), || {
+        (herald(&data, &["dnd"]) == "do not disturb is on\n").then_some(())
+    });
+    herald(&data, &["dnd", "off"]);
+
+    // Event data is untrusted: markup and scripts arrive as text, and nothing runs.
+    server.push(
+        "id: x\ndata: {\"text\":\"<img src=x onerror=\\\"document.title='pwned'\\\"><script>document.title='pwned'</script>\"}\n\n",
+    );
+    herald(&data, &[]); // plain `herald` opens the history window in the running UI
+    let handles = wait_for_windows(&client, 2).await;
+    let current = client.window().await.expect("current window");
+    let history = handles.into_iter().find(|h| *h != current).expect("the history window");
+    client.switch_to_window(history).await.expect("switch");
+    let shown = wait_for_text(&client, "[data-testid=entry] .body", "<img src=x").await;
+    assert!(shown.contains("<script>"), "the markup shows as text: {shown}");
+    assert_eq!(
+        client.find_all(Locator::Css(".entries img, .entries script")).await.unwrap().len(),
+        0
+    );
+    assert_ne!(client.title().await.unwrap(), "pwned");
+
+    client.close().await.expect("close session");
+    if let Some(resident) = data.holder("resident.lock") {
+        terminate(resident);
+    }
+}

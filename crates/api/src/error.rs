@@ -2,8 +2,9 @@ use std::path::PathBuf;
 
 /// A stable, machine-readable code for every error that can reach the UI, so the windows can
 /// match on it instead of parsing words.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
+#[ts(export)]
 pub enum ErrorCode {
     DataDir,
     Lock,
@@ -61,5 +62,19 @@ impl ApiError {
             ApiError::Store(_) => ErrorCode::Database,
             ApiError::Secrets(_) => ErrorCode::Keyring,
         }
+    }
+}
+
+/// An error as the windows receive it: a stable code to match on and words to show.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct UiError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl From<ApiError> for UiError {
+    fn from(err: ApiError) -> Self {
+        UiError { code: err.code(), message: err.to_string() }
     }
 }

@@ -12,14 +12,16 @@ mod instance;
 pub mod logging;
 mod programs;
 pub mod settings;
+pub mod views;
 
 pub use data_dir::{DataDir, ENV_VAR as DATA_DIR_ENV};
-pub use error::{ApiError, ErrorCode};
+pub use error::{ApiError, ErrorCode, UiError};
 pub use instance::{InstanceLock, LockState};
 pub use programs::Program;
 
 /// What the windows show about the running app (its version and where its data lives).
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct AppInfo {
     pub version: String,
     pub data_dir: String,

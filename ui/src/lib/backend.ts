@@ -1,12 +1,17 @@
 // The one module that talks to Rust. Components import from here, never from @tauri-apps/api,
-// so every call the UI makes is listed in one place.
+// so every call the UI makes is listed in one place. The types come from Rust (ts-rs, in
+// ./bindings); `make test` fails when they are stale.
 import { invoke } from "@tauri-apps/api/core";
+import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import type { AppInfo } from "./bindings/AppInfo";
+import type { EntryView } from "./bindings/EntryView";
+import type { FeedView } from "./bindings/FeedView";
+import type { GeneralView } from "./bindings/GeneralView";
+import type { StoreChanged } from "./bindings/StoreChanged";
+import type { UiError } from "./bindings/UiError";
 import type { WindowKind } from "./route";
 
-export interface AppInfo {
-  version: string;
-  data_dir: string;
-}
+export type { AppInfo, EntryView, FeedView, GeneralView, UiError };
 
 export function appInfo(): Promise<AppInfo> {
   return invoke<AppInfo>("app_info");
@@ -14,4 +19,35 @@ export function appInfo(): Promise<AppInfo> {
 
 export function openWindow(window: WindowKind): Promise<void> {
   return invoke("open_window", { window });
+}
+
+export function feeds(): Promise<FeedView[]> {
+  return invoke<FeedView[]>("feeds");
+}
+
+export function history(
+  query: { feedId?: string; search?: string; before?: number } = {},
+): Promise<EntryView[]> {
+  return invoke<EntryView[]>("history", {
+    feedId: query.feedId ?? null,
+    search: query.search ?? null,
+    before: query.before ?? null,
+  });
+}
+
+export function general(): Promise<GeneralView> {
+  return invoke<GeneralView>("general");
+}
+
+export function setDoNotDisturb(on: boolean): Promise<GeneralView> {
+  return invoke<GeneralView>("set_do_not_disturb", { on });
+}
+
+export function setLaunchAtLogin(on: boolean): Promise<GeneralView> {
+  return invoke<GeneralView>("set_launch_at_login", { on });
+}
+
+/** Calls `onChange` whenever the store changed, in this process or another. */
+export function onStoreChanged(onChange: (change: StoreChanged) => void): Promise<UnlistenFn> {
+  return listen<StoreChanged>("store-changed", (event) => onChange(event.payload));
 }

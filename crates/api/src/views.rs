@@ -1,0 +1,135 @@
+//! What the windows show, as the windows receive it: feeds with their state, history entries and
+//! the general settings. These types are the bridge's contract: ts-rs generates their TypeScript
+//! twins into `ui/src/lib/bindings` (`cargo test -p herald-api`), and `make test` fails when those
+//! files are stale.
+
+use herald_store::{Entry, FeedStatus, HistoryQuery, Store, rfc3339};
+
+use crate::{ApiError, autostart};
+
+/// One feed in the settings window's list.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct FeedView {
+    pub id: String,
+    pub name: String,
+    pub url: String,
+    pub enabled: bool,
+    pub preset: String,
+    /// The kind of credentials only (`none`, `bearer`, ...), never the secret.
+    pub auth: String,
+    /// `connecting`, `live`, `retrying`, `stopped` or `disabled`.
+    pub state: String,
+    /// In words: "live since 14:05", "retrying in 12 s: connection refused".
+    pub state_detail: String,
+    pub last_event_at: Option<String>,
+    #[ts(type = "number")]
+    pub unread: i64,
+    pub muted: bool,
+}
+
+impl From<&FeedStatus> for FeedView {
+    fn from(s: &FeedStatus) -> Self {
+        FeedView {
+            id: s.feed.id.clone(),
+            name: s.feed.spec.name.clone(),
+            url: s.feed.spec.url.clone(),
+            enabled: s.feed.spec.enabled,
+            preset: s.feed.spec.preset.clone(),
+            auth: s.feed.spec.auth.clone(),
+            state: s.state().to_owned(),
+            state_detail: s.state_detail(),
+            last_event_at: s.resume.last_event_at.map(rfc3339),
+            unread: s.unread,
+            muted: s.feed.spec.muted,
+        }
+    }
+}
+
+/// One history entry. Event data is untrusted: the windows show it as text only.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct EntryView {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub feed: String,
+    pub feed_id: String,
+    pub event_id: Option<String>,
+    pub event_type: String,
+    pub data: String,
+    pub title: String,
+    pub body: String,
+    pub link: Option<String>,
+    pub priority: Option<u8>,
+    pub received_at: String,
+    pub read: bool,
+}
+
+impl From<Entry> for EntryView {
+    fn from(e: Entry) -> Self {
+        EntryView {
+            id: e.id,
+            feed: e.feed,
+            feed_id: e.feed_id,
+            event_id: e.event_id,
+            event_type: e.event_type,
+            data: e.data,
+            title: e.title,
+            body: e.body,
+            link: e.link,
+            priority: e.priority,
+            received_at: rfc3339(e.received_at),
+            read: e.read,
+        }
+    }
+}
+
+/// The settings window's "General" section, as the OS and the store have them.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct GeneralView {
+    pub do_not_disturb: bool,
+    pub quiet_from: Option<String>,
+    pub quiet_to: Option<String>,
+    /// What the OS will start at login (not a stored flag).
+    pub launch_at_login: bool,
+}
+
+/// Pushed to every window when the store changed (in any process): it re-reads what it shows.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct StoreChanged {
+    #[ts(type = "number")]
+    pub version: i64,
+}
+
+pub fn feeds(store: &Store) -> Result<Vec<FeedView>, ApiError> {
+    Ok(store.feed_statuses()?.iter().map(FeedView::from).collect())
+}
+
+/// The newest entries (of one feed, or matching a search), before `before` for the next page.
+pub fn history(
+    store: &Store,
+    feed_id: Option<String>,
+    search: Option<String>,
+    before: Option<i64>,
+) -> Result<Vec<EntryView>, ApiError> {
+    let query = HistoryQuery {
+        feed_id,
+        search: search.filter(|s| !s.trim().is_empty()),
+        before_id: before,
+        limit: 100,
+        ..HistoryQuery::default()
+    };
+    Ok(store.history(&query)?.into_iter().map(EntryView::from).collect())
+}
+
+pub fn general(store: &Store) -> Result<GeneralView, ApiError> {
+    let settings = store.settings()?;
+    Ok(GeneralView {
+        do_not_disturb: settings.do_not_disturb,
+        quiet_from: settings.quiet_from,
+        quiet_to: settings.quiet_to,
+        launch_at_login: autostart::status()?.enabled,
+    })
+}
