@@ -70,11 +70,12 @@ e2e: build tauri-driver
 
 ## Benchmarks (release builds; figures go into BENCHMARKS.md by hand, with this command).
 bench:
-	$(CARGO) build --release -p herald
+	$(CARGO) build --release -p herald -p herald-ui
 	cd bench/node && npm ci --no-audit --no-fund
 	cd bench && $(CARGO) run --release -p herald-bench-parser -- $(TARGET_DIR)/bench-corpus $(TARGET_DIR)/release/herald
 	cd bench && $(CARGO) run --release -p herald-bench-store
-	cd bench && $(CARGO) run --release -p herald-bench-engine -- $(TARGET_DIR)/release/herald
+	cd bench && xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- \
+	  $(CARGO) run --release -p herald-bench-engine -- $(TARGET_DIR)/release/herald
 
 clean:
 	$(CARGO) clean

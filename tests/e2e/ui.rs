@@ -113,6 +113,7 @@ async fn the_windows_follow_the_store_live_and_show_event_data_as_text() {
     assert!(first.contains("live since"), "{first}");
     herald(&data, &["feeds", "add", &server.url("/second"), "--name", "Second feed"]);
     wait_for_text(&client, "[data-testid=feed][data-state=live]", "Second feed").await;
+    save_screenshot(&client, "settings-feeds").await;
 
     // The switch writes through the same API as `herald dnd`.
     client
@@ -143,6 +144,7 @@ async fn the_windows_follow_the_store_live_and_show_event_data_as_text() {
         0
     );
     assert_ne!(client.title().await.unwrap(), "pwned");
+    save_screenshot(&client, "history-entries").await;
 
     client.close().await.expect("close session");
     if let Some(resident) = data.holder("resident.lock") {

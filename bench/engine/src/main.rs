@@ -219,6 +219,80 @@ fn idle_cpu(herald: &Path) {
     );
 }
 
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// The resident with its tray and 10 live feeds, then with the history window open (needs a
+/// display and a session bus: `make bench` runs this under xvfb-run and dbus-run-session).
+fn footprint(herald: &Path) {
+    if std::env::var_os("DISPLAY").is_none() || std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() {
+        println!("footprint: skipped (needs DISPLAY and a session bus)");
+        return;
+    }
+    const FEEDS: usize = 10;
+    let server = SseServer::start(|_, _| Reply::stream(vec![b": hi\n\n".to_vec()], End::Hold));
+    let dir = tempfile::tempdir().unwrap();
+    let path = Store::path_in(dir.path());
+    let mut store = Store::open(&path).unwrap();
+    for i in 0..FEEDS {
+        add_feed(&mut store, &format!("feed {i}"), server.url(&format!("/f/{i}")), 5);
+    }
+    let resident = Daemon(
+        Command::new(herald)
+            .arg("--data-dir")
+            .arg(dir.path())
+            .arg("--background")
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("herald --background"),
+    );
+    wait_until(Duration::from_secs(20), "10 feeds live", || live_feeds(&path) == FEEDS);
+    std::thread::sleep(Duration::from_secs(5));
+    let pid = resident.0.id();
+    println!(
+        "footprint: resident (tray, {FEEDS} live feeds, no window): PSS {} KiB, RSS {} KiB",
+        pss_kib(pid),
+        rss_kib(pid)
+    );
+    let ui = herald.with_file_name("herald-ui");
+    let window = Daemon(
+        Command::new(&ui)
+            .arg("--data-dir")
+            .arg(dir.path())
+            .args(["--window", "history"])
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("herald-ui"),
+    );
+    // The window is up when herald-ui holds its lock and has settled.
+    wait_until(Duration::from_secs(30), "the window", || dir.path().join("ui.lock.pid").exists());
+    std::thread::sleep(Duration::from_secs(5));
+    // herald-ui's WebKit runs in child processes; they count too.
+    let children = std::fs::read_to_string(format!("/proc/{0}/task/{0}/children", window.0.id()))
+        .unwrap_or_default();
+    let mut ui_pss = pss_kib(window.0.id());
+    let mut ui_rss = rss_kib(window.0.id());
+    for child in children.split_whitespace().filter_map(|c| c.parse::<u32>().ok()) {
+        ui_pss += pss_kib(child);
+        ui_rss += rss_kib(child);
+    }
+    println!(
+        "footprint: with the history window open: resident PSS {} KiB, RSS {} KiB; herald-ui and its WebKit processes PSS {ui_pss} KiB, RSS {ui_rss} KiB",
+        pss_kib(pid),
+        rss_kib(pid)
+    );
+}
+
 fn main() {
     let herald = std::env::args().nth(1).expect("usage: herald-bench-engine PATH/TO/release/herald");
     let herald = Path::new(&herald);
@@ -226,4 +300,5 @@ fn main() {
     latency();
     memory_per_idle_feed(herald);
     idle_cpu(herald);
+    footprint(herald);
 }
