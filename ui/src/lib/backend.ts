@@ -51,3 +51,12 @@ export function setLaunchAtLogin(on: boolean): Promise<GeneralView> {
 export function onStoreChanged(onChange: (change: StoreChanged) => void): Promise<UnlistenFn> {
   return listen<StoreChanged>("store-changed", (event) => onChange(event.payload));
 }
+
+/** Runs `refresh` now and whenever the store changes; returns what stops it (for $effect). */
+export function followStore(refresh: () => void): () => void {
+  refresh();
+  const stop = onStoreChanged(() => refresh());
+  return () => {
+    stop.then((unlisten) => unlisten());
+  };
+}
