@@ -8,6 +8,7 @@ const COMMANDS: &[&str] = &[
     "general",
     "set_do_not_disturb",
     "set_launch_at_login",
+    "reconnect",
 ];
 
 fn main() {

@@ -49,3 +49,8 @@ pub fn set_launch_at_login(state: State<'_, AppState>, on: bool) -> Result<Gener
     autostart::set(on, &state.resident_program()?, &state.data_dir)?;
     Ok(views::general(&state.store())?)
 }
+
+#[tauri::command]
+pub fn reconnect(state: State<'_, AppState>, feed_id: String) -> Result<(), UiError> {
+    Ok(views::reconnect(&mut state.store(), &feed_id)?)
+}

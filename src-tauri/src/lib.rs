@@ -80,6 +80,7 @@ fn start(args: Args) -> anyhow::Result<ExitCode> {
             commands::general,
             commands::set_do_not_disturb,
             commands::set_launch_at_login,
+            commands::reconnect,
         ])
         .setup(move |app| {
             store_watch::spawn(app.handle().clone(), watched)?;

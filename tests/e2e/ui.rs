@@ -115,6 +115,20 @@ async fn the_windows_follow_the_store_live_and_show_event_data_as_text() {
     wait_for_text(&client, "[data-testid=feed][data-state=live]", "Second feed").await;
     save_screenshot(&client, "settings-feeds").await;
 
+    // "Reconnect now" reaches the resident through the store.
+    let to_first = || server.requests().iter().filter(|r| r.target == "/first").count();
+    assert_eq!(to_first(), 1);
+    client
+        .find(Locator::Css("button[aria-label='Reconnect First feed now']"))
+        .await
+        .expect("reconnect button")
+        .click()
+        .await
+        .expect("click");
+    herald_e2e::wait::until("the feed to reconnect", Duration::from_secs(10), || {
+        (to_first() == 2).then_some(())
+    });
+
     // The switch writes through the same API as `herald dnd`.
     client
         .find(Locator::Css("[data-testid=dnd]"))

@@ -354,6 +354,17 @@ impl<C: Connector> Core<C> {
             }
         };
         self.config_version = Some(version);
+        match self.config.take_requests() {
+            Ok(requests) => {
+                for herald_store::ResidentRequest::Reconnect(id) in requests {
+                    if let Some(r) = self.running.get(&id) {
+                        tracing::info!(feed = %id, "reconnecting, as asked");
+                        let _ = r.commands.send(Command::ReconnectNow);
+                    }
+                }
+            }
+            Err(e) => tracing::warn!("cannot read requests to the resident: {e}"),
+        }
         let policies = Policies {
             settings,
             feeds: feeds.iter().map(|f| (f.id.clone(), NotifyPolicy::of(f))).collect(),

@@ -19,7 +19,7 @@ pub use error::StoreError;
 pub use feeds::{Feed, FeedSpec, Filters, Tuning};
 pub use history::{Entry, HIGHLIGHT_END, HIGHLIGHT_START, HistoryQuery, Scope, fts_query};
 pub use settings::Settings;
-pub use state::{FeedStatus, LiveState, ResumeState};
+pub use state::{FeedStatus, LiveState, ResidentRequest, ResumeState};
 pub use time::{Millis, now_millis, rfc3339};
 
 use std::path::{Path, PathBuf};

@@ -13,6 +13,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/001_initial.sql"),
     include_str!("migrations/002_bulk_fts.sql"),
     include_str!("migrations/003_engine.sql"),
+    include_str!("migrations/004_requests.sql"),
 ];
 
 pub fn open(path: &Path) -> Result<Connection, StoreError> {

@@ -134,3 +134,42 @@ impl Store {
         Ok(statuses)
     }
 }
+
+/// Something only the resident can do, asked for from another process.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResidentRequest {
+    /// Drop the feed's connection (or its wait) and connect now.
+    Reconnect(String),
+}
+
+impl Store {
+    pub fn request(&mut self, request: &ResidentRequest) -> Result<(), StoreError> {
+        let ResidentRequest::Reconnect(feed_id) = request;
+        self.feed(feed_id)?;
+        self.conn.execute(
+            "INSERT INTO requests (feed_id, kind, created_at) VALUES (?1, 'reconnect', ?2)",
+            params![feed_id, crate::now_millis()],
+        )?;
+        Ok(())
+    }
+
+    /// Takes every pending request (the resident, which then carries them out).
+    pub fn take_requests(&mut self) -> Result<Vec<ResidentRequest>, StoreError> {
+        let tx = self.conn.transaction()?;
+        let requests = {
+            let mut stmt = tx.prepare("SELECT kind, feed_id FROM requests ORDER BY id")?;
+            stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?)))?
+                .filter_map(|row| match row {
+                    Ok((kind, Some(feed))) if kind == "reconnect" => {
+                        Some(Ok(ResidentRequest::Reconnect(feed)))
+                    }
+                    Ok(_) => None,
+                    Err(e) => Some(Err(e)),
+                })
+                .collect::<Result<Vec<_>, _>>()?
+        };
+        tx.execute("DELETE FROM requests", [])?;
+        tx.commit()?;
+        Ok(requests)
+    }
+}

@@ -47,6 +47,11 @@ export function setLaunchAtLogin(on: boolean): Promise<GeneralView> {
   return invoke<GeneralView>("set_launch_at_login", { on });
 }
 
+/** Asks the resident to reconnect a feed now. */
+export function reconnect(feedId: string): Promise<void> {
+  return invoke("reconnect", { feedId });
+}
+
 /** Calls `onChange` whenever the store changed, in this process or another. */
 export function onStoreChanged(onChange: (change: StoreChanged) => void): Promise<UnlistenFn> {
   return listen<StoreChanged>("store-changed", (event) => onChange(event.payload));

@@ -92,3 +92,16 @@ fn stopping_commits_everything_received_and_a_restart_resumes_there() {
     wait_until(10, "the reconnect", || (server.requests().len() == 2).then_some(()));
     assert_eq!(server.requests()[1].header("last-event-id"), Some("500"));
 }
+
+#[test]
+fn a_reconnect_asked_from_another_process_happens_at_once() {
+    let server = SseServer::start(|_, _| Reply::stream(vec![b": hi\n\n".to_vec()], End::Hold));
+    let mut rig = Rig::new();
+    let feed = rig.feed("Feed", &server.url("/"), |_| {});
+    rig.start();
+    rig.wait_state(&feed, "live");
+    let mut other = herald_store::Store::open(&rig.path).unwrap();
+    other.request(&herald_store::ResidentRequest::Reconnect(feed.id.clone())).unwrap();
+    wait_until(5, "the second connection", || (server.requests().len() == 2).then_some(()));
+    assert!(other.take_requests().unwrap().is_empty(), "the resident took the request");
+}

@@ -46,6 +46,8 @@ pub enum FeedsCommand {
         #[arg(long, value_name = "KIND", value_parser = parse_auth)]
         auth: AuthKind,
     },
+    /// Ask the resident to reconnect a feed now
+    Reconnect { name_or_id: String },
     /// Turn a feed on
     Enable { name_or_id: String },
     /// Turn a feed off
@@ -228,6 +230,11 @@ pub fn command(data_dir: &DataDir, command: FeedsCommand) -> std::process::ExitC
                     keep_history,
                 )?;
                 println!("removed {}", feed.spec.name);
+            }
+            FeedsCommand::Reconnect { name_or_id } => {
+                let feed = store.find_feed(&name_or_id)?;
+                herald_api::views::reconnect(&mut store, &feed.id)?;
+                println!("asked the resident to reconnect {}", feed.spec.name);
             }
             FeedsCommand::Enable { name_or_id } => set_enabled(&mut store, &name_or_id, true)?,
             FeedsCommand::Disable { name_or_id } => set_enabled(&mut store, &name_or_id, false)?,
