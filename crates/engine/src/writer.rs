@@ -142,7 +142,19 @@ impl Writer {
 
     fn commit_events(&mut self, events: &[Incoming]) -> Vec<Accepted> {
         let mut wait = Duration::from_millis(100);
+        let mut attempts = 0;
         loop {
+            attempts += 1;
+            // Stopping while the store refuses writes (a full disk): give up after a few tries
+            // rather than hang the shutdown. Nothing is lost: the resume position did not move,
+            // so the server sends these events again on the next start.
+            if attempts > 3 && self.inbox.is_closed() {
+                tracing::error!(
+                    "stopping with {} events not stored; they will be fetched again",
+                    events.len()
+                );
+                return Vec::new();
+            }
             match self.store.accept_batch(events) {
                 Ok(outcomes) => {
                     if self.failing.take().is_some() {
