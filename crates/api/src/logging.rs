@@ -22,7 +22,13 @@ pub fn init(data_dir: &DataDir, program: &str) -> Result<LogGuard, ApiError> {
         .max_log_files(14)
         .build(&dir)
         .map_err(|err| log_err(std::io::Error::other(err)))?;
-    let (file_writer, guard) = tracing_appender::non_blocking(appender);
+    // The default queue holds 128,000 lines and is allocated up front (4 MB, a quarter of the
+    // resident's memory); a thousand is plenty for a process that logs a few lines a minute.
+    // When it is full, lines are dropped rather than blocking the engine.
+    let (file_writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .buffered_lines_limit(1024)
+        .lossy(true)
+        .finish(appender);
     let filter = || EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     tracing_subscriber::registry()
         .with(fmt::layer().with_writer(std::io::stderr).with_filter(filter()))
