@@ -127,3 +127,40 @@ fn the_tray_shows_every_feed_its_state_and_pauses_them_all() {
         tray.layout().labels().iter().any(|l| l.ends_with("paused, muted")).then_some(())
     });
 }
+
+#[test]
+fn the_tray_registers_as_soon_as_a_tray_host_appears() {
+    require_desktop_session();
+    // A bus of its own: the watcher's name must not reach the other tests' sessions.
+    let session = herald_e2e::keyring::KeyringSession::start(herald_e2e::keyring::Keyring::Absent);
+    let data = DataDir::new();
+    let resident = Running::spawn({
+        let mut command = data.command("herald");
+        command.arg("--background");
+        session.apply(&mut command);
+        command
+    });
+    // Running with no host yet: its item is on the bus, registered with nobody.
+    let bus = zbus::blocking::connection::Builder::address(session.bus_address())
+        .and_then(|b| b.build())
+        .expect("the private bus");
+    let prefix = format!("org.kde.StatusNotifierItem-{}-", resident.pid());
+    wait::until("the tray item on the bus", wait::STARTUP, || {
+        let reply = bus
+            .call_method(
+                Some("org.freedesktop.DBus"),
+                "/org/freedesktop/DBus",
+                Some("org.freedesktop.DBus"),
+                "ListNames",
+                &(),
+            )
+            .ok()?;
+        let names: Vec<String> = reply.body().deserialize().ok()?;
+        names.iter().any(|n| n.starts_with(&prefix)).then_some(())
+    });
+    let watcher = herald_e2e::sni_watcher::SniWatcher::start(session.bus_address());
+    let items = wait::until("the item to register", wait::STARTUP, || {
+        Some(watcher.items()).filter(|items| !items.is_empty())
+    });
+    assert!(items[0].starts_with(&prefix) || items[0].starts_with(':'), "{items:?}");
+}

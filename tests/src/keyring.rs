@@ -20,6 +20,8 @@ pub enum Keyring {
     Unlocked,
     /// gnome-keyring running, its keyring locked (nobody typed the password).
     Locked,
+    /// No keyring at all: just a private session bus.
+    Absent,
 }
 
 impl KeyringSession {
@@ -35,6 +37,7 @@ impl KeyringSession {
                 "printf %s testpw | gnome-keyring-daemon --unlock --components=secrets >/dev/null"
             }
             Keyring::Locked => "gnome-keyring-daemon --start --components=secrets >/dev/null",
+            Keyring::Absent => "true",
         };
         // The session lives until its stdin closes (when this value drops, or the test process
         // dies): no process group to kill, nothing that outlives the test. The bus address is
@@ -81,6 +84,11 @@ impl KeyringSession {
             .env("DBUS_SESSION_BUS_ADDRESS", &self.bus)
             .env("HOME", self.home.path())
             .env("XDG_RUNTIME_DIR", self.runtime());
+    }
+
+    /// The session bus's address, for a client of the test's own.
+    pub fn bus_address(&self) -> &str {
+        &self.bus
     }
 
     /// What `secret-tool` finds for a feed, from outside Herald.

@@ -7,6 +7,7 @@ pub mod desktop;
 pub mod keyring;
 pub mod notifications;
 pub mod process;
+pub mod sni_watcher;
 pub mod wait;
 pub mod webdriver;
 
