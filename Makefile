@@ -8,11 +8,17 @@ TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 NPM_STAMP := ui/node_modules/.herald-stamp
 TAURI_DRIVER_VERSION := ^2
 
-.PHONY: run test deps ui build lint ui-check unit bindings e2e check-resident tauri-driver bench clean
+.PHONY: run demo test deps ui build lint ui-check unit bindings e2e check-resident tauri-driver bench clean
 
 ## Install what is missing, build, and start the tray app.
 run: deps build
 	$(TARGET_DIR)/debug/herald
+
+## A demo anyone can run: a local event source and Herald in a throwaway data dir, with a
+## "Demo" feed (deploys, alerts, bursts) and an ntfy-format "Demo ntfy" feed.
+demo: deps build
+	$(CARGO) build -p herald-sse-server --bin herald-demo-server
+	scripts/demo.sh $(TARGET_DIR)/debug
 
 deps:
 	@scripts/install-deps.sh

@@ -91,9 +91,16 @@ fn priority(json: Option<&Value>) -> Option<u8> {
     (1..=5).contains(&p).then_some(p as u8)
 }
 
-/// The generic title: the feed's name, or the event type when it says more than `message`.
+/// The generic title: the data's own `title` when it has one; else the event type when it says
+/// more than `message`; else the feed's name.
 fn generic_title(ctx: &EventContext<'_>) -> String {
-    if ctx.event_type == "message" { ctx.feed.to_owned() } else { ctx.event_type.to_owned() }
+    if let Some(title) = str_field(ctx.json, "/title") {
+        title.to_owned()
+    } else if ctx.event_type == "message" {
+        ctx.feed.to_owned()
+    } else {
+        ctx.event_type.to_owned()
+    }
 }
 
 fn generic_body(ctx: &EventContext<'_>) -> String {
@@ -231,6 +238,8 @@ mod tests {
         assert_eq!(typed.body, "hello");
         assert_eq!(typed.link.as_deref(), Some("https://ci.example/42"));
         assert_eq!(typed.priority, Some(5));
+        let j = json!({"title": "Disk almost full", "text": "db-1 is at 91%"});
+        assert_eq!(m.render(&ctx("alert", "{}", Some(&j))).rendered.title, "Disk almost full");
     }
 
     #[test]
