@@ -43,7 +43,7 @@ lint:
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 
 ui-check: $(NPM_STAMP)
-	cd ui && npm run check && npm test
+	cd ui && npm run check && npm test && npm run lint:workflows
 
 unit:
 	$(CARGO) test --workspace --exclude herald-e2e --locked
