@@ -8,7 +8,7 @@ TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 NPM_STAMP := ui/node_modules/.herald-stamp
 TAURI_DRIVER_VERSION := ^2
 
-.PHONY: run demo test deps ui build lint ui-check unit bindings e2e check-resident tauri-driver bench clean
+.PHONY: run demo bundle test deps ui build lint ui-check unit bindings e2e check-resident tauri-driver bench clean
 
 ## Install what is missing, build, and start the tray app.
 run: deps build
@@ -19,6 +19,10 @@ run: deps build
 demo: deps build
 	$(CARGO) build -p herald-sse-server --bin herald-demo-server
 	scripts/demo.sh $(TARGET_DIR)/debug
+
+## .deb and .rpm with both programs, offline (release builds).
+bundle: deps ui
+	CARGO_TARGET_DIR=$(TARGET_DIR) scripts/bundle.sh
 
 deps:
 	@scripts/install-deps.sh
@@ -36,7 +40,7 @@ build: ui
 
 ## The whole suite: formatting, lints, the UI's type check and unit tests, Rust tests, then the
 ## end-to-end tests on a private X display and D-Bus session.
-test: deps ui lint ui-check unit bindings build check-resident e2e
+test: deps ui lint ui-check unit bindings build check-resident bundle e2e
 
 lint:
 	$(CARGO) fmt --all --check

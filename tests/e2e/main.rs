@@ -6,5 +6,6 @@ mod credentials;
 mod footprint;
 mod handover;
 mod notifications;
+mod package;
 mod tray;
 mod ui;

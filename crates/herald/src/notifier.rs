@@ -32,7 +32,7 @@ impl Notifier for DesktopNotifier {
         let mut notification = notify_rust::Notification::new();
         notification
             .appname("Herald")
-            .icon("herald")
+            .icon("herald-ui")
             .summary(&n.title)
             .body(&body_text(&n.body))
             .urgency(urgency(n.priority))

@@ -156,7 +156,7 @@ fn start_tray(requests: Sender<Request>) -> Option<Tray> {
                 tracing::warn!("{}", crate::tray::NO_HOST);
                 let shown = notify_rust::Notification::new()
                     .appname("Herald")
-                    .icon("herald")
+                    .icon("herald-ui")
                     .summary("Herald is running without a tray icon")
                     .body(crate::tray::NO_HOST)
                     .show();
