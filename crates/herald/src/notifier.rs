@@ -10,6 +10,12 @@ use notify_rust::{Timeout, Urgency};
 
 use crate::clicks::{ClickTarget, ClickTargets};
 
+/// The app's identity for the OS: the Windows AppUserModelID that the installers' Start menu
+/// shortcut carries (toasts from an app without one are dropped), and the macOS bundle id.
+/// Both are the `identifier` of tauri.conf.json.
+#[cfg_attr(not(any(target_os = "windows", target_os = "macos")), allow(dead_code))]
+const APP_ID: &str = "app.herald.desktop";
+
 /// What a notification body shows at most; the history keeps the whole text.
 const BODY_CHARS: usize = 300;
 
@@ -23,6 +29,12 @@ pub struct DesktopNotifier {
 
 impl DesktopNotifier {
     pub fn new(targets: Arc<ClickTargets>) -> Self {
+        // macOS shows notifications as coming from a bundle; outside the .app (a development
+        // build) this fails and notifications appear under the terminal's name.
+        #[cfg(target_os = "macos")]
+        if let Err(e) = notify_rust::set_application(APP_ID) {
+            tracing::debug!("notifications will not show as Herald's: {e:?}");
+        }
         Self { warned: AtomicBool::new(false), targets }
     }
 }
@@ -37,6 +49,8 @@ impl Notifier for DesktopNotifier {
             .body(&body_text(&n.body))
             .urgency(urgency(n.priority))
             .timeout(if n.priority == Some(5) { Timeout::Never } else { Timeout::Default });
+        #[cfg(target_os = "windows")]
+        notification.app_id(APP_ID);
         let history_id = match n.kind {
             NotificationKind::Event { history_id, .. } => Some(history_id),
             _ => None,
