@@ -54,7 +54,7 @@ impl Store {
     /// Accepts events in one transaction. Either all are committed and their outcomes returned,
     /// or none is (the error says why) and the caller must not acknowledge any of them.
     pub fn accept_batch(&mut self, events: &[Incoming]) -> Result<Vec<Accepted>, StoreError> {
-        let tx = self.conn.transaction()?;
+        let tx = self.write_transaction()?;
         let mut outcomes = Vec::with_capacity(events.len());
         {
             let mut insert = tx.prepare_cached(

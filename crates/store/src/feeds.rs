@@ -149,7 +149,7 @@ impl Store {
     pub fn add_feed(&mut self, spec: &FeedSpec) -> Result<Feed, StoreError> {
         let id = new_id();
         let now = now_millis();
-        let tx = self.conn.transaction()?;
+        let tx = self.write_transaction()?;
         tx.execute(
             &format!("INSERT INTO feeds ({COLUMNS}, name_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)"),
             params![
@@ -256,7 +256,7 @@ impl Store {
     /// Removes a feed. Its history goes too, unless `keep_history`: then the feed stays only as
     /// the name its history rows point to, and the name is free for a new feed.
     pub fn remove_feed(&mut self, id: &str, keep_history: bool) -> Result<(), StoreError> {
-        let tx = self.conn.transaction()?;
+        let tx = self.write_transaction()?;
         let changed = if keep_history {
             tx.execute("DELETE FROM resume_state WHERE feed_id = ?1", [id])?;
             tx.execute("DELETE FROM live_state WHERE feed_id = ?1", [id])?;

@@ -222,7 +222,7 @@ impl Store {
         per_feed: Option<u32>,
         older_than: Option<Millis>,
     ) -> Result<usize, StoreError> {
-        let tx = self.conn.transaction()?;
+        let tx = self.write_transaction()?;
         let mut deleted = 0;
         if let Some(cutoff) = older_than {
             deleted += tx.execute("DELETE FROM history WHERE received_at < ?1", [cutoff])?;

@@ -57,6 +57,14 @@ impl Store {
         Ok(self.conn.query_row("PRAGMA data_version", [], |r| r.get(0))?)
     }
 
+    /// Every transaction that writes takes the write lock at its start. A deferred one that
+    /// reads first and writes later cannot wait for another process's writer (SQLite answers
+    /// "busy" at once, since its snapshot is stale); an immediate one waits its turn under the
+    /// busy timeout like any single statement.
+    fn write_transaction(&mut self) -> Result<rusqlite::Transaction<'_>, StoreError> {
+        Ok(self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?)
+    }
+
     /// A counter that moves whenever feeds or settings change (in any process): cheaper to
     /// poll than re-reading every feed.
     pub fn config_version(&self) -> Result<i64, StoreError> {

@@ -155,7 +155,7 @@ impl Store {
 
     /// Takes every pending request (the resident, which then carries them out).
     pub fn take_requests(&mut self) -> Result<Vec<ResidentRequest>, StoreError> {
-        let tx = self.conn.transaction()?;
+        let tx = self.write_transaction()?;
         let requests = {
             let mut stmt = tx.prepare("SELECT kind, feed_id FROM requests ORDER BY id")?;
             stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?)))?

@@ -109,3 +109,28 @@ fn another_connection_sees_commits_through_data_version() {
         "the windows notice the resident's writes this way"
     );
 }
+
+#[test]
+fn writers_in_two_processes_wait_for_each_other_instead_of_failing() {
+    // The resident's writer and another process (the UI marking read, a request to the
+    // resident) write at the same time: every write must wait its turn, never fail as "busy".
+    let mut db = TestDb::new();
+    let feed = db.feed("a");
+    let path = db.store.path().to_owned();
+    let other = std::thread::spawn(move || {
+        let mut store = herald_store::Store::open(&path).unwrap();
+        for _ in 0..300 {
+            store.request(&herald_store::ResidentRequest::Reconnect(feed_id_of(&store))).unwrap();
+            store.take_requests().unwrap();
+        }
+    });
+    for i in 0..300 {
+        let event = crate::kept(&feed, &i.to_string(), Some(&i.to_string()), "x");
+        db.store.accept_batch(&[event]).unwrap();
+    }
+    other.join().unwrap();
+}
+
+fn feed_id_of(store: &herald_store::Store) -> String {
+    store.feeds().unwrap()[0].id.clone()
+}
