@@ -52,5 +52,5 @@ pub fn set_launch_at_login(state: State<'_, AppState>, on: bool) -> Result<Gener
 
 #[tauri::command]
 pub fn reconnect(state: State<'_, AppState>, feed_id: String) -> Result<(), UiError> {
-    Ok(views::reconnect(&mut state.store(), &feed_id)?)
+    Ok(herald_api::feeds::reconnect(&mut state.store(), &feed_id)?)
 }

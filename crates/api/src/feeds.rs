@@ -280,11 +280,22 @@ fn check_pointer(pointer: &str) -> Result<(), ApiError> {
     herald_engine::filters::check_pointer(pointer).map_err(|e| invalid("json pointer", e))
 }
 
+/// Parsed exactly as the engine will compile it, so what is accepted here also runs there.
 fn check_template(field: &'static str, template: &str) -> Result<(), ApiError> {
-    let env = minijinja::Environment::new();
-    env.template_from_str(template)
-        .map(|_| ())
-        .map_err(|e| invalid(field, format!("the template does not parse: {e}")))
+    let t = Some(template);
+    let (title, body, link) = match field {
+        "title" => (t, None, None),
+        "link" => (None, None, t),
+        _ => (None, t, None),
+    };
+    herald_engine::mapping::Mapping::compile(
+        herald_engine::presets::Preset::Generic,
+        title,
+        body,
+        link,
+    )
+    .map(|_| ())
+    .map_err(|e| invalid(field, e))
 }
 
 /// `/pointer OP VALUE` with OP one of `=`, `~` (contains), `=~` (regex).
@@ -306,6 +317,11 @@ fn default_name(url: &str) -> String {
         }
         Err(_) => "feed".to_owned(),
     }
+}
+
+/// Asks the resident to reconnect a feed now (it carries it out within half a second).
+pub fn reconnect(store: &mut Store, feed_id: &str) -> Result<(), ApiError> {
+    Ok(store.request(&herald_store::ResidentRequest::Reconnect(feed_id.to_owned()))?)
 }
 
 #[cfg(test)]

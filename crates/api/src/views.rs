@@ -133,8 +133,3 @@ pub fn general(store: &Store) -> Result<GeneralView, ApiError> {
         launch_at_login: autostart::status()?.enabled,
     })
 }
-
-/// Asks the resident to reconnect a feed now (it carries it out within half a second).
-pub fn reconnect(store: &mut Store, feed_id: &str) -> Result<(), ApiError> {
-    Ok(store.request(&herald_store::ResidentRequest::Reconnect(feed_id.to_owned()))?)
-}

@@ -233,7 +233,7 @@ pub fn command(data_dir: &DataDir, command: FeedsCommand) -> std::process::ExitC
             }
             FeedsCommand::Reconnect { name_or_id } => {
                 let feed = store.find_feed(&name_or_id)?;
-                herald_api::views::reconnect(&mut store, &feed.id)?;
+                herald_api::feeds::reconnect(&mut store, &feed.id)?;
                 println!("asked the resident to reconnect {}", feed.spec.name);
             }
             FeedsCommand::Enable { name_or_id } => set_enabled(&mut store, &name_or_id, true)?,

@@ -55,10 +55,20 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let port: u16 = args.next().and_then(|p| p.parse().ok()).unwrap_or(8787);
     let seconds: u64 = args.next().and_then(|s| s.parse().ok()).unwrap_or(3600);
+    let bind_failed = |port: u16, e: std::io::Error| -> ! {
+        #[allow(clippy::print_stderr)]
+        {
+            eprintln!(
+                "herald-demo-server: cannot listen on 127.0.0.1:{port} ({e}); \
+                 choose other ports with DEMO_PORT=9000 make demo"
+            );
+        }
+        std::process::exit(1)
+    };
     let ops = SseServer::start_on(SocketAddr::from(([127, 0, 0, 1], port)), |_, _| {
         Reply::stream(vec![b": welcome to the Herald demo\n\n".to_vec()], End::Live)
     })
-    .expect("bind the demo port");
+    .unwrap_or_else(|e| bind_failed(port, e));
     let ntfy = SseServer::start_on(SocketAddr::from(([127, 0, 0, 1], port + 1)), |_, _| {
         let open = format!(
             "event: open\ndata: {{\"id\":\"open{}\",\"time\":{},\"event\":\"open\",\"topic\":\"demo\"}}\n\n",
@@ -67,7 +77,7 @@ fn main() {
         );
         Reply::stream(vec![open.into_bytes()], End::Live)
     })
-    .expect("bind the demo port + 1");
+    .unwrap_or_else(|e| bind_failed(port + 1, e));
     println!("demo feeds: {} and {}", ops.url("/ops"), ntfy.url("/demo/sse"));
     let end = Instant::now() + Duration::from_secs(seconds);
     let mut n: u64 = 0;
