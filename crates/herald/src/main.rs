@@ -4,6 +4,7 @@
 mod cli;
 mod clicks;
 mod commands;
+mod event_loop;
 mod json_line;
 mod notifier;
 mod opener;

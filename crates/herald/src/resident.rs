@@ -90,7 +90,10 @@ impl Resident {
         let (stop_retention, retention_stop) = crossbeam_channel::bounded(1);
         let retention = retention::spawn(store, retention_stop).context("cannot start a thread")?;
         let mut tray = match self.tray_mode {
-            TrayMode::Tray => start_tray(self.inbox.requests.clone()),
+            TrayMode::Tray => {
+                crate::event_loop::prepare();
+                start_tray(self.inbox.requests.clone())
+            }
             TrayMode::None => None,
         };
         let mut tray_feed = TrayFeed::new(Store::open(&db)?);
@@ -108,11 +111,11 @@ impl Resident {
     }
 
     fn serve(&self, engine: &Engine, mut tray: Option<&mut Tray>, feed: &mut TrayFeed) {
-        // The tray's own backends deliver clicks on their threads (ksni on Linux), so this thread
-        // waits for requests, and between them keeps the tray in line with the store. The inbox
-        // holds a sender itself, so it only ends by Quit.
+        // This thread waits for requests (pumping the window system's events where the tray
+        // needs that, see `event_loop`), and between them keeps the tray in line with the store.
+        // The inbox holds a sender itself, so it only ends by Quit.
         loop {
-            match self.inbox.inbox.recv_timeout(tray_actions::REFRESH) {
+            match crate::event_loop::next(&self.inbox.inbox, tray_actions::REFRESH) {
                 Ok(Request::Tray(Action::Quit)) | Ok(Request::Quit) => break,
                 Ok(Request::Tray(action)) => feed.perform(action, engine, &self.data_dir),
                 Err(crossbeam_channel::RecvTimeoutError::Timeout) => {}
