@@ -9,6 +9,19 @@ const COMMANDS: &[&str] = &[
     "set_do_not_disturb",
     "set_launch_at_login",
     "reconnect",
+    "mark_read",
+    "delete_entries",
+    "open_link",
+    "open_data_folder",
+    "feed_form",
+    "save_feed",
+    "delete_feed",
+    "preview_feed",
+    "test_connection",
+    "export_feeds",
+    "import_feeds",
+    "set_quiet_hours",
+    "set_general",
 ];
 
 fn main() {

@@ -20,11 +20,19 @@ use crate::args::Args;
 use crate::single_instance::Claim;
 use crate::windows::Target;
 
-/// What every command can reach.
-#[derive(Debug)]
+/// What every command can reach. Cheap to clone, so a blocking task can hold it.
+#[derive(Clone)]
 pub struct AppState {
     pub data_dir: DataDir,
-    store: std::sync::Mutex<herald_store::Store>,
+    store: std::sync::Arc<std::sync::Mutex<herald_store::Store>>,
+    /// The OS keyring, where a feed's secret goes straight from the form.
+    pub secrets: std::sync::Arc<herald_secrets::Keyring>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState").field("data_dir", &self.data_dir).finish_non_exhaustive()
+    }
 }
 
 impl AppState {
@@ -71,7 +79,11 @@ fn start(args: Args) -> anyhow::Result<ExitCode> {
     let watched = herald_store::Store::open(&db)?;
 
     tauri::Builder::default()
-        .manage(AppState { data_dir, store: std::sync::Mutex::new(store) })
+        .manage(AppState {
+            data_dir,
+            store: std::sync::Arc::new(std::sync::Mutex::new(store)),
+            secrets: std::sync::Arc::new(herald_secrets::Keyring::new()),
+        })
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
             commands::open_window,
@@ -81,6 +93,19 @@ fn start(args: Args) -> anyhow::Result<ExitCode> {
             commands::set_do_not_disturb,
             commands::set_launch_at_login,
             commands::reconnect,
+            commands::mark_read,
+            commands::delete_entries,
+            commands::open_link,
+            commands::open_data_folder,
+            commands::feed_form,
+            commands::save_feed,
+            commands::delete_feed,
+            commands::preview_feed,
+            commands::test_connection,
+            commands::export_feeds,
+            commands::import_feeds,
+            commands::set_quiet_hours,
+            commands::set_general,
         ])
         .setup(move |app| {
             store_watch::spawn(app.handle().clone(), watched)?;

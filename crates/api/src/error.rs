@@ -71,10 +71,16 @@ impl ApiError {
 pub struct UiError {
     pub code: ErrorCode,
     pub message: String,
+    /// For invalid input: which field, so a form can point at it.
+    pub field: Option<String>,
 }
 
 impl From<ApiError> for UiError {
     fn from(err: ApiError) -> Self {
-        UiError { code: err.code(), message: err.to_string() }
+        let field = match &err {
+            ApiError::Invalid { field, .. } => Some((*field).to_owned()),
+            _ => None,
+        };
+        UiError { code: err.code(), message: err.to_string(), field }
     }
 }

@@ -94,7 +94,7 @@ pub fn validate(spec: &FeedSpec) -> Result<(), ApiError> {
     )
 }
 
-fn apply(spec: &mut FeedSpec, o: FeedOptions) -> Result<(), ApiError> {
+pub(crate) fn apply(spec: &mut FeedSpec, o: FeedOptions) -> Result<(), ApiError> {
     if let Some(url) = o.url {
         spec.url = check_url(&url)?;
     }
@@ -240,7 +240,7 @@ fn check_url(url: &str) -> Result<String, ApiError> {
     if !parsed.username().is_empty() || parsed.password().is_some() {
         return Err(invalid(
             "url",
-            "the URL contains a user name or password; give them with --auth basic instead",
+            "the URL contains a user name or password; give them as basic credentials instead, which keeps them in the keyring",
         ));
     }
     if let Some((param, _)) =
@@ -249,7 +249,7 @@ fn check_url(url: &str) -> Result<String, ApiError> {
         return Err(invalid(
             "url",
             format!(
-                "the URL carries a secret in ?{param}=; give it with --auth query:{param} instead"
+                "the URL carries a secret in ?{param}=; give it as credentials (query:{param}) instead, which keeps it in the keyring"
             ),
         ));
     }
@@ -270,7 +270,9 @@ fn check_header(line: &str) -> Result<(String, String), ApiError> {
     {
         return Err(invalid(
             "header",
-            format!("{name} carries credentials; use --auth, which keeps them in the keyring"),
+            format!(
+                "{name} carries credentials; set them as the feed's credentials, which keeps them in the keyring"
+            ),
         ));
     }
     Ok((name.to_owned(), value.to_owned()))
@@ -304,7 +306,7 @@ pub fn check_condition(condition: &str) -> Result<(), ApiError> {
 }
 
 /// A name from the URL when none is given: host and last path segment (`ntfy.sh/alerts`).
-fn default_name(url: &str) -> String {
+pub(crate) fn default_name(url: &str) -> String {
     match url::Url::parse(url) {
         Ok(u) => {
             let host = u.host_str().unwrap_or("feed");
@@ -341,7 +343,7 @@ mod tests {
         }
         let err = check_url("https://h/x?token=abc").unwrap_err().to_string();
         assert!(
-            err.contains("--auth query:token") && !err.contains("abc"),
+            err.contains("query:token") && !err.contains("abc"),
             "the secret is never echoed: {err}"
         );
     }

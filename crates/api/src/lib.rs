@@ -7,9 +7,13 @@ pub mod autostart;
 pub mod credentials;
 mod data_dir;
 mod error;
+pub mod feed_file;
+pub mod feed_form;
 pub mod feeds;
+pub mod history;
 mod instance;
 pub mod logging;
+pub mod opener;
 mod programs;
 pub mod settings;
 pub mod views;
@@ -25,6 +29,8 @@ pub use programs::Program;
 pub struct AppInfo {
     pub version: String,
     pub data_dir: String,
+    /// Where secrets go, for the form's "stored in ..." line.
+    pub keyring: String,
 }
 
 /// Facts about this installation, for the About line of the windows and for `herald --version`.
@@ -32,5 +38,6 @@ pub fn app_info(data_dir: &DataDir) -> AppInfo {
     AppInfo {
         version: env!("CARGO_PKG_VERSION").to_owned(),
         data_dir: data_dir.path().display().to_string(),
+        keyring: herald_secrets::Keyring::name().to_owned(),
     }
 }

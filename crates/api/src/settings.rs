@@ -36,6 +36,45 @@ pub fn set_quiet_hours(
     Ok(settings)
 }
 
+/// Coalescing, health alerts and retention, checked for sense before they are stored.
+pub fn set_general(
+    store: &mut Store,
+    general: &crate::views::GeneralSettings,
+) -> Result<Settings, ApiError> {
+    let check =
+        |field: &'static str, value: u32, range: std::ops::RangeInclusive<u32>, what: &str| {
+            if range.contains(&value) {
+                Ok(value)
+            } else {
+                Err(ApiError::Invalid {
+                    field,
+                    message: format!("{what} must be {} to {}", range.start(), range.end()),
+                })
+            }
+        };
+    let mut settings = store.settings()?;
+    settings.coalesce_count =
+        check("coalesce_count", general.coalesce_count, 1..=1000, "the number of events")?;
+    settings.coalesce_window_s =
+        check("coalesce_window_s", general.coalesce_window_s, 1..=3600, "the window (seconds)")?;
+    settings.health_down_after_s = check(
+        "health_down_after_s",
+        general.health_down_after_s,
+        10..=86_400 * 7,
+        "the time before a down feed is reported (seconds)",
+    )?;
+    settings.retention_per_feed = general
+        .retention_per_feed
+        .map(|n| check("retention_per_feed", n, 10..=10_000_000, "entries kept per feed"))
+        .transpose()?;
+    settings.retention_days = general
+        .retention_days
+        .map(|n| check("retention_days", n, 1..=36_500, "the days entries are kept"))
+        .transpose()?;
+    store.set_settings(&settings)?;
+    Ok(settings)
+}
+
 fn check_time(text: &str) -> Result<String, ApiError> {
     let bad = || ApiError::Invalid {
         field: "quiet hours",

@@ -63,6 +63,8 @@ pub struct EntryView {
     pub priority: Option<u8>,
     pub received_at: String,
     pub read: bool,
+    /// With a search: the best matching passage, each match between U+E000 and U+E001.
+    pub snippet: Option<String>,
 }
 
 impl From<Entry> for EntryView {
@@ -80,6 +82,7 @@ impl From<Entry> for EntryView {
             priority: e.priority,
             received_at: rfc3339(e.received_at),
             read: e.read,
+            snippet: e.snippet,
         }
     }
 }
@@ -93,6 +96,22 @@ pub struct GeneralView {
     pub quiet_to: Option<String>,
     /// What the OS will start at login (not a stored flag).
     pub launch_at_login: bool,
+    pub settings: GeneralSettings,
+}
+
+/// The general settings a person edits as numbers (the others have their own switches).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
+#[ts(export)]
+pub struct GeneralSettings {
+    /// More than this many events from one feed within `coalesce_window_s` become one summary.
+    pub coalesce_count: u32,
+    pub coalesce_window_s: u32,
+    /// A feed down for longer than this raises one notification.
+    pub health_down_after_s: u32,
+    /// At most this many entries per feed (none: no limit).
+    pub retention_per_feed: Option<u32>,
+    /// Entries older than this many days go (none: never).
+    pub retention_days: Option<u32>,
 }
 
 /// Pushed to every window when the store changed (in any process): it re-reads what it shows.
@@ -107,19 +126,29 @@ pub fn feeds(store: &Store) -> Result<Vec<FeedView>, ApiError> {
     Ok(store.feed_statuses()?.iter().map(FeedView::from).collect())
 }
 
-/// The newest entries (of one feed, or matching a search), before `before` for the next page.
-pub fn history(
-    store: &Store,
-    feed_id: Option<String>,
-    search: Option<String>,
-    before: Option<i64>,
-) -> Result<Vec<EntryView>, ApiError> {
+/// What the history window asks for: newest first, optionally one feed's, unread only or
+/// matching a search; `before` (an entry id) for the next page.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, ts_rs::TS)]
+#[serde(default)]
+#[ts(export)]
+pub struct HistoryFilter {
+    pub feed_id: Option<String>,
+    pub search: Option<String>,
+    pub unread_only: bool,
+    #[ts(type = "number | null")]
+    pub before: Option<i64>,
+}
+
+/// One page of history.
+pub const PAGE: usize = 200;
+
+pub fn history(store: &Store, filter: HistoryFilter) -> Result<Vec<EntryView>, ApiError> {
     let query = HistoryQuery {
-        feed_id,
-        search: search.filter(|s| !s.trim().is_empty()),
-        before_id: before,
-        limit: 100,
-        ..HistoryQuery::default()
+        feed_id: filter.feed_id,
+        search: filter.search.filter(|s| !s.trim().is_empty()),
+        unread_only: filter.unread_only,
+        before_id: filter.before,
+        limit: PAGE,
     };
     Ok(store.history(&query)?.into_iter().map(EntryView::from).collect())
 }
@@ -131,5 +160,12 @@ pub fn general(store: &Store) -> Result<GeneralView, ApiError> {
         quiet_from: settings.quiet_from,
         quiet_to: settings.quiet_to,
         launch_at_login: autostart::status()?.enabled,
+        settings: GeneralSettings {
+            coalesce_count: settings.coalesce_count,
+            coalesce_window_s: settings.coalesce_window_s,
+            health_down_after_s: settings.health_down_after_s,
+            retention_per_feed: settings.retention_per_feed,
+            retention_days: settings.retention_days,
+        },
     })
 }

@@ -10,6 +10,7 @@ pub mod mapping;
 pub mod notify;
 pub mod plan;
 pub mod presets;
+pub mod probe;
 mod shaper;
 pub mod state;
 mod supervisor;

@@ -59,6 +59,29 @@ impl Preset {
             _ => &[],
         }
     }
+
+    /// A typical event of this preset's server (type, data), for previews of a feed's
+    /// templates before it has received anything.
+    pub fn sample_event(self) -> (&'static str, &'static str) {
+        match self {
+            Preset::Ntfy => (
+                "message",
+                r#"{"id":"sPs71M8A2T","time":1764072000,"event":"message","topic":"deploys","title":"Deploy finished","message":"api v2.14.0 is live on production","priority":4,"tags":["rocket"],"click":"https://ci.example.com/runs/4182"}"#,
+            ),
+            Preset::Mercure => (
+                "message",
+                r#"{"@id":"/books/1","title":"Book updated","status":"published","url":"https://example.com/books/1"}"#,
+            ),
+            Preset::Wikimedia => (
+                "message",
+                r#"{"type":"edit","title":"Server-sent events","user":"Example","comment":"copyedit","server_name":"en.wikipedia.org","meta":{"uri":"https://en.wikipedia.org/wiki/Server-sent_events"}}"#,
+            ),
+            Preset::Generic => (
+                "deploy",
+                r#"{"title":"Deploy finished","message":"api v2.14.0 is live","url":"https://ci.example.com/runs/4182"}"#,
+            ),
+        }
+    }
 }
 
 /// The watchdog's default: a server that sends nothing for this long is presumed gone.

@@ -7,7 +7,6 @@ mod commands;
 mod event_loop;
 mod json_line;
 mod notifier;
-mod opener;
 mod resident;
 mod retention;
 mod secret_input;

@@ -140,7 +140,7 @@ impl Resident {
 
 fn on_click(data_dir: &DataDir, db: &std::path::Path, click: Click) {
     let result = match click {
-        Click::OpenLink(link) => crate::opener::open_link(&link),
+        Click::OpenLink(link) => herald_api::opener::open_link(&link).map_err(anyhow::Error::from),
         Click::ShowEvent(id) => ui_launcher::open(data_dir, Window::History, Some(&id.to_string())),
         Click::MarkRead(id) => Store::open(db)
             .and_then(|mut store| store.set_read(&herald_store::Scope::One(id), true))

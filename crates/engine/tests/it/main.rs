@@ -6,6 +6,7 @@
 mod config;
 mod http2;
 mod pipeline;
+mod probe;
 mod scale;
 mod watchers;
 

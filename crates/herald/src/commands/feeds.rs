@@ -6,7 +6,7 @@ use clap::{Args, Subcommand};
 use herald_api::auth::AuthKind;
 use herald_api::feeds::FeedOptions;
 use herald_api::{ApiError, DataDir};
-use herald_store::{FeedSpec, FeedStatus, rfc3339};
+use herald_store::{FeedStatus, rfc3339};
 
 use super::{open_store, run};
 
@@ -172,12 +172,6 @@ impl FeedArgs {
     }
 }
 
-#[derive(Debug, serde::Serialize, serde::Deserialize)]
-struct ExportFile {
-    herald_feeds: u32,
-    feeds: Vec<FeedSpec>,
-}
-
 pub fn command(data_dir: &DataDir, command: FeedsCommand) -> std::process::ExitCode {
     run(|| {
         let mut store = open_store(data_dir)?;
@@ -238,12 +232,7 @@ pub fn command(data_dir: &DataDir, command: FeedsCommand) -> std::process::ExitC
             }
             FeedsCommand::Enable { name_or_id } => set_enabled(&mut store, &name_or_id, true)?,
             FeedsCommand::Disable { name_or_id } => set_enabled(&mut store, &name_or_id, false)?,
-            FeedsCommand::Export => {
-                let feeds = store.feeds()?.into_iter().map(|f| f.spec).collect();
-                let text = serde_json::to_string_pretty(&ExportFile { herald_feeds: 1, feeds })
-                    .map_err(|e| ApiError::Invalid { field: "export", message: e.to_string() })?;
-                println!("{text}");
-            }
+            FeedsCommand::Export => println!("{}", herald_api::feed_file::export(&store)?),
             FeedsCommand::Import { file } => import(&mut store, &file)?,
         }
         Ok(())
@@ -330,21 +319,11 @@ fn list(store: &herald_store::Store, json: bool) -> Result<(), ApiError> {
 }
 
 fn import(store: &mut herald_store::Store, file: &std::path::Path) -> Result<(), ApiError> {
-    let bad = |message: String| ApiError::Invalid { field: "import", message };
-    let text = std::fs::read_to_string(file)
-        .map_err(|e| bad(format!("cannot read {}: {e}", file.display())))?;
-    let export: ExportFile = serde_json::from_str(&text)
-        .map_err(|e| bad(format!("{} is not a Herald feed export: {e}", file.display())))?;
-    // Everything is checked before anything is written: an import adds all its feeds or none.
-    for spec in &export.feeds {
-        herald_api::feeds::validate(spec)?;
-        if store.find_feed(&spec.name).is_ok() {
-            return Err(herald_store::StoreError::DuplicateName(spec.name.clone()).into());
-        }
-    }
-    for spec in &export.feeds {
-        store.add_feed(spec)?;
-    }
-    println!("imported {} feeds", export.feeds.len());
+    let text = std::fs::read_to_string(file).map_err(|e| ApiError::Invalid {
+        field: "import",
+        message: format!("cannot read {}: {e}", file.display()),
+    })?;
+    let count = herald_api::feed_file::import(store, &text, &file.display().to_string())?;
+    println!("imported {count} feeds");
     Ok(())
 }

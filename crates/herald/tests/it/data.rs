@@ -84,7 +84,10 @@ fn usage_errors_exit_2_with_words() {
         (&["feeds", "add", "http://127.0.0.1:1/x", "--preset", "rss"], "unknown preset"),
         (&["feeds", "add", "http://127.0.0.1:1/x", "--title", "{{ x"], "template does not parse"),
         (&["feeds", "add", "http://127.0.0.1:1/x", "--id-source", "json:id"], "not a JSON pointer"),
-        (&["feeds", "add", "http://127.0.0.1:1/x", "-H", "Authorization: Bearer t"], "use --auth"),
+        (
+            &["feeds", "add", "http://127.0.0.1:1/x", "-H", "Authorization: Bearer t"],
+            "keeps them in the keyring",
+        ),
         (&["feeds", "add", "http://127.0.0.1:1/x", "--min-priority", "9"], "1 to 5"),
         (&["feeds", "enable", "nope"], "no feed"),
         (&["history", "--feed", "nope"], "no feed"),

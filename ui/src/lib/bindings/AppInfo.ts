@@ -3,4 +3,8 @@
 /**
  * What the windows show about the running app (its version and where its data lives).
  */
-export type AppInfo = { version: string, data_dir: string, };
+export type AppInfo = { version: string, data_dir: string, 
+/**
+ * Where secrets go, for the form's "stored in ..." line.
+ */
+keyring: string, };

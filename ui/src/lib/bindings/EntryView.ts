@@ -3,4 +3,8 @@
 /**
  * One history entry. Event data is untrusted: the windows show it as text only.
  */
-export type EntryView = { id: number, feed: string, feed_id: string, event_id: string | null, event_type: string, data: string, title: string, body: string, link: string | null, priority: number | null, received_at: string, read: boolean, };
+export type EntryView = { id: number, feed: string, feed_id: string, event_id: string | null, event_type: string, data: string, title: string, body: string, link: string | null, priority: number | null, received_at: string, read: boolean, 
+/**
+ * With a search: the best matching passage, each match between U+E000 and U+E001.
+ */
+snippet: string | null, };

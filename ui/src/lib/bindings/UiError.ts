@@ -4,4 +4,8 @@ import type { ErrorCode } from "./ErrorCode";
 /**
  * An error as the windows receive it: a stable code to match on and words to show.
  */
-export type UiError = { code: ErrorCode, message: string, };
+export type UiError = { code: ErrorCode, message: string, 
+/**
+ * For invalid input: which field, so a form can point at it.
+ */
+field: string | null, };
