@@ -4,6 +4,7 @@
 
 mod credentials;
 mod footprint;
+mod forms;
 mod handover;
 mod notifications;
 mod package;

@@ -27,7 +27,7 @@ async fn windows_render_real_content() {
     assert_eq!(text_of(&client, "h1").await, "History");
     assert_eq!(text_of(&client, ".empty h2").await, "No events yet");
     // The version in the footer comes from Rust through the app_info command.
-    let footer = text_of(&client, "footer.status span").await;
+    let footer = text_of(&client, "footer.status .version").await;
     assert_eq!(footer, format!("Herald {}", env!("CARGO_PKG_VERSION")));
     save_screenshot(&client, "history").await;
 
@@ -82,19 +82,16 @@ fn herald(data: &DataDir, args: &[&str]) -> String {
 }
 
 async fn wait_for_text(client: &fantoccini::Client, css: &str, wanted: &str) -> String {
+    let mut last = Vec::new();
     for _ in 0..300 {
-        if let Ok(elements) = client.find_all(Locator::Css(css)).await {
-            for element in elements {
-                if let Ok(text) = element.text().await
-                    && text.contains(wanted)
-                {
-                    return text;
-                }
-            }
+        last = herald_e2e::webdriver::texts(client, css).await;
+        if let Some(text) = last.iter().find(|t| t.contains(wanted)) {
+            return text.clone();
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("{css} never showed {wanted:?}");
+    save_screenshot(client, "failed").await;
+    panic!("{css} never showed {wanted:?}, only {last:?} (screenshot: e2e-screens/failed.png)");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -154,7 +151,11 @@ async fn the_windows_follow_the_store_live_and_show_event_data_as_text() {
     let shown = wait_for_text(&client, "[data-testid=entry] .body", "<img src=x").await;
     assert!(shown.contains("<script>"), "the markup shows as text: {shown}");
     assert_eq!(
-        client.find_all(Locator::Css(".entries img, .entries script")).await.unwrap().len(),
+        client
+            .find_all(Locator::Css("[data-testid=entries] img, [data-testid=entries] script"))
+            .await
+            .unwrap()
+            .len(),
         0
     );
     assert_ne!(client.title().await.unwrap(), "pwned");

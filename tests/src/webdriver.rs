@@ -76,3 +76,15 @@ fn which(program: &str) -> PathBuf {
 fn free_port() -> u16 {
     TcpListener::bind(("127.0.0.1", 0)).expect("bind").local_addr().expect("addr").port()
 }
+
+/// The text content of every element matching `css`. Read through the DOM rather than
+/// WebDriver's "visible text", which drops text clipped by an ellipsis (the history's rows).
+pub async fn texts(client: &Client, css: &str) -> Vec<String> {
+    let script = "return Array.from(document.querySelectorAll(arguments[0]), e => e.textContent)";
+    match client.execute(script, vec![serde_json::json!(css)]).await {
+        Ok(serde_json::Value::Array(values)) => {
+            values.into_iter().filter_map(|v| v.as_str().map(str::to_owned)).collect()
+        }
+        _ => Vec::new(),
+    }
+}

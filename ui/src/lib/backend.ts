@@ -3,15 +3,36 @@
 // ./bindings); `make test` fails when they are stale.
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import { untrack } from "svelte";
 import type { AppInfo } from "./bindings/AppInfo";
+import type { ConnectionTest } from "./bindings/ConnectionTest";
 import type { EntryView } from "./bindings/EntryView";
+import type { FeedForm } from "./bindings/FeedForm";
 import type { FeedView } from "./bindings/FeedView";
+import type { GeneralSettings } from "./bindings/GeneralSettings";
 import type { GeneralView } from "./bindings/GeneralView";
+import type { HistoryFilter } from "./bindings/HistoryFilter";
+import type { HistoryScope } from "./bindings/HistoryScope";
+import type { PreviewView } from "./bindings/PreviewView";
 import type { StoreChanged } from "./bindings/StoreChanged";
+import type { TestEvent } from "./bindings/TestEvent";
 import type { UiError } from "./bindings/UiError";
 import type { WindowKind } from "./route";
 
-export type { AppInfo, EntryView, FeedView, GeneralView, UiError };
+export type {
+  AppInfo,
+  ConnectionTest,
+  EntryView,
+  FeedForm,
+  FeedView,
+  GeneralSettings,
+  GeneralView,
+  HistoryFilter,
+  HistoryScope,
+  PreviewView,
+  TestEvent,
+  UiError,
+};
 
 export function appInfo(): Promise<AppInfo> {
   return invoke<AppInfo>("app_info");
@@ -25,14 +46,73 @@ export function feeds(): Promise<FeedView[]> {
   return invoke<FeedView[]>("feeds");
 }
 
-export function history(
-  query: { feedId?: string; search?: string; before?: number } = {},
-): Promise<EntryView[]> {
-  return invoke<EntryView[]>("history", {
-    feedId: query.feedId ?? null,
-    search: query.search ?? null,
-    before: query.before ?? null,
-  });
+/** One page of history, newest first; `before` (an entry id) for the next page. */
+export function history(filter: Partial<HistoryFilter> = {}): Promise<EntryView[]> {
+  const full: HistoryFilter = {
+    feed_id: filter.feed_id ?? null,
+    search: filter.search ?? null,
+    unread_only: filter.unread_only ?? false,
+    before: filter.before ?? null,
+  };
+  return invoke<EntryView[]>("history", { filter: full });
+}
+
+export function markRead(scope: HistoryScope, read = true): Promise<number> {
+  return invoke<number>("mark_read", { scope, read });
+}
+
+export function deleteEntries(scope: HistoryScope): Promise<number> {
+  return invoke<number>("delete_entries", { scope });
+}
+
+/** Opens an http(s) link in the browser; anything else is refused by Rust too. */
+export function openLink(link: string): Promise<void> {
+  return invoke("open_link", { link });
+}
+
+export function openDataFolder(): Promise<void> {
+  return invoke("open_data_folder");
+}
+
+export function feedForm(feedId: string | null): Promise<FeedForm> {
+  return invoke<FeedForm>("feed_form", { feedId });
+}
+
+/** Adds (feedId null) or changes a feed; a typed secret goes to the keyring, never stored here. */
+export function saveFeed(feedId: string | null, form: FeedForm, secret: string | null): Promise<FeedView> {
+  return invoke<FeedView>("save_feed", { feedId, form, secret });
+}
+
+export function deleteFeed(feedId: string, keepHistory: boolean): Promise<void> {
+  return invoke("delete_feed", { feedId, keepHistory });
+}
+
+export function previewFeed(feedId: string | null, form: FeedForm): Promise<PreviewView> {
+  return invoke<PreviewView>("preview_feed", { feedId, form });
+}
+
+export function testConnection(
+  feedId: string | null,
+  form: FeedForm,
+  secret: string | null,
+): Promise<ConnectionTest> {
+  return invoke<ConnectionTest>("test_connection", { feedId, form, secret });
+}
+
+export function exportFeeds(): Promise<string> {
+  return invoke<string>("export_feeds");
+}
+
+export function importFeeds(text: string, source: string): Promise<number> {
+  return invoke<number>("import_feeds", { text, source });
+}
+
+export function setQuietHours(from: string | null, to: string | null): Promise<GeneralView> {
+  return invoke<GeneralView>("set_quiet_hours", { from, to });
+}
+
+export function setGeneral(settings: GeneralSettings): Promise<GeneralView> {
+  return invoke<GeneralView>("set_general", { settings });
 }
 
 export function general(): Promise<GeneralView> {
@@ -57,9 +137,12 @@ export function onStoreChanged(onChange: (change: StoreChanged) => void): Promis
   return listen<StoreChanged>("store-changed", (event) => onChange(event.payload));
 }
 
-/** Runs `refresh` now and whenever the store changes; returns what stops it (for $effect). */
+/**
+ * Runs `refresh` now and whenever the store changes; returns what stops it (for $effect).
+ * What `refresh` reads is not tracked: the effect must not re-subscribe whenever it runs.
+ */
 export function followStore(refresh: () => void): () => void {
-  refresh();
+  untrack(refresh);
   const stop = onStoreChanged(() => refresh());
   return () => {
     stop.then((unlisten) => unlisten());

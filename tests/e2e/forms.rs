@@ -1,0 +1,310 @@
+//! The windows used as a person would, over WebDriver: a feed added through the form, tested,
+//! notified, found in the history, read (and the tray's count drops); a secret typed into the
+//! form that lands in the real keyring only; delete with confirmation; light and dark.
+
+use std::time::Duration;
+
+use fantoccini::{Client, Locator};
+use herald_e2e::dbusmenu::TrayMenu;
+use herald_e2e::keyring::{Keyring, KeyringSession};
+use herald_e2e::notifications::Recorder;
+use herald_e2e::process::{DataDir, profile_dir, terminate};
+use herald_e2e::webdriver::{Driver, texts};
+use herald_e2e::{require_desktop_session, wait};
+use herald_sse_server::{End, Reply, SseServer};
+
+const LONG: Duration = Duration::from_secs(30);
+
+async fn find(client: &Client, css: &str) -> fantoccini::elements::Element {
+    client
+        .wait()
+        .at_most(LONG)
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|err| panic!("{css} never appeared: {err}"))
+}
+
+async fn click(client: &Client, css: &str) {
+    find(client, css).await.click().await.unwrap_or_else(|e| panic!("click {css}: {e}"));
+}
+
+/// Replaces a field's text; typing fires the input events the page listens to.
+async fn type_into(client: &Client, css: &str, text: &str) {
+    let field = find(client, css).await;
+    field.clear().await.expect("clear");
+    field.send_keys(text).await.unwrap_or_else(|e| panic!("type into {css}: {e}"));
+}
+
+/// Waits until an element matching `css` contains `wanted`; returns its text.
+async fn text_with(client: &Client, css: &str, wanted: &str) -> String {
+    let deadline = std::time::Instant::now() + LONG;
+    let mut last = Vec::new();
+    while std::time::Instant::now() < deadline {
+        last = texts(client, css).await;
+        if let Some(text) = last.iter().find(|t| t.contains(wanted)) {
+            return text.clone();
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    screenshot(client, "failed").await;
+    panic!(
+        "{css} never showed {wanted:?}; it showed {last:?} (screenshot: e2e-screens/failed.png)"
+    );
+}
+
+async fn count(client: &Client, css: &str) -> usize {
+    client.find_all(Locator::Css(css)).await.map(|v| v.len()).unwrap_or(0)
+}
+
+async fn screenshot(client: &Client, name: &str) {
+    let png = client.screenshot().await.expect("screenshot");
+    let dir = profile_dir().join("e2e-screens");
+    std::fs::create_dir_all(&dir).expect("screens dir");
+    std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot");
+}
+
+async fn switch_to_other_window(client: &Client) {
+    let current = client.window().await.expect("current window");
+    let other = wait::until("a second window", LONG, || {
+        let handles = block(client.windows());
+        handles.into_iter().find(|h| *h != current)
+    });
+    client.switch_to_window(other).await.expect("switch window");
+}
+
+/// The WebDriver calls are async; `wait::until` polls synchronously from a blocking section.
+fn block<T, E: std::fmt::Debug>(future: impl std::future::Future<Output = Result<T, E>>) -> T {
+    tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(future))
+        .expect("webdriver")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_feed_added_in_the_form_notifies_shows_in_history_is_found_and_read() {
+    require_desktop_session();
+    let server = SseServer::start(|_, _| Reply::stream(vec![b": hi\n\n".to_vec()], End::Live));
+    let data = DataDir::new();
+    let driver = Driver::start(data.path(), &[]);
+    let client = driver.session(&["--window", "settings"]).await;
+
+    // The form checks the URL as it is typed, in words.
+    click(&client, "[data-testid=add-feed]").await;
+    type_into(&client, "[data-testid=feed-url]", "ftp://example.com/x").await;
+    click(&client, "[data-testid=feed-name]").await;
+    text_with(&client, "#feed-url-problem", "Only http and https").await;
+    type_into(&client, "[data-testid=feed-url]", &server.url("/deploys")).await;
+    type_into(&client, "[data-testid=feed-name]", "Deploys").await;
+    type_into(&client, "[data-testid=feed-title]", "Deploy: {{ json.service }}").await;
+    // The preview renders the title template against a sample event, as it is typed.
+    text_with(&client, "[data-testid=preview]", "Deploy: ").await;
+
+    // Test connection: connected, with the first event as it would be notified.
+    click(&client, "[data-testid=test-connection]").await;
+    wait::until("the test's connection", LONG, || (server.live_connections() == 1).then_some(()));
+    server.push("id: t1\ndata: {\"service\":\"probe\",\"message\":\"from the test\"}\n\n");
+    let report = text_with(&client, "[data-testid=test-report]", "Connected").await;
+    assert!(report.contains("Deploy: probe"), "{report}");
+    assert!(report.contains("First events"), "{report}");
+    screenshot(&client, "settings-feed-form").await;
+
+    click(&client, "[data-testid=save-feed]").await;
+    text_with(&client, "[data-testid=feed][data-state=live]", "Deploys").await;
+
+    // An event arrives: notified through the real notification service, then in the history.
+    server.push("id: 1\ndata: {\"service\":\"api\",\"message\":\"v2.14 is live on prod\"}\n\n");
+    Recorder::shared().wait_for("the deploy notification", LONG, |seen| {
+        seen.iter().any(|n| n.summary == "Deploy: api" && n.body.contains("v2.14"))
+    });
+    server.push("id: 2\ndata: {\"service\":\"web\",\"message\":\"rolled back\"}\n\n");
+    let resident = wait::until("the resident", LONG, || data.holder("resident.lock"));
+    let tray = wait::until("the tray item", LONG, || TrayMenu::of_pid(resident));
+    wait::until("2 unread in the tray", LONG, || {
+        tray.tooltip_text().filter(|t| t.contains("2 unread")).map(|_| ())
+    });
+
+    let out = data.command("herald").output().expect("herald opens the history");
+    assert!(out.status.success());
+    switch_to_other_window(&client).await;
+    text_with(&client, "[data-testid=entry]", "Deploy: web").await;
+    text_with(&client, "[data-testid=entry]", "Deploy: api").await;
+    text_with(&client, "[data-testid=unread-total]", "2 unread").await;
+
+    // Search finds the event, its match highlighted.
+    type_into(&client, "[data-testid=search]", "rolled").await;
+    let found = text_with(&client, "[data-testid=entry]", "Deploy: web").await;
+    assert!(found.contains("rolled back"), "{found}");
+    wait::until("only the match listed", LONG, || {
+        (block(client.find_all(Locator::Css("[data-testid=entry]"))).len() == 1).then_some(())
+    });
+    assert_eq!(texts(&client, "[data-testid=entry] mark").await, ["rolled"]);
+
+    // Opening it reads it: the details show the raw event, and the tray counts one less.
+    click(&client, "[data-testid=entry]").await;
+    let raw = text_with(&client, "[data-testid=raw-data]", "\"service\": \"web\"").await;
+    assert!(raw.contains("\"message\": \"rolled back\""), "pretty-printed: {raw}");
+    wait::until("1 unread in the tray", LONG, || {
+        tray.tooltip_text().filter(|t| t.contains("1 unread")).map(|_| ())
+    });
+    screenshot(&client, "history-search").await;
+
+    // Mark all read (every feed's, whatever the search shows): the tray has nothing unread.
+    click(&client, "[data-testid=mark-all-read]").await;
+    text_with(&client, "footer [role=status]", "marked read").await;
+    let unread = data.command("herald").args(["history", "--unread", "--json"]).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&unread.stdout), "", "the store has nothing unread");
+    wait::until("nothing unread in the tray", LONG, || {
+        tray.tooltip_text().filter(|t| t.ends_with("0 unread")).map(|_| ())
+    });
+    text_with(&client, "[data-testid=unread-total]", "All read").await;
+
+    client.close().await.expect("close session");
+    terminate(resident);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_secret_typed_in_the_form_goes_to_the_keyring_only_and_delete_asks_first() {
+    require_desktop_session();
+    let keyring = KeyringSession::start(Keyring::Unlocked);
+    let server = SseServer::start(|request, _| {
+        if request.header("authorization") == Some("Bearer form-s3cret") {
+            Reply::stream(vec![b"id: 1\ndata: {\"title\":\"welcome\"}\n\n".to_vec()], End::Live)
+        } else {
+            Reply::status(401, "Unauthorized", &[("Set-Cookie", "sid=abc")], "who are you?")
+        }
+    });
+    let data = DataDir::new();
+    // The UI and the resident it starts talk to the test's own keyring session.
+    let home = keyring.home().to_str().expect("utf-8 home").to_owned();
+    let run = keyring.home().join("run");
+    let driver = Driver::start(
+        data.path(),
+        &[
+            ("DBUS_SESSION_BUS_ADDRESS", keyring.bus_address()),
+            ("HOME", &home),
+            ("XDG_RUNTIME_DIR", run.to_str().expect("utf-8")),
+        ],
+    );
+    let client = driver.session(&["--window", "settings"]).await;
+
+    click(&client, "[data-testid=add-feed]").await;
+    type_into(&client, "[data-testid=feed-url]", &server.url("/private")).await;
+    type_into(&client, "[data-testid=feed-name]", "Private").await;
+    find(&client, "[data-testid=feed-auth]")
+        .await
+        .select_by_value("bearer")
+        .await
+        .expect("choose bearer");
+    let hint = text_with(&client, "#feed-secret-where", "Stored in").await;
+    assert!(hint.contains("Stored in the Secret Service keyring"), "{hint}");
+
+    // A wrong secret: the test says why, in words.
+    type_into(&client, "[data-testid=feed-secret]", "wrong").await;
+    click(&client, "[data-testid=test-connection]").await;
+    text_with(&client, "[data-testid=test-report]", "401").await;
+
+    type_into(&client, "[data-testid=feed-secret]", "form-s3cret").await;
+    click(&client, "[data-testid=test-connection]").await;
+    text_with(&client, "[data-testid=test-report]", "welcome").await;
+    click(&client, "[data-testid=save-feed]").await;
+    text_with(&client, "[data-testid=feed][data-state=live]", "Private").await;
+
+    let feeds = data.command("herald").args(["feeds", "list", "--json"]).output().unwrap();
+    let feed: serde_json::Value =
+        serde_json::from_str(String::from_utf8_lossy(&feeds.stdout).lines().next().unwrap())
+            .unwrap();
+    let id = feed["id"].as_str().expect("feed id").to_owned();
+    keyring.wait_lookup(&id, Some("form-s3cret"));
+    for file in walk(data.path()) {
+        let bytes = std::fs::read(&file).unwrap_or_default();
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(!text.contains("form-s3cret"), "the secret leaked into {}", file.display());
+    }
+
+    // Editing without retyping keeps the secret: the field says so.
+    click(&client, "[data-testid=edit-feed]").await;
+    let placeholder = find(&client, "[data-testid=feed-secret]").await.attr("placeholder").await;
+    assert_eq!(placeholder.unwrap().as_deref(), Some("unchanged (type to replace)"));
+    click(&client, "[data-testid=save-feed]").await;
+    text_with(&client, "[data-testid=feed]", "Private").await;
+    keyring.wait_lookup(&id, Some("form-s3cret"));
+
+    // Delete asks first; Cancel keeps everything, Delete removes the feed and its secret.
+    click(&client, "[data-testid=delete-feed]").await;
+    let dialog = text_with(&client, "[data-testid=confirm-delete]", "Delete Private?").await;
+    assert!(dialog.contains("Keep its events in the history"), "{dialog}");
+    screenshot(&client, "settings-delete").await;
+    click(&client, "[data-testid=confirm-delete-button]").await;
+    wait::until("the feed gone", LONG, || {
+        (block(client.find_all(Locator::Css("[data-testid=feed]"))).is_empty()).then_some(())
+    });
+    keyring.wait_lookup(&id, None);
+
+    client.close().await.expect("close session");
+    if let Some(resident) = data.holder("resident.lock") {
+        terminate(resident);
+    }
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn both_windows_in_light_and_dark() {
+    require_desktop_session();
+    let server = SseServer::start(|_, _| Reply::stream(vec![b": hi\n\n".to_vec()], End::Live));
+    let data = DataDir::new();
+    let herald = |args: &[&str]| {
+        let out = data.command("herald").args(args).output().expect("herald");
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    herald(&["feeds", "add", &server.url("/ci"), "--name", "CI", "--title", "{{ json.title }}"]);
+    herald(&["feeds", "add", &server.url("/alerts"), "--name", "Alerts", "--preset", "ntfy"]);
+    for (theme, scheme) in [("Adwaita", "light"), ("Adwaita:dark", "dark")] {
+        let driver = Driver::start(data.path(), &[("GTK_THEME", theme)]);
+        let client = driver.session(&[]).await;
+        if scheme == "light" {
+            text_with(&client, "h1", "History").await;
+            for (n, title) in
+                ["Deploy finished: api v2.14", "Tests failed on main", "Nightly backup done"]
+                    .iter()
+                    .enumerate()
+            {
+                server.push(format!(
+                    "id: {n}\ndata: {{\"title\":\"{title}\",\"message\":\"details of event {n}\"}}\n\n"
+                ));
+            }
+        }
+        text_with(&client, "[data-testid=entry]", "Nightly backup done").await;
+        click(&client, "[data-testid=entry]").await;
+        find(&client, "[data-testid=details]").await;
+        let dark = client
+            .execute("return window.matchMedia('(prefers-color-scheme: dark)').matches", vec![])
+            .await
+            .expect("script");
+        assert_eq!(dark, serde_json::json!(scheme == "dark"), "GTK_THEME={theme}");
+        screenshot(&client, &format!("history-{scheme}")).await;
+        click(&client, "[data-testid=open-settings]").await;
+        switch_to_other_window(&client).await;
+        text_with(&client, "[data-testid=feed]", "Alerts").await;
+        screenshot(&client, &format!("settings-{scheme}")).await;
+        assert_eq!(count(&client, "[data-testid=feed]").await, 2);
+        client.close().await.expect("close session");
+        if let Some(ui) = data.holder("ui.lock") {
+            wait::until("herald-ui to exit", LONG, || {
+                (!herald_e2e::process::is_alive(ui)).then_some(())
+            });
+        }
+    }
+    if let Some(resident) = data.holder("resident.lock") {
+        terminate(resident);
+    }
+}
