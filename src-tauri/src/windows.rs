@@ -69,6 +69,8 @@ pub fn open(app: &AppHandle, target: &Target) -> tauri::Result<()> {
         .title(target.window.title())
         .inner_size(width, height)
         .min_inner_size(420.0, 360.0)
+        // Ctrl + / Ctrl - / Ctrl 0, as in a browser (for people who need larger text).
+        .zoom_hotkeys_enabled(true)
         .build()?;
     tracing::info!(window = label, pid = std::process::id(), "window opened");
     Ok(())

@@ -96,6 +96,8 @@ async fn a_feed_added_in_the_form_notifies_shows_in_history_is_found_and_read() 
     type_into(&client, "[data-testid=feed-title]", "Deploy: {{ json.service }}").await;
     // The preview renders the title template against a sample event, as it is typed.
     text_with(&client, "[data-testid=preview]", "Deploy: ").await;
+    client.execute("window.scrollTo(0, 0)", vec![]).await.expect("scroll");
+    screenshot(&client, "settings-add-feed").await;
 
     // Test connection: connected, with the first event as it would be notified.
     click(&client, "[data-testid=test-connection]").await;
@@ -104,7 +106,11 @@ async fn a_feed_added_in_the_form_notifies_shows_in_history_is_found_and_read() 
     let report = text_with(&client, "[data-testid=test-report]", "Connected").await;
     assert!(report.contains("Deploy: probe"), "{report}");
     assert!(report.contains("First events"), "{report}");
-    screenshot(&client, "settings-feed-form").await;
+    client
+        .execute("document.querySelector('[data-testid=test-report]').scrollIntoView()", vec![])
+        .await
+        .expect("scroll");
+    screenshot(&client, "settings-test-connection").await;
 
     click(&client, "[data-testid=save-feed]").await;
     text_with(&client, "[data-testid=feed][data-state=live]", "Deploys").await;
@@ -238,10 +244,69 @@ async fn a_secret_typed_in_the_form_goes_to_the_keyring_only_and_delete_asks_fir
     });
     keyring.wait_lookup(&id, None);
 
+    // Import a file as exported elsewhere: the feed arrives, without any secret.
+    let file = data.path().join("exported feeds.json");
+    let export = serde_json::json!({
+        "herald_feeds": 1,
+        "feeds": [{ "name": "Imported", "url": server.url("/imported"), "auth": "bearer" }],
+    });
+    std::fs::write(&file, export.to_string()).expect("write the export");
+    find(&client, "[data-testid=import-file]")
+        .await
+        .send_keys(file.to_str().expect("utf-8 path"))
+        .await
+        .expect("choose the file");
+    text_with(&client, "header [role=status]", "1 feed imported").await;
+    text_with(&client, "[data-testid=feed]", "Imported").await;
+
     client.close().await.expect("close session");
     if let Some(resident) = data.holder("resident.lock") {
         terminate(resident);
     }
+}
+
+/// The history by keyboard alone (arrows move the selection, the details follow), and at 200%
+/// zoom nothing needs a horizontal scrollbar.
+async fn keyboard_and_zoom(client: &Client) {
+    const DOWN: &str = "\u{E015}";
+    let list = find(client, "[role=listbox]").await;
+    list.send_keys(DOWN).await.expect("arrow down");
+    let first = text_with(client, "[data-testid=details] h2", "").await;
+    list.send_keys(DOWN).await.expect("arrow down");
+    wait::until("the selection to move", LONG, || {
+        let now = block(client.execute(
+            "return document.querySelector('[data-testid=details] h2')?.textContent",
+            vec![],
+        ));
+        (now.as_str() != Some(first.as_str())).then_some(())
+    });
+    let selected = texts(client, "[role=option][aria-selected=true]").await;
+    assert_eq!(selected.len(), 1, "{selected:?}");
+
+    // Ctrl+= five times: 200%, as a person zooms in (each step is 20%); the page's CSS width
+    // halves, as it does in a browser.
+    let width = |client: &Client| {
+        block(client.execute("return window.innerWidth", vec![])).as_i64().unwrap_or(0)
+    };
+    let normal = width(client);
+    let search = find(client, "[data-testid=search]").await;
+    for _ in 0..5 {
+        search.send_keys("\u{E009}=").await.expect("ctrl =");
+    }
+    wait::until("the page to zoom to 200%", LONG, || {
+        ((width(client) - normal / 2).abs() <= 2).then_some(())
+    });
+    let overflow = client
+        .execute(
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth",
+            vec![],
+        )
+        .await
+        .expect("measure");
+    screenshot(client, "history-zoom-200").await;
+    assert!(overflow.as_i64().unwrap_or(1) <= 0, "a horizontal scrollbar at 200%: {overflow}");
+    search.send_keys("\u{E009}0").await.expect("ctrl 0");
+    wait::until("the zoom back to 100%", LONG, || (width(client) == normal).then_some(()));
 }
 
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
@@ -284,6 +349,9 @@ async fn both_windows_in_light_and_dark() {
             }
         }
         text_with(&client, "[data-testid=entry]", "Nightly backup done").await;
+        if scheme == "light" {
+            keyboard_and_zoom(&client).await;
+        }
         click(&client, "[data-testid=entry]").await;
         find(&client, "[data-testid=details]").await;
         let dark = client
