@@ -86,6 +86,8 @@ bench:
 	cd bench && $(CARGO) run --release -p herald-bench-store
 	cd bench && xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- \
 	  $(CARGO) run --release -p herald-bench-engine -- $(TARGET_DIR)/release/herald
+	xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- \
+	  $(CARGO) bench -p herald-e2e --bench history_window
 
 clean:
 	$(CARGO) clean

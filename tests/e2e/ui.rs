@@ -159,6 +159,20 @@ async fn the_windows_follow_the_store_live_and_show_event_data_as_text() {
         0
     );
     assert_ne!(client.title().await.unwrap(), "pwned");
+
+    // A javascript: link in the data is never offered: the details show it as text, with no
+    // "Open link" button (and Rust would refuse to open it anyway).
+    server.push(
+        "id: y\ndata: {\"title\":\"Click me\",\"url\":\"javascript:document.title='pwned'\",\"click\":\"javascript:alert(1)\"}\n\n",
+    );
+    let row = "[data-testid=entry]:first-child";
+    wait_for_text(&client, row, "Click me").await;
+    client.find(Locator::Css(row)).await.expect("row").click().await.expect("click");
+    let raw = wait_for_text(&client, "[data-testid=raw-data]", "javascript:").await;
+    assert!(raw.contains("javascript:document.title"), "{raw}");
+    let buttons = herald_e2e::webdriver::texts(&client, "[data-testid=details] button").await;
+    assert!(!buttons.iter().any(|b| b.contains("Open link")), "{buttons:?}");
+    assert_ne!(client.title().await.unwrap(), "pwned");
     save_screenshot(&client, "history-entries").await;
 
     client.close().await.expect("close session");
