@@ -54,6 +54,19 @@ fn herald(chunks: &[Bytes]) -> usize {
     events
 }
 
+/// The least any spec-exact parser must do: find every line end and check the UTF-8. Not a
+/// parser (it counts lines, not events); the ceiling the parsers are measured against.
+fn floor(chunks: &[Bytes]) -> usize {
+    let mut lines = 0;
+    let mut valid = 0;
+    for chunk in chunks {
+        valid += usize::from(std::str::from_utf8(chunk).is_ok());
+        lines += memchr::memchr2_iter(b'\n', b'\r', chunk).count();
+    }
+    std::hint::black_box(valid);
+    lines
+}
+
 fn herald_owned(chunks: &[Bytes]) -> usize {
     let mut parser = herald_sse::Parser::new();
     let mut events = Vec::new();
@@ -181,7 +194,8 @@ fn main() {
     println!("| corpus | chunk | parser | MB/s | events/s | ms |");
     println!("|---|---|---|---|---|---|");
     let mut ratios = Vec::new();
-    for (name, corpus) in corpus::all() {
+    let tail_only = std::env::var_os("BENCH_TAIL_ONLY").is_some();
+    for (name, corpus) in corpus::all().into_iter().filter(|_| !tail_only) {
         let path = dir.join(format!("{name}.sse"));
         std::fs::write(&path, &corpus).expect("write corpus");
         let corpus = Bytes::from(corpus);
@@ -204,6 +218,14 @@ fn main() {
                 peers.push(row(name, chunk, "eventsource-parser (Node)", corpus.len(), &n));
             }
             let fastest_peer = peers.iter().cloned().fold(0.0, f64::max);
+            let floor_run = best_of(|| floor(&chunks));
+            let mb = |m: &Measure| corpus.len() as f64 / m.best.as_secs_f64() / 1e6;
+            println!(
+                "| {name} | {} | floor: line ends + UTF-8 check, no parsing | {:.0} | | {:.1} |",
+                human(chunk),
+                mb(&floor_run),
+                floor_run.best.as_secs_f64() * 1e3
+            );
             ratios.push((name, chunk, mine / fastest_peer));
         }
     }
@@ -243,7 +265,18 @@ fn tail_vs_raw(herald: &Path, corpus: &[u8]) {
         raw = raw.min(start.elapsed());
 
         let start = Instant::now();
-        let status = Command::new(herald)
+        // BENCH_TAIL_WRAP="perf record -g -o /tmp/tail.perf" profiles the tail runs.
+        let wrap = std::env::var("BENCH_TAIL_WRAP").unwrap_or_default();
+        let mut words = wrap.split_whitespace();
+        let mut command = match words.next() {
+            Some(program) => {
+                let mut c = Command::new(program);
+                c.args(words).arg(herald);
+                c
+            }
+            None => Command::new(herald),
+        };
+        let status = command
             .args(["tail", "--json", "--once", &url])
             .stdout(Stdio::null())
             .stderr(Stdio::null())

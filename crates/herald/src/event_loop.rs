@@ -58,7 +58,10 @@ fn sliced(
     }
 }
 
+// The only unsafe code in Herald: the window system's C APIs, with nothing of ours behind the
+// pointers they take.
 #[cfg(windows)]
+#[allow(unsafe_code)]
 mod windows {
     use std::time::Duration;
 
@@ -85,6 +88,7 @@ mod windows {
 }
 
 #[cfg(target_os = "macos")]
+#[allow(unsafe_code)]
 mod macos {
     use std::time::Duration;
 

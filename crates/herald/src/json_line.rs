@@ -122,6 +122,21 @@ mod tests {
     }
 
     #[test]
+    fn random_strings_round_trip_through_serde_json() {
+        let alphabet = ['a', 'z', '"', '\\', '\n', '\u{1}', '\u{1f}', ' ', 'é', '😀', '\u{7f}'];
+        let mut rng = fastrand::Rng::with_seed(7);
+        for _ in 0..5_000 {
+            let len = rng.usize(0..40);
+            let text: String = (0..len).map(|_| alphabet[rng.usize(0..alphabet.len())]).collect();
+            let mut ours = Vec::new();
+            push_str(&mut ours, &text);
+            let back: String =
+                serde_json::from_slice(&ours).unwrap_or_else(|e| panic!("{text:?}: {e}"));
+            assert_eq!(back, text);
+        }
+    }
+
+    #[test]
     fn the_word_test_finds_each_special_byte_in_every_position() {
         for special in [b'"', b'\\', 0x00, 0x1f, b'\n'] {
             for pos in 0..8 {

@@ -110,6 +110,7 @@ pub async fn run(mut request: Request, once: bool, json: bool, out: &mut impl Wr
                     err.retry_after().map_or(delay, |after| after.max(delay))
                 }
             },
+            Ended::OutputClosed(words) => return fail(&words),
             Ended::Broken(words) => {
                 if once {
                     return fail(&words);
@@ -136,6 +137,8 @@ enum Ended {
     Failed(ConnectError),
     /// The connection broke while reading.
     Broken(String),
+    /// Nothing can be printed any more: reconnecting would not help.
+    OutputClosed(String),
 }
 
 async fn connect_and_read(
@@ -177,8 +180,8 @@ async fn connect_and_read(
             write_error = out.write_all(&lines).and_then(|()| out.flush()).err();
         }
         if let Some(err) = write_error {
-            // stdout closed (a pipe into `head`, say): nothing more to do.
-            return Ended::Broken(format!("cannot write the output: {err}"));
+            // stdout closed (a pipe into `head`, say): nothing more to do, ever.
+            return Ended::OutputClosed(format!("cannot write the output: {err}"));
         }
     }
 }

@@ -190,3 +190,33 @@ fn ctrl_c_stops_cleanly() {
     };
     assert_eq!(status.code(), Some(0));
 }
+
+#[test]
+fn a_closed_stdout_ends_tail_with_exit_1_and_says_why() {
+    let server =
+        SseServer::start(|_, _| Reply::stream(vec![b"data: first\n\n".to_vec()], End::Live));
+    let mut child = tail(&["--json", &server.url("/s")])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    std::io::BufRead::read_line(&mut stdout, &mut first).unwrap();
+    assert!(first.contains("\"data\":\"first\""), "{first}");
+    // The reader goes away (as `head -1` does); the next events cannot be written.
+    drop(stdout);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        server.push("data: more\n\n");
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "tail kept running with nowhere to write");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("cannot write the output"), "{stderr}");
+}
