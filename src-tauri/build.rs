@@ -25,6 +25,10 @@ const COMMANDS: &[&str] = &[
 ];
 
 fn main() {
+    // The windows' files are compiled in. Named relative to this package, so a target dir that
+    // also builds other checkouts (CI keeps one) still rebuilds when this checkout's UI changes;
+    // tauri-build's own watch names an absolute path, that of whichever checkout built last.
+    println!("cargo:rerun-if-changed=../ui/dist");
     // The config lives at the repository root (one file for the app and the bundler).
     tauri_build::try_build(
         tauri_build::Attributes::new()

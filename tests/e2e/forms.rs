@@ -52,8 +52,11 @@ async fn text_with(client: &Client, css: &str, wanted: &str) -> String {
     );
 }
 
+/// How many elements match, counted in the page (element handles can go stale mid-render).
 async fn count(client: &Client, css: &str) -> usize {
-    client.find_all(Locator::Css(css)).await.map(|v| v.len()).unwrap_or(0)
+    let script = "return document.querySelectorAll(arguments[0]).length";
+    let counted = client.execute(script, vec![serde_json::json!(css)]).await.expect("count");
+    counted.as_u64().unwrap_or(0) as usize
 }
 
 async fn screenshot(client: &Client, name: &str) {
@@ -70,6 +73,11 @@ async fn switch_to_other_window(client: &Client) {
         handles.into_iter().find(|h| *h != current)
     });
     client.switch_to_window(other).await.expect("switch window");
+}
+
+/// Runs a future to its end from inside `wait::until`'s synchronous polling.
+fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {
+    tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(future))
 }
 
 /// The WebDriver calls are async; `wait::until` polls synchronously from a blocking section.
@@ -139,7 +147,7 @@ async fn a_feed_added_in_the_form_notifies_shows_in_history_is_found_and_read() 
     let found = text_with(&client, "[data-testid=entry]", "Deploy: web").await;
     assert!(found.contains("rolled back"), "{found}");
     wait::until("only the match listed", LONG, || {
-        (block(client.find_all(Locator::Css("[data-testid=entry]"))).len() == 1).then_some(())
+        (block_on(count(&client, "[data-testid=entry]")) == 1).then_some(())
     });
     assert_eq!(texts(&client, "[data-testid=entry] mark").await, ["rolled"]);
 
@@ -240,7 +248,7 @@ async fn a_secret_typed_in_the_form_goes_to_the_keyring_only_and_delete_asks_fir
     screenshot(&client, "settings-delete").await;
     click(&client, "[data-testid=confirm-delete-button]").await;
     wait::until("the feed gone", LONG, || {
-        (block(client.find_all(Locator::Css("[data-testid=feed]"))).is_empty()).then_some(())
+        (block_on(count(&client, "[data-testid=feed]")) == 0).then_some(())
     });
     keyring.wait_lookup(&id, None);
 
