@@ -278,6 +278,19 @@ async fn a_secret_typed_in_the_form_goes_to_the_keyring_only_and_delete_asks_fir
     text_with(&client, "header [role=status]", "1 feed imported").await;
     text_with(&client, "[data-testid=feed]", "Imported").await;
 
+    // Export shows every feed as JSON, without a secret.
+    click(&client, "[data-testid=export-feeds]").await;
+    let exported = wait::until("the export", LONG, || {
+        let value = block(client.execute(
+            "return document.querySelector('[data-testid=export-text]')?.value ?? ''",
+            vec![],
+        ));
+        value.as_str().filter(|v| v.contains("Imported")).map(str::to_owned)
+    });
+    let exported: serde_json::Value = serde_json::from_str(&exported).expect("the export is JSON");
+    assert_eq!(exported["feeds"][0]["auth"], "bearer", "{exported}");
+    assert!(!exported.to_string().contains("form-s3cret"));
+
     client.close().await.expect("close session");
     if let Some(resident) = data.holder("resident.lock") {
         terminate(resident);
@@ -328,6 +341,45 @@ async fn keyboard_and_zoom(client: &Client) {
     assert!(overflow.as_i64().unwrap_or(1) <= 0, "a horizontal scrollbar at 200%: {overflow}");
     search.send_keys("\u{E009}0").await.expect("ctrl 0");
     wait::until("the zoom back to 100%", LONG, || (width(client) == normal).then_some(()));
+}
+
+/// The general settings write what the resident reads: quiet hours and the burst count land in
+/// the store, and a value out of range is refused in words, changing nothing.
+async fn general_settings(client: &Client, data: &DataDir) {
+    let settings = || {
+        herald_store::Store::open(&herald_store::Store::path_in(data.path()))
+            .and_then(|store| store.settings())
+            .expect("the settings")
+    };
+    click(client, "[data-testid=quiet-hours]").await;
+    wait::until("quiet hours stored", LONG, || {
+        let s = settings();
+        (s.quiet_from.as_deref() == Some("22:00") && s.quiet_to.as_deref() == Some("07:00"))
+            .then_some(())
+    });
+    let count = "[data-testid=coalesce-count]";
+    type_into(client, count, "7").await;
+    client
+        .execute(
+            "document.querySelector(arguments[0]).dispatchEvent(new Event('change', { bubbles: true }))",
+            vec![serde_json::json!(count)],
+        )
+        .await
+        .expect("change");
+    wait::until("the burst count stored", LONG, || (settings().coalesce_count == 7).then_some(()));
+    type_into(client, count, "5000").await;
+    client
+        .execute(
+            "document.querySelector(arguments[0]).dispatchEvent(new Event('change', { bubbles: true }))",
+            vec![serde_json::json!(count)],
+        )
+        .await
+        .expect("change");
+    text_with(client, "[data-testid=general-problem]", "must be 1 to 1000").await;
+    assert_eq!(settings().coalesce_count, 7, "a refused value changes nothing");
+    // Back as it was, so the dark pass shows the same settings.
+    click(client, "[data-testid=quiet-hours]").await;
+    wait::until("quiet hours off", LONG, || settings().quiet_from.is_none().then_some(()));
 }
 
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
@@ -385,6 +437,9 @@ async fn both_windows_in_light_and_dark() {
         switch_to_other_window(&client).await;
         text_with(&client, "[data-testid=feed]", "Alerts").await;
         screenshot(&client, &format!("settings-{scheme}")).await;
+        if scheme == "light" {
+            general_settings(&client, &data).await;
+        }
         assert_eq!(count(&client, "[data-testid=feed]").await, 2);
         client.close().await.expect("close session");
         if let Some(ui) = data.holder("ui.lock") {

@@ -93,6 +93,32 @@ mod tests {
     use super::*;
 
     #[test]
+    fn general_numbers_are_checked_before_anything_is_stored() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&Store::path_in(dir.path())).unwrap();
+        let good = crate::views::GeneralSettings {
+            coalesce_count: 7,
+            coalesce_window_s: 30,
+            health_down_after_s: 900,
+            retention_per_feed: None,
+            retention_days: Some(30),
+        };
+        set_general(&mut store, &good).unwrap();
+        let stored = store.settings().unwrap();
+        assert_eq!((stored.coalesce_count, stored.retention_per_feed), (7, None));
+        assert_eq!(stored.retention_days, Some(30));
+        for bad in [
+            crate::views::GeneralSettings { coalesce_count: 0, ..good.clone() },
+            crate::views::GeneralSettings { health_down_after_s: 5, ..good.clone() },
+            crate::views::GeneralSettings { retention_per_feed: Some(1), ..good.clone() },
+        ] {
+            let err = set_general(&mut store, &bad).unwrap_err();
+            assert!(err.to_string().contains("must be"), "{err}");
+        }
+        assert_eq!(store.settings().unwrap(), stored, "a refused change stores nothing");
+    }
+
+    #[test]
     fn times_of_day_are_checked_and_normalised() {
         assert_eq!(check_time("7:05").unwrap(), "07:05");
         for bad in ["24:00", "12:60", "noon", "12"] {
