@@ -178,7 +178,8 @@ impl<C: Connector> Supervisor<C> {
                     }
                 }
                 After::Wait(delay) => {
-                    let at = now_millis() + delay.as_millis() as Millis;
+                    let delay_ms = Millis::try_from(delay.as_millis()).unwrap_or(Millis::MAX);
+                    let at = now_millis().saturating_add(delay_ms);
                     self.publish(FeedState::Retrying { attempt: backoff.failures(), at, error })
                         .await;
                     tracing::debug!(feed = %id, ?delay, "waiting before the next attempt");
@@ -200,7 +201,7 @@ impl<C: Connector> Supervisor<C> {
             Next::Retry => {
                 let delay = backoff.next_delay(now, self.unit());
                 match error.retry_after() {
-                    Some(asked) => After::Wait(asked.clamp(backoff.retry(), MAX_RETRY_AFTER)),
+                    Some(asked) => After::Wait(backoff.after_server_asked(asked, MAX_RETRY_AFTER)),
                     None => After::Wait(delay),
                 }
             }

@@ -343,3 +343,30 @@ async fn a_locked_keyring_makes_the_feed_wait_and_retry_without_connecting() {
     let attempts = h.script.attempts.lock().unwrap();
     assert_eq!(attempts[0].1.headers["authorization"], "Bearer tok");
 }
+
+/// The remote crash: a floor above the Retry-After maximum made `clamp` panic, and with
+/// `panic = "abort"` the resident died with every feed. Now the floor is held to the cap and
+/// the server's Retry-After is taken within [floor, 1 h].
+#[tokio::test(start_paused = true)]
+async fn a_huge_retry_then_retry_after_neither_panics_nor_stalls_the_feed() {
+    for retry in ["3600001", "9223372036854775807", "18446744073709551615"] {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let busy = ConnectError::Status {
+            status: 503,
+            status_text: "Service Unavailable".into(),
+            excerpt: String::new(),
+            retry_after: Some(Duration::from_secs(5)),
+        };
+        let outcomes = vec![Outcome::Stream(rx), Outcome::Fail(busy)];
+        let h = Harness::start(outcomes, 0.0, FeedSpec::default());
+        run_for(1).await;
+        tx.send(Bytes::from(format!("retry: {retry}\n\n"))).unwrap();
+        run_for(1).await;
+        drop(tx); // the stream ends at 2 s; the floor is now the cap (300 s)
+        run_for(1_000).await;
+        let times = h.attempt_times();
+        assert!(times.len() >= 3, "retry {retry}: the feed stalled: {times:?}");
+        assert_eq!(times[..3], [0.0, 302.0, 602.0], "retry {retry}: waits held to the cap");
+        assert!(matches!(h.state(), FeedState::Retrying { .. } | FeedState::Connecting { .. }));
+    }
+}

@@ -107,7 +107,10 @@ pub async fn run(mut request: Request, once: bool, json: bool, out: &mut impl Wr
                 Next::Retry => {
                     say(&err.to_string());
                     let delay = backoff.next_delay(Instant::now(), fastrand::f64());
-                    err.retry_after().map_or(delay, |after| after.max(delay))
+                    // The same bound as the engine: a server cannot park tail for days.
+                    err.retry_after().map_or(delay, |after| {
+                        backoff.after_server_asked(after, Duration::from_secs(3600)).max(delay)
+                    })
                 }
             },
             Ended::OutputClosed(words) => return fail(&words),

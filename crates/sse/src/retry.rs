@@ -31,9 +31,16 @@ impl Backoff {
 
     /// The server's `retry:` field. A server sending `retry: 0` would otherwise make a client
     /// reconnect in a tight loop, so the floor never goes below 100 ms.
+    /// A huge value (`retry: 9223372036854775807`) is held to the cap, so every wait stays
+    /// within [floor, cap] and no arithmetic on it can overflow.
     pub fn set_retry(&mut self, retry: Duration) {
-        self.retry = retry.max(Duration::from_millis(100));
-        self.cap = self.cap.max(self.retry);
+        self.retry = retry.max(Duration::from_millis(100)).min(self.cap);
+    }
+
+    /// The wait after an attempt the server answered with `Retry-After: asked` (429, 503).
+    /// The server is honoured up to `max`, never below the floor; any value is safe here.
+    pub fn after_server_asked(&self, asked: Duration, max: Duration) -> Duration {
+        asked.min(max).max(self.retry)
     }
 
     pub fn retry(&self) -> Duration {
@@ -109,6 +116,50 @@ mod tests {
         let mut backoff = Backoff::default();
         backoff.set_retry(Duration::ZERO);
         assert_eq!(backoff.next_delay(Instant::now(), 0.0), Duration::from_millis(100));
+    }
+
+    #[test]
+    fn hostile_retry_values_never_panic_and_stay_within_floor_and_cap() {
+        let t0 = Instant::now();
+        for retry_ms in [0, 1, 3_600_001, i64::MAX as u64, u64::MAX] {
+            for asked in [0, 5, 3_601, u64::MAX] {
+                let mut backoff = Backoff::new(DEFAULT_RETRY, DEFAULT_CAP);
+                backoff.set_retry(Duration::from_millis(retry_ms));
+                let floor = backoff.retry();
+                assert!(floor <= DEFAULT_CAP, "retry {retry_ms} ms");
+                for n in 0..40 {
+                    let delay = backoff.next_delay(t0 + n * S, 1.0);
+                    assert!(delay >= floor && delay <= DEFAULT_CAP, "{delay:?}");
+                }
+                // The crash this guards against: Retry-After under a floor above the maximum.
+                let wait = backoff.after_server_asked(Duration::from_secs(asked), 3_600 * S);
+                assert!(wait >= floor && wait <= 3_600 * S, "{wait:?}");
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_retry_and_retry_after_give_a_wait_within_floor_and_cap(
+            retry_ms in proptest::prelude::any::<u64>(),
+            asked_s in proptest::prelude::any::<u64>(),
+            cap_s in 1u64..100_000,
+            unit in proptest::prelude::any::<f64>(),
+            attempts in 0u32..80,
+        ) {
+            let cap = Duration::from_secs(cap_s);
+            let mut backoff = Backoff::new(DEFAULT_RETRY, cap);
+            backoff.set_retry(Duration::from_millis(retry_ms));
+            let cap = backoff.cap();
+            let t0 = Instant::now();
+            for _ in 0..attempts {
+                let delay = backoff.next_delay(t0, if unit.is_finite() { unit } else { 0.5 });
+                proptest::prop_assert!(delay >= backoff.retry() && delay <= cap);
+            }
+            let wait = backoff.after_server_asked(Duration::from_secs(asked_s), 3_600 * S);
+            proptest::prop_assert!(wait >= backoff.retry());
+            proptest::prop_assert!(wait <= (3_600 * S).max(backoff.retry()));
+        }
     }
 
     #[test]
