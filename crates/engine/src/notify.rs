@@ -163,7 +163,9 @@ impl Dispatcher {
             }
         }
         // Whatever a burst still holds is said before the engine stops.
-        for burst in bursts.values_mut() {
+        // Only bursts that hold something: a feed that merely had events says nothing more (it
+        // used to say "0 new events from X" for every such feed at every shutdown).
+        for burst in bursts.values_mut().filter(|b| b.held > 0) {
             burst.flush_at = Some(Instant::now());
         }
         self.flush_due(&mut bursts);

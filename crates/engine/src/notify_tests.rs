@@ -153,3 +153,19 @@ async fn do_not_disturb_and_mute_suppress_everything() {
     rig.event("a", 4);
     assert!(rig.until(3.0).await.is_empty(), "quiet hours (it is noon)");
 }
+
+/// Found from the outside: every shutdown said "0 new events from X" for each feed that had
+/// shown events. A stop flushes only bursts that hold events.
+#[tokio::test(start_paused = true)]
+async fn stopping_says_nothing_for_a_feed_whose_events_were_all_shown() {
+    let mut rig = Rig::start(Settings::default());
+    rig.event("a", 1);
+    rig.until(1.0).await;
+    // Closing the alerts ends the dispatcher, as the engine's shutdown does.
+    let (dead, _) = mpsc::unbounded_channel();
+    drop(std::mem::replace(&mut rig.alerts, dead));
+    let seen = rig.until(2.0).await;
+    let kinds: Vec<&NotificationKind> = seen.iter().map(|(_, n)| &n.kind).collect();
+    assert_eq!(kinds.len(), 1, "only the event itself: {kinds:?}");
+    assert!(matches!(kinds[0], NotificationKind::Event { history_id: 1, .. }), "{kinds:?}");
+}
