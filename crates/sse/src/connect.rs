@@ -190,10 +190,18 @@ impl Attempt {
             .header(ACCEPT, "text/event-stream")
             .header(CACHE_CONTROL, "no-cache");
         if !request.last_event_id.is_empty() {
-            let value = HeaderValue::from_str(&request.last_event_id).map_err(|_| {
-                ConnectError::InvalidRequest("the last event id cannot be sent as a header".into())
-            })?;
-            builder = builder.header(HeaderName::from_static("last-event-id"), value);
+            // `id: bad\x01id` is legal SSE but no legal header value. Refusing the request
+            // would stop the feed for good (the id is saved as its position), so the attempt
+            // goes out without it: the server starts over and own ids catch what repeats.
+            match HeaderValue::from_str(&request.last_event_id) {
+                Ok(value) => {
+                    builder = builder.header(HeaderName::from_static("last-event-id"), value);
+                }
+                Err(_) => tracing::warn!(
+                    "the last event id cannot be sent as a header (it holds control characters); \
+                     connecting without it"
+                ),
+            }
         }
         if let Some(body) = &request.body {
             builder = builder.body(body.clone());

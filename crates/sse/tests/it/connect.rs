@@ -174,3 +174,15 @@ async fn a_bad_ca_file_is_a_clear_error() {
     let err = http_client(Some(b"not a certificate")).unwrap_err();
     assert!(err.to_string().contains("CA"), "{err}");
 }
+
+/// A legal event id that no header can carry must not stop the feed: the attempt goes out
+/// without `Last-Event-ID` (it used to fail as "the request is not valid", forever).
+#[tokio::test]
+async fn an_id_that_cannot_be_a_header_is_left_out_instead_of_failing() {
+    let server = SseServer::start(|_, _| Reply::events("data: a\n\n"));
+    let mut req = request(&server.url("/"));
+    req.last_event_id = "bad\u{1}id".into();
+    let items = read_all(&req).await.expect("the attempt goes out");
+    assert_eq!(items.len(), 1);
+    assert_eq!(server.requests()[0].header("last-event-id"), None);
+}
