@@ -6,9 +6,11 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use reqwest::header::{
-    ACCEPT, CACHE_CONTROL, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER,
+    ACCEPT, CACHE_CONTROL, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, LOCATION, RETRY_AFTER,
 };
 use url::Url;
+
+use crate::redirect::{self, MAX_REDIRECTS, RedirectError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Method {
@@ -79,6 +81,8 @@ pub enum ConnectError {
     Network(String),
     #[error("the request is not valid: {0}")]
     InvalidRequest(String),
+    #[error(transparent)]
+    Redirect(#[from] RedirectError),
 }
 
 fn excerpt_words(excerpt: &str) -> String {
@@ -105,7 +109,10 @@ impl ConnectError {
         match self {
             ConnectError::Stop => Next::Stop,
             ConnectError::Status { status: 401 | 403, .. } => Next::StopUntilCredentialsChange,
-            ConnectError::Status { status: 404 | 410, .. } => Next::RetryAtCap,
+            // A moved-away URL, like a redirect Herald refuses to follow, is not fixed soon.
+            ConnectError::Status { status: 404 | 410, .. } | ConnectError::Redirect(_) => {
+                Next::RetryAtCap
+            }
             ConnectError::InvalidRequest(_) => Next::StopInvalid,
             ConnectError::Status { .. }
             | ConnectError::ContentType { .. }
@@ -138,6 +145,10 @@ pub enum StreamError {
 pub fn http_client(extra_ca_pem: Option<&[u8]>) -> Result<reqwest::Client, ConnectError> {
     install_crypto_provider();
     let mut builder = reqwest::Client::builder()
+        // Redirects are followed by `Attempt::start`, which keeps credentials on their origin;
+        // no Referer, which would carry a `query:` secret to wherever the server points.
+        .redirect(reqwest::redirect::Policy::none())
+        .referer(false)
         .connect_timeout(Duration::from_secs(15))
         .user_agent(concat!("Herald/", env!("CARGO_PKG_VERSION")));
     if let Some(pem) = extra_ca_pem {
@@ -173,7 +184,7 @@ impl Attempt {
         client: &reqwest::Client,
         request: &Request,
     ) -> Result<Connection, ConnectError> {
-        let url =
+        let mut url =
             request.url.clone().ok_or_else(|| ConnectError::InvalidRequest("no URL".into()))?;
         if !matches!(url.scheme(), "http" | "https") {
             return Err(ConnectError::InvalidRequest(format!(
@@ -181,67 +192,103 @@ impl Attempt {
                 url.scheme()
             )));
         }
-        let mut builder = match request.method {
-            Method::Get => client.get(url),
-            Method::Post => client.post(url).header(CONTENT_TYPE, "application/json"),
-        };
-        builder = builder
-            .headers(request.headers.clone())
-            .header(ACCEPT, "text/event-stream")
-            .header(CACHE_CONTROL, "no-cache");
-        if !request.last_event_id.is_empty() {
-            // `id: bad\x01id` is legal SSE but no legal header value. Refusing the request
-            // would stop the feed for good (the id is saved as its position), so the attempt
-            // goes out without it: the server starts over and own ids catch what repeats.
-            match HeaderValue::from_str(&request.last_event_id) {
-                Ok(value) => {
-                    builder = builder.header(HeaderName::from_static("last-event-id"), value);
+        let first = url.origin();
+        let mut method = request.method;
+        let mut same_origin = true;
+        for _ in 0..=MAX_REDIRECTS {
+            let response = send(client, request, url.clone(), method, same_origin).await?;
+            let status = response.status();
+            let location = response.headers().get(LOCATION).map(|v| v.as_bytes().to_vec());
+            match location {
+                Some(location) if redirect::is_redirect(status) => {
+                    let location = String::from_utf8_lossy(&location);
+                    let hop =
+                        redirect::next_hop(&first, &url, method, same_origin, status, &location)?;
+                    if same_origin && !hop.same_origin {
+                        tracing::info!(
+                            "the server redirected to another origin ({}); the feed's headers \
+                             and credentials are not sent there",
+                            redacted_url(&hop.url)
+                        );
+                    }
+                    (url, method, same_origin) = (hop.url, hop.method, hop.same_origin);
                 }
-                Err(_) => tracing::warn!(
-                    "the last event id cannot be sent as a header (it holds control characters); \
-                     connecting without it"
-                ),
+                _ => return accept(response).await,
             }
         }
-        if let Some(body) = &request.body {
-            builder = builder.body(body.clone());
-        }
-        let response = builder.send().await.map_err(|e| ConnectError::Network(error_words(&e)))?;
-        let status = response.status();
-        if status == reqwest::StatusCode::NO_CONTENT {
-            return Err(ConnectError::Stop);
-        }
-        if status != reqwest::StatusCode::OK {
-            let retry_after = response.headers().get(RETRY_AFTER).and_then(parse_retry_after);
-            let status_text = status.canonical_reason().unwrap_or("").to_owned();
-            let excerpt = body_excerpt(response).await;
-            return Err(ConnectError::Status {
-                status: status.as_u16(),
-                status_text: status_text.clone(),
-                excerpt: if status_text.is_empty() {
-                    excerpt
-                } else {
-                    join(&status_text, &excerpt)
-                },
-                retry_after,
-            });
-        }
-        let content_type = response
-            .headers()
-            .get(CONTENT_TYPE)
-            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
-        let is_stream = content_type.as_deref().is_some_and(|ct| {
-            ct.split(';')
-                .next()
-                .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("text/event-stream"))
-        });
-        if !is_stream {
-            return Err(ConnectError::ContentType {
-                found: content_type.unwrap_or_else(|| "none".into()),
-            });
-        }
-        Ok(Connection { response })
+        Err(RedirectError::TooMany.into())
     }
+}
+
+/// One request of an attempt, to `url` (the feed's, or a redirect's). The feed's configured
+/// headers (where its credentials live) go only to the feed's own origin.
+async fn send(
+    client: &reqwest::Client,
+    request: &Request,
+    url: Url,
+    method: Method,
+    same_origin: bool,
+) -> Result<reqwest::Response, ConnectError> {
+    let mut builder = match method {
+        Method::Get => client.get(url),
+        Method::Post => client.post(url).header(CONTENT_TYPE, "application/json"),
+    };
+    if same_origin {
+        builder = builder.headers(request.headers.clone());
+    }
+    builder = builder.header(ACCEPT, "text/event-stream").header(CACHE_CONTROL, "no-cache");
+    if !request.last_event_id.is_empty() {
+        // `id: bad\x01id` is legal SSE but no legal header value. Refusing the request
+        // would stop the feed for good (the id is saved as its position), so the attempt
+        // goes out without it: the server starts over and own ids catch what repeats.
+        match HeaderValue::from_str(&request.last_event_id) {
+            Ok(value) => {
+                builder = builder.header(HeaderName::from_static("last-event-id"), value);
+            }
+            Err(_) => tracing::warn!(
+                "the last event id cannot be sent as a header (it holds control characters); \
+                 connecting without it"
+            ),
+        }
+    }
+    if let (Method::Post, Some(body)) = (method, &request.body) {
+        builder = builder.body(body.clone());
+    }
+    builder.send().await.map_err(|e| ConnectError::Network(error_words(&e)))
+}
+
+/// Checks the final answer's status and content type.
+async fn accept(response: reqwest::Response) -> Result<Connection, ConnectError> {
+    let status = response.status();
+    if status == reqwest::StatusCode::NO_CONTENT {
+        return Err(ConnectError::Stop);
+    }
+    if status != reqwest::StatusCode::OK {
+        let retry_after = response.headers().get(RETRY_AFTER).and_then(parse_retry_after);
+        let status_text = status.canonical_reason().unwrap_or("").to_owned();
+        let excerpt = body_excerpt(response).await;
+        return Err(ConnectError::Status {
+            status: status.as_u16(),
+            status_text: status_text.clone(),
+            excerpt: if status_text.is_empty() { excerpt } else { join(&status_text, &excerpt) },
+            retry_after,
+        });
+    }
+    let content_type = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    let is_stream = content_type.as_deref().is_some_and(|ct| {
+        ct.split(';')
+            .next()
+            .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("text/event-stream"))
+    });
+    if !is_stream {
+        return Err(ConnectError::ContentType {
+            found: content_type.unwrap_or_else(|| "none".into()),
+        });
+    }
+    Ok(Connection { response })
 }
 
 impl Connection {
@@ -294,8 +341,6 @@ fn error_words(error: &reqwest::Error) -> String {
         "cannot connect to the server".to_owned()
     } else if error.is_timeout() {
         "the server did not answer in time".to_owned()
-    } else if error.is_redirect() {
-        "too many redirects".to_owned()
     } else {
         "the request failed".to_owned()
     };

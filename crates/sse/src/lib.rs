@@ -4,6 +4,7 @@
 
 mod connect;
 mod parser;
+mod redirect;
 mod retry;
 
 pub use connect::{
@@ -11,4 +12,5 @@ pub use connect::{
     redacted_url,
 };
 pub use parser::{DEFAULT_MAX_EVENT_SIZE, Event, EventRef, Item, OwnedItem, Parser};
+pub use redirect::{MAX_REDIRECTS, RedirectError};
 pub use retry::{Backoff, DEFAULT_CAP, DEFAULT_RETRY};

@@ -5,6 +5,7 @@ mod connect;
 mod fixtures;
 mod format;
 mod limits;
+mod redirects;
 mod tls;
 
 use herald_sse::{Event, OwnedItem, Parser};

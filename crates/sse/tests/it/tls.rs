@@ -38,6 +38,17 @@ fn private_ca_and_server_cert() -> Pki {
 
 /// Serves one event over TLS to every connection, until the test ends.
 async fn tls_server(config: Arc<rustls::ServerConfig>) -> u16 {
+    tls_server_answering(
+        config,
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\ndata: secure\n\n"
+            .to_vec(),
+    )
+    .await
+}
+
+/// Sends `answer` over TLS to every connection, until the test ends.
+async fn tls_server_answering(config: Arc<rustls::ServerConfig>, answer: Vec<u8>) -> u16 {
+    let answer = Arc::new(answer);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let acceptor = tokio_rustls::TlsAcceptor::from(config);
@@ -45,13 +56,12 @@ async fn tls_server(config: Arc<rustls::ServerConfig>) -> u16 {
         loop {
             let Ok((tcp, _)) = listener.accept().await else { return };
             let acceptor = acceptor.clone();
+            let answer = answer.clone();
             tokio::spawn(async move {
                 let Ok(mut tls) = acceptor.accept(tcp).await else { return };
                 let mut buf = vec![0u8; 4096];
                 let _ = tls.read(&mut buf).await;
-                let _ = tls
-                    .write_all(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\ndata: secure\n\n")
-                    .await;
+                let _ = tls.write_all(&answer).await;
                 let _ = tls.shutdown().await;
             });
         }
@@ -79,4 +89,27 @@ async fn an_extra_ca_makes_a_private_certificate_trusted() {
     assert!(matches!(err, ConnectError::Network(_)), "{err:?}");
     let words = err.to_string().to_lowercase();
     assert!(words.contains("certificate"), "{words}");
+}
+
+#[tokio::test]
+async fn a_redirect_from_https_to_plain_http_is_refused_and_nothing_goes_out_in_clear() {
+    let plain = herald_sse_server::SseServer::start(|_, _| {
+        herald_sse_server::Reply::events("data: clear\n\n")
+    });
+    let pki = private_ca_and_server_cert();
+    let answer = format!(
+        "HTTP/1.1 302 Found\r\nLocation: {}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+        plain.url("/clear")
+    );
+    let port = tls_server_answering(pki.server_config.clone(), answer.into_bytes()).await;
+    let mut request = Request::get(format!("https://127.0.0.1:{port}/events").parse().unwrap());
+    request.headers.insert(
+        reqwest::header::HeaderName::from_static("x-api-key"),
+        reqwest::header::HeaderValue::from_static("header-secret"),
+    );
+
+    let client = http_client(Some(pki.ca_pem.as_bytes())).unwrap();
+    let err = Attempt::start(&client, &request).await.unwrap_err();
+    assert!(err.to_string().contains("from https to plain http"), "{err}");
+    assert!(plain.requests().is_empty(), "a request went out in clear");
 }
