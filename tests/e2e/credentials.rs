@@ -207,3 +207,93 @@ fn a_locked_keyring_is_explained_and_no_feed_is_left_without_its_secret() {
     assert!(stderr.contains("keyring") && stderr.contains("unlock"), "{stderr}");
     assert_eq!(ok(&session, &data, &["feeds", "list", "--json"], ""), "", "the feed was not added");
 }
+
+/// A server whose error pages and Content-Type echo the request, as debug pages and some proxies
+/// do: what the resident keeps of them (state, database, logs, `status`, `feeds list`) never
+/// holds a secret, in any encoding.
+#[test]
+fn secrets_echoed_by_a_server_are_hidden_everywhere_the_resident_keeps_its_words() {
+    require_desktop_session();
+    let server = SseServer::start(|req, _| {
+        // The credentials first, so that they fall inside the excerpt Herald keeps.
+        let echo = format!(
+            "{} {} {}",
+            req.target,
+            req.header("authorization").unwrap_or(""),
+            req.header("x-api-key").unwrap_or("")
+        );
+        let page = format!("<html><body><pre>you sent {echo}</pre></body></html>");
+        match req.target.split('?').next().unwrap_or("") {
+            "/s401" => Reply::status(401, "Unauthorized", &[], &page),
+            "/s404" => Reply::status(404, "Not Found", &[], &page),
+            "/ct" => {
+                Reply::status(200, "OK", &[("Content-Type", &format!("text/html; {echo}"))], "")
+            }
+            _ => Reply::status(500, "Internal Server Error", &[], &page),
+        }
+    });
+    let session = KeyringSession::start(Keyring::Unlocked);
+    let data = DataDir::new();
+    let _resident = Running::spawn({
+        let mut command = data.command("herald");
+        command.arg("daemon").stderr(Stdio::null());
+        session.apply(&mut command);
+        command
+    });
+    let url = |p: &str| server.url(p);
+    let with_userinfo =
+        url("/s500?token=tok-url-1122").replace("http://", "http://bob:pw-url-9900@");
+    for (args, stdin) in [
+        (
+            vec!["feeds", "add", &url("/s401"), "--name", "Bearer", "--auth", "bearer"],
+            "tok-bear-4411\n",
+        ),
+        (
+            vec!["feeds", "add", &url("/s500"), "--name", "Basic", "--auth", "basic"],
+            "alice:pw-basic-2288\n",
+        ),
+        (
+            vec!["feeds", "add", &url("/s404"), "--name", "Header", "--auth", "header:X-Api-Key"],
+            "key-hdr-3377\n",
+        ),
+        (vec!["feeds", "add", &url("/ct?auth=tok-q-5566"), "--name", "Query"], ""),
+        (vec!["feeds", "add", &with_userinfo, "--name", "Url"], ""),
+    ] {
+        ok(&session, &data, &args, stdin);
+    }
+    let detail =
+        |name: &str| feed(&session, &data, name)["state_detail"].as_str().unwrap_or("").to_owned();
+    for (name, says) in [
+        ("Bearer", "401"),
+        ("Basic", "500"),
+        ("Header", "404"),
+        ("Query", "text/html"),
+        ("Url", "500"),
+    ] {
+        let words = wait::until(&format!("{name}'s echoed error"), wait::STARTUP, || {
+            Some(detail(name)).filter(|d| {
+                d.contains(says) && d.contains("you sent") || d.contains("Content-Type")
+            })
+        });
+        assert!(words.contains("<redacted>"), "{name}: the echo was kept without hiding: {words}");
+    }
+
+    let secrets = [
+        "tok-bear-4411",
+        "pw-basic-2288",
+        "YWxpY2U6cHctYmFzaWMtMjI4OA", // alice:pw-basic-2288 in base64
+        "key-hdr-3377",
+        "tok-q-5566",
+        "tok-url-1122",
+        "pw-url-9900",
+        "Ym9iOnB3LXVybC05OTAw", // bob:pw-url-9900 in base64
+    ];
+    let status = ok(&session, &data, &["status", "--json"], "")
+        + &ok(&session, &data, &["status"], "")
+        + &ok(&session, &data, &["feeds", "list", "--json"], "")
+        + &ok(&session, &data, &["feeds", "list"], "");
+    for secret in secrets {
+        assert!(!status.contains(secret), "status or feeds list shows {secret}: {status}");
+        assert!(!files_contain(data.path(), secret), "the data dir holds {secret}");
+    }
+}

@@ -86,6 +86,9 @@ impl AuthKind {
         if self.needs_secret() && secret.is_empty() {
             return Err(AuthError::EmptySecret);
         }
+        if self.needs_secret() {
+            request.secrets.push(secret.to_owned());
+        }
         let sensitive = |value: String| {
             let mut value = HeaderValue::from_str(&value).map_err(|_| AuthError::BadSecret)?;
             value.set_sensitive(true);

@@ -197,6 +197,7 @@ impl Connection {
             body: self.body.clone(),
             headers,
             last_event_id,
+            secrets: Vec::new(),
         };
         if self.auth.needs_secret() {
             // Compiling checks the shape without a secret; connecting always has one.

@@ -72,6 +72,7 @@ pub async fn probe(
         Err(e) => return failed(e.to_string()),
     };
     let mut report = ProbeReport::default();
+    let scrubber = herald_sse::Scrubber::for_request(&request);
     let run = async {
         let mut connection = match Attempt::start(&client, &request).await {
             Ok(connection) => connection,
@@ -81,7 +82,7 @@ pub async fn probe(
             }
         };
         report.connected = true;
-        report.headers = redacted_headers(connection.headers(), &plan);
+        report.headers = redacted_headers(connection.headers(), &plan, &scrubber);
         let mut parser = Parser::new();
         while report.events.len() < limits.max_events {
             match connection.chunk().await {
@@ -137,6 +138,7 @@ fn describe(plan: &FeedPlan, event: &herald_sse::EventRef<'_>) -> ProbeEvent {
 fn redacted_headers(
     headers: &reqwest::header::HeaderMap,
     plan: &FeedPlan,
+    scrubber: &herald_sse::Scrubber,
 ) -> Vec<(String, String)> {
     let own = match &plan.connection.auth {
         crate::auth::AuthKind::Header(name) => Some(name.to_ascii_lowercase()),
@@ -150,7 +152,7 @@ fn redacted_headers(
             let value = if secret {
                 "<redacted>".to_owned()
             } else {
-                String::from_utf8_lossy(value.as_bytes()).into_owned()
+                scrubber.scrub(&String::from_utf8_lossy(value.as_bytes())).into_owned()
             };
             (name, value)
         })

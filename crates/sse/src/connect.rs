@@ -11,6 +11,7 @@ use reqwest::header::{
 use url::Url;
 
 use crate::redirect::{self, MAX_REDIRECTS, RedirectError};
+use crate::scrub::{SECRET_QUERY_KEYS, Scrubber};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Method {
@@ -29,6 +30,9 @@ pub struct Request {
     pub headers: HeaderMap,
     /// Sent as `Last-Event-ID` when not empty.
     pub last_event_id: String,
+    /// The feed's secrets as entered (whatever auth kind placed them), so that a server's echo
+    /// of them is hidden from errors; sensitive headers and URL tokens are found on their own.
+    pub secrets: Vec<String>,
 }
 
 impl std::fmt::Debug for Request {
@@ -57,10 +61,7 @@ pub fn redacted_url(url: &Url) -> String {
         let pairs: Vec<(String, String)> = url
             .query_pairs()
             .map(|(k, v)| {
-                let secret = matches!(
-                    k.to_ascii_lowercase().as_str(),
-                    "auth" | "token" | "access_token" | "key" | "apikey" | "api_key"
-                );
+                let secret = SECRET_QUERY_KEYS.contains(&k.to_ascii_lowercase().as_str());
                 (k.into_owned(), if secret { "<redacted>".to_owned() } else { v.into_owned() })
             })
             .collect();
@@ -193,6 +194,7 @@ impl Attempt {
             )));
         }
         let first = url.origin();
+        let scrubber = Scrubber::for_request(request);
         let mut method = request.method;
         let mut same_origin = true;
         for _ in 0..=MAX_REDIRECTS {
@@ -208,12 +210,12 @@ impl Attempt {
                         tracing::info!(
                             "the server redirected to another origin ({}); the feed's headers \
                              and credentials are not sent there",
-                            redacted_url(&hop.url)
+                            scrubber.scrub(&redacted_url(&hop.url))
                         );
                     }
                     (url, method, same_origin) = (hop.url, hop.method, hop.same_origin);
                 }
-                _ => return accept(response).await,
+                _ => return accept(response, &scrubber).await,
             }
         }
         Err(RedirectError::TooMany.into())
@@ -257,8 +259,12 @@ async fn send(
     builder.send().await.map_err(|e| ConnectError::Network(error_words(&e)))
 }
 
-/// Checks the final answer's status and content type.
-async fn accept(response: reqwest::Response) -> Result<Connection, ConnectError> {
+/// Checks the final answer's status and content type. What the server wrote goes through
+/// `scrubber`: an error page may echo the request's credentials.
+async fn accept(
+    response: reqwest::Response,
+    scrubber: &Scrubber,
+) -> Result<Connection, ConnectError> {
     let status = response.status();
     if status == reqwest::StatusCode::NO_CONTENT {
         return Err(ConnectError::Stop);
@@ -266,7 +272,7 @@ async fn accept(response: reqwest::Response) -> Result<Connection, ConnectError>
     if status != reqwest::StatusCode::OK {
         let retry_after = response.headers().get(RETRY_AFTER).and_then(parse_retry_after);
         let status_text = status.canonical_reason().unwrap_or("").to_owned();
-        let excerpt = body_excerpt(response).await;
+        let excerpt = body_excerpt(response, scrubber).await;
         return Err(ConnectError::Status {
             status: status.as_u16(),
             status_text: status_text.clone(),
@@ -277,7 +283,7 @@ async fn accept(response: reqwest::Response) -> Result<Connection, ConnectError>
     let content_type = response
         .headers()
         .get(CONTENT_TYPE)
-        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+        .map(|v| scrubber.scrub(&String::from_utf8_lossy(v.as_bytes())).into_owned());
     let is_stream = content_type.as_deref().is_some_and(|ct| {
         ct.split(';')
             .next()
@@ -308,11 +314,12 @@ fn join(status_text: &str, excerpt: &str) -> String {
 }
 
 /// The start of an error body, on one line: enough to recognise "wrong topic" or a proxy's page.
-async fn body_excerpt(mut response: reqwest::Response) -> String {
-    const MAX: usize = 512;
+/// Secrets are hidden before the text is cut, so that no cut leaves half of one behind.
+async fn body_excerpt(mut response: reqwest::Response, scrubber: &Scrubber) -> String {
+    let max = 512 + scrubber.longest();
     let mut bytes = Vec::new();
     let read = async {
-        while bytes.len() < MAX {
+        while bytes.len() < max {
             match response.chunk().await {
                 Ok(Some(chunk)) => bytes.extend_from_slice(&chunk),
                 _ => break,
@@ -321,8 +328,11 @@ async fn body_excerpt(mut response: reqwest::Response) -> String {
     };
     // A server that sends a status and then stalls must not stall the attempt.
     let _ = tokio::time::timeout(Duration::from_secs(2), read).await;
-    bytes.truncate(MAX);
+    let cut = bytes.len() > max;
+    bytes.truncate(max);
     let text = String::from_utf8_lossy(&bytes);
+    let text = if cut { scrubber.cut_partial_tail(&text) } else { &text };
+    let text = scrubber.scrub(text);
     let mut line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
     if line.chars().count() > 200 {
         line = line.chars().take(200).collect::<String>() + "…";

@@ -6,6 +6,7 @@ mod connect;
 mod parser;
 mod redirect;
 mod retry;
+mod scrub;
 
 pub use connect::{
     Attempt, ConnectError, Connection, Method, Next, Request, StreamError, http_client,
@@ -14,3 +15,4 @@ pub use connect::{
 pub use parser::{DEFAULT_MAX_EVENT_SIZE, Event, EventRef, Item, OwnedItem, Parser};
 pub use redirect::{MAX_REDIRECTS, RedirectError};
 pub use retry::{Backoff, DEFAULT_CAP, DEFAULT_RETRY};
+pub use scrub::{REDACTED, Scrubber};

@@ -186,3 +186,35 @@ async fn an_id_that_cannot_be_a_header_is_left_out_instead_of_failing() {
     assert_eq!(items.len(), 1);
     assert_eq!(server.requests()[0].header("last-event-id"), None);
 }
+
+#[tokio::test]
+async fn an_error_page_or_content_type_that_echoes_the_request_keeps_no_secret() {
+    let server = SseServer::start(|req, n| {
+        let echo = format!(
+            "{} {} {}",
+            req.target,
+            req.header("authorization").unwrap_or(""),
+            req.header("x-api-key").unwrap_or("")
+        );
+        if n == 0 {
+            Reply::status(401, "Unauthorized", &[], &format!("<p>you sent {echo}</p>"))
+        } else {
+            Reply::status(200, "OK", &[("Content-Type", &format!("text/html; {echo}"))], "")
+        }
+    });
+    let mut req = request(&server.url("/events?auth=q-secret-1&token=t-secret-2"));
+    req.secrets.push("q-secret-1".into());
+    let mut bearer = HeaderValue::from_static("Bearer b-secret-3");
+    bearer.set_sensitive(true);
+    req.headers.insert(reqwest::header::AUTHORIZATION, bearer);
+    let mut key = HeaderValue::from_static("h-secret-4");
+    key.set_sensitive(true);
+    req.headers.insert(HeaderName::from_static("x-api-key"), key);
+    for _ in 0..2 {
+        let words = read_all(&req).await.unwrap_err().to_string();
+        assert!(words.contains("you sent") || words.contains("Content-Type"), "{words}");
+        for secret in ["q-secret-1", "t-secret-2", "b-secret-3", "h-secret-4"] {
+            assert!(!words.contains(secret), "{secret} in {words}");
+        }
+    }
+}
