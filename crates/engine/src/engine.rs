@@ -14,6 +14,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
 use crate::connector::{Connector, DEFAULT_STREAMS_PER_CONNECTION, HttpConnector};
+use crate::log_fold::LogFold;
 use crate::notify::{Dispatcher, Notification, Notifier, Policies};
 use crate::plan::{self, FeedPlan, NotifyPolicy};
 use crate::state::{FeedState, FeedStates, StopReason};
@@ -456,6 +457,7 @@ impl<C: Connector> Core<C> {
             plan: plan_rx,
             commands: commands_rx,
             position,
+            log: LogFold::default(),
         };
         let task = tokio::spawn(supervisor.run());
         self.running.insert(id, Running { plan: plan_tx, commands, task, updated_at });

@@ -6,6 +6,7 @@ pub mod auth;
 mod connector;
 mod engine;
 pub mod filters;
+mod log_fold;
 pub mod mapping;
 pub mod notify;
 pub mod plan;

@@ -107,7 +107,17 @@ impl FeedState {
 /// Every feed's state, keyed by feed id.
 pub type FeedStates = BTreeMap<String, FeedState>;
 
+/// What the wait really is: "0.1 s" after `retry: 100` (rounding up to whole seconds said
+/// "1 s"), whole seconds from 10 s, minutes from 2 min.
 fn seconds(d: Duration) -> String {
+    let tenths = d.as_millis().div_ceil(100);
+    if tenths < 100 {
+        return if tenths.is_multiple_of(10) {
+            format!("{} s", tenths / 10)
+        } else {
+            format!("{}.{} s", tenths / 10, tenths % 10)
+        };
+    }
     let s = d.as_secs_f64().ceil() as u64;
     if s < 120 { format!("{s} s") } else { format!("{} min", s.div_ceil(60)) }
 }
@@ -129,7 +139,10 @@ mod tests {
     fn words_people_read() {
         let retrying =
             FeedState::Retrying { attempt: 2, at: 10_500, error: "connection refused".into() };
-        assert_eq!(retrying.words(1_000), "retrying in 10 s: connection refused");
+        assert_eq!(retrying.words(1_000), "retrying in 9.5 s: connection refused");
+        assert_eq!(retrying.words(10_400), "retrying in 0.1 s: connection refused");
+        assert_eq!(retrying.words(7_500), "retrying in 3 s: connection refused");
+        assert_eq!(retrying.words(-10_000), "retrying in 21 s: connection refused");
         assert_eq!(retrying.to_live_state().state, "retrying");
         let rejected = FeedState::Stopped {
             reason: StopReason::CredentialsRejected,

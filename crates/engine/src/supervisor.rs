@@ -13,6 +13,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::time::{Instant, sleep, timeout};
 
 use crate::connector::{ByteStream, Connector};
+use crate::log_fold::{Line, LogFold};
 use crate::notify::Alert;
 use crate::plan::{FeedPlan, IdSource};
 use crate::shaper::Shaper;
@@ -52,6 +53,7 @@ pub struct Supervisor<C: Connector> {
     pub commands: mpsc::UnboundedReceiver<Command>,
     /// Where the feed resumes, as the store last committed it.
     pub position: String,
+    pub log: LogFold,
 }
 
 /// How a live connection ended.
@@ -201,7 +203,9 @@ impl<C: Connector> Supervisor<C> {
             Next::Retry => {
                 let delay = backoff.next_delay(now, self.unit());
                 match error.retry_after() {
-                    Some(asked) => After::Wait(backoff.after_server_asked(asked, MAX_RETRY_AFTER)),
+                    Some(asked) => {
+                        After::Wait(Backoff::after_server_asked(delay, asked, MAX_RETRY_AFTER))
+                    }
                     None => After::Wait(delay),
                 }
             }
@@ -306,6 +310,7 @@ impl<C: Connector> Supervisor<C> {
             let mut template_error = None;
             parser.feed(&bytes, &mut |item| match item {
                 Item::Event(event) => {
+                    backoff.progress();
                     if let Some(shaped) = shaper.shape(&plan, &event, now) {
                         if shaped.template_error.is_some() {
                             template_error = shaped.template_error;
@@ -339,7 +344,7 @@ impl<C: Connector> Supervisor<C> {
         }
     }
 
-    async fn publish(&self, state: FeedState) {
+    async fn publish(&mut self, state: FeedState) {
         let id = self.plan.borrow().id.clone();
         let changed = self.shared.states.send_if_modified(|states| {
             if states.get(&id) == Some(&state) {
@@ -350,7 +355,13 @@ impl<C: Connector> Supervisor<C> {
             }
         });
         if changed {
-            tracing::info!(feed = %id, "{}", state.words(now_millis()));
+            let now = Instant::now();
+            for line in self.log.lines(&state, state.words(now_millis()), now) {
+                match line {
+                    Line::Info(words) => tracing::info!(feed = %id, "{words}"),
+                    Line::Debug(words) => tracing::debug!(feed = %id, "{words}"),
+                }
+            }
             let _ = self
                 .shared
                 .writer

@@ -15,6 +15,7 @@ use tokio::time::Instant;
 
 use super::{Command, Shared, Supervisor};
 use crate::connector::{ByteStream, Connector};
+use crate::log_fold::LogFold;
 use crate::plan::{Connection, FeedPlan};
 use crate::state::{FeedState, FeedStates, StopReason};
 use crate::writer::ToWriter;
@@ -114,7 +115,14 @@ impl Harness {
         // The plan sender may go: supervisors only read the latest plan.
         std::mem::forget(_plan_tx);
         tokio::spawn(
-            Supervisor { shared, plan, commands: commands_rx, position: String::new() }.run(),
+            Supervisor {
+                shared,
+                plan,
+                commands: commands_rx,
+                position: String::new(),
+                log: LogFold::default(),
+            }
+            .run(),
         );
         Harness { script, commands, states, writer, alerts: alerts_rx, start: Instant::now() }
     }
@@ -143,14 +151,15 @@ async fn a_5xx_storm_waits_between_the_floor_and_a_doubling_ceiling_up_to_the_ca
     let ceiling = Harness::start(fails(10, 500), 1.0, FeedSpec::default());
     let floor = Harness::start(fails(10, 503), 0.0, FeedSpec::default());
     run_for(2000).await;
-    // unit 1.0 waits the ceiling: 3, 6, 12 ... capped at 300 s.
+    // unit 1.0 waits the ceiling: retry and its jitter, then 6, 12 ... capped at 300 s.
     let gaps: Vec<f64> = ceiling.attempt_times().windows(2).map(|w| w[1] - w[0]).collect();
-    assert_eq!(gaps[..9], [3.0, 6.0, 12.0, 24.0, 48.0, 96.0, 192.0, 300.0, 300.0]);
-    // unit 0.0 waits the floor every time, never less.
+    assert_eq!(gaps[..9], [3.75, 6.0, 12.0, 24.0, 48.0, 96.0, 192.0, 300.0, 300.0]);
+    // unit 0.0 waits the floor: half the ceiling, so even the shortest waits grow.
     let gaps: Vec<f64> = floor.attempt_times().windows(2).map(|w| w[1] - w[0]).collect();
-    assert!(gaps[..10].iter().all(|g| *g == 3.0), "{gaps:?}");
-    // Out of script, the server stops answering: the attempt gives up after the idle timeout.
-    assert_eq!(gaps[10], 93.0);
+    assert_eq!(gaps[..10], [3.0, 3.0, 6.0, 12.0, 24.0, 48.0, 96.0, 150.0, 150.0, 150.0]);
+    // Out of script, the server stops answering: the attempt gives up after the idle timeout
+    // (90 s) and waits its backoff (150 s).
+    assert_eq!(gaps[10], 240.0);
     assert!(matches!(ceiling.state(), FeedState::Connecting { .. } | FeedState::Retrying { .. }));
 }
 
@@ -221,14 +230,14 @@ async fn a_stable_connection_resets_the_backoff_and_retry_sets_the_floor() {
     let mut outcomes = fails(3, 500);
     outcomes.push(Outcome::Stream(rx));
     let h = Harness::start(outcomes, 1.0, FeedSpec::default());
-    run_for(30).await; // attempts at 0, 3, 9, 21 (connected at 21)
+    run_for(30).await; // attempts at 0, 3.75, 9.75, 21.75 (connected at 21.75)
     tx.send(Bytes::from_static(b"retry: 10000\n\n")).unwrap();
     run_for(40).await;
     drop(tx); // ends at 70 s, after 49 s connected: stable, so the count starts over
     run_for(30).await;
     let times = h.attempt_times();
-    assert_eq!(times[..4], [0.0, 3.0, 9.0, 21.0]);
-    assert_eq!(times[4], 80.0, "the new floor is 10 s and the count was reset: {times:?}");
+    assert_eq!(times[..4], [0.0, 3.75, 9.75, 21.75]);
+    assert_eq!(times[4], 82.5, "the new floor is 10 s and the count was reset: {times:?}");
 }
 
 #[tokio::test(start_paused = true)]
@@ -255,10 +264,10 @@ async fn events_go_to_the_writer_and_the_last_event_id_is_sent_on_reconnect() {
 #[tokio::test(start_paused = true)]
 async fn the_network_coming_back_cuts_a_long_wait_short() {
     let h = Harness::start(fails(9, 500), 1.0, FeedSpec::default());
-    run_for(100).await; // attempts at 0, 3, 9, 21, 45, 93; the next waits until 189
+    run_for(100).await; // attempts at 0, 3.75, 9.75, 21.75, 45.75, 93.75; then at 189.75
     h.commands.send(Command::TryNowIfWaiting).unwrap();
     run_for(1).await;
-    assert_eq!(h.attempt_times(), [0.0, 3.0, 9.0, 21.0, 45.0, 93.0, 100.0]);
+    assert_eq!(h.attempt_times(), [0.0, 3.75, 9.75, 21.75, 45.75, 93.75, 100.0]);
 }
 
 #[tokio::test(start_paused = true)]
@@ -369,4 +378,63 @@ async fn a_huge_retry_then_retry_after_neither_panics_nor_stalls_the_feed() {
         assert_eq!(times[..3], [0.0, 302.0, 602.0], "retry {retry}: waits held to the cap");
         assert!(matches!(h.state(), FeedState::Retrying { .. } | FeedState::Connecting { .. }));
     }
+}
+
+#[tokio::test(start_paused = true)]
+async fn connections_that_deliver_events_reconnect_after_retry_however_short() {
+    // A proxy cutting every connection after a few events: each was progress, so each
+    // reconnect waits only the server's retry (with unit 1.0, its full jitter), never more.
+    let mut senders = Vec::new();
+    let mut outcomes = Vec::new();
+    for _ in 0..12 {
+        let (tx, rx) = mpsc::unbounded_channel();
+        senders.push(tx);
+        outcomes.push(Outcome::Stream(rx));
+    }
+    let h = Harness::start(outcomes, 1.0, FeedSpec::default());
+    for (n, tx) in senders.into_iter().enumerate() {
+        wait_for_attempts(&h, n + 1).await;
+        tx.send(Bytes::from(format!("retry: 200\nid: {n}\ndata: event {n}\n\n"))).unwrap();
+        tokio::task::yield_now().await;
+        drop(tx);
+    }
+    wait_for_attempts(&h, 13).await;
+    let gaps: Vec<f64> = h.attempt_times().windows(2).map(|w| w[1] - w[0]).collect();
+    // 250 ms at most, plus the 1 ms this test takes to notice the attempt.
+    assert!(gaps.iter().all(|g| *g <= 0.252), "backoff grew while events flowed: {gaps:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn retry_zero_then_retry_after_zero_cannot_make_a_storm() {
+    // The reported storm: 195 requests in 20 s. Now the first retry is at once, then at least
+    // 1 s, growing.
+    let (tx, rx) = mpsc::unbounded_channel();
+    let busy = || ConnectError::Status {
+        status: 503,
+        status_text: "Service Unavailable".into(),
+        excerpt: String::new(),
+        retry_after: Some(Duration::ZERO),
+    };
+    let mut outcomes = vec![Outcome::Stream(rx)];
+    outcomes.extend((0..200).map(|_| Outcome::Fail(busy())));
+    let h = Harness::start(outcomes, 0.0, FeedSpec::default());
+    tx.send(Bytes::from_static(b"retry: 0\n\n")).unwrap();
+    tokio::task::yield_now().await;
+    drop(tx);
+    run_for(20).await;
+    let times = h.attempt_times();
+    assert!(times.len() <= 6, "{} attempts in 20 s: {times:?}", times.len());
+    let gaps: Vec<f64> = times.windows(2).map(|w| w[1] - w[0]).collect();
+    assert!(gaps[2..].iter().all(|g| *g >= 1.0), "{gaps:?}");
+}
+
+/// Waits (in paused time) until the feed has made `n` attempts, failing after a long while.
+async fn wait_for_attempts(h: &Harness, n: usize) {
+    for _ in 0..100_000 {
+        if h.attempt_times().len() >= n {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    panic!("only {} attempts", h.attempt_times().len());
 }

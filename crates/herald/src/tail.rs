@@ -109,7 +109,7 @@ pub async fn run(mut request: Request, once: bool, json: bool, out: &mut impl Wr
                     let delay = backoff.next_delay(Instant::now(), fastrand::f64());
                     // The same bound as the engine: a server cannot park tail for days.
                     err.retry_after().map_or(delay, |after| {
-                        backoff.after_server_asked(after, Duration::from_secs(3600)).max(delay)
+                        Backoff::after_server_asked(delay, after, Duration::from_secs(3600))
                     })
                 }
             },
@@ -166,9 +166,14 @@ async fn connect_and_read(
         };
         let mut write_error = None;
         let mut lines = Vec::with_capacity(chunk.len() + chunk.len() / 4);
+        let mut delivered = false;
         parser.feed(&chunk, &mut |item| match item {
-            Item::Event(event) if json => crate::json_line::push_event(&mut lines, &event),
+            Item::Event(event) if json => {
+                delivered = true;
+                crate::json_line::push_event(&mut lines, &event);
+            }
             Item::Event(event) => {
+                delivered = true;
                 if let Err(err) = print_event(out, &event) {
                     write_error.get_or_insert(err);
                 }
@@ -179,6 +184,9 @@ async fn connect_and_read(
             }
             Item::Comment(_) => {}
         });
+        if delivered {
+            backoff.progress();
+        }
         if write_error.is_none() {
             write_error = out.write_all(&lines).and_then(|()| out.flush()).err();
         }

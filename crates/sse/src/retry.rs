@@ -1,6 +1,10 @@
-//! When to try again. Attempt n waits a random delay between the server's `retry` (the floor)
-//! and min(cap, retry x 2^n); a connection that stayed up long enough resets the count. The
-//! current time and the random source are passed in, so tests are exact and nothing here sleeps.
+//! When to try again. A connection that made progress (delivered an event, or stayed up
+//! [`STABLE_AFTER`]) is followed by the server's `retry` with a little jitter: a proxy that cuts
+//! idle connections, or a server that restarts, must not leave a feed minutes behind. Only
+//! attempts that delivered nothing count as failures: failure n (from 1) waits a random delay
+//! between half and all of min(cap, max(retry, 1 s) x 2^n), so no server can make Herald
+//! hammer it, whatever its `retry:` and `Retry-After` say. The current time and the random source
+//! are passed in, so tests are exact and nothing here sleeps.
 
 use std::time::{Duration, Instant};
 
@@ -9,6 +13,8 @@ pub const DEFAULT_RETRY: Duration = Duration::from_secs(3);
 pub const DEFAULT_CAP: Duration = Duration::from_secs(5 * 60);
 /// A connection that lived this long was a success: the next failure starts over at the floor.
 pub const STABLE_AFTER: Duration = Duration::from_secs(30);
+/// The least wait between attempts once they fail repeatedly, whatever the server asks.
+pub const REPEATED_FAILURE_FLOOR: Duration = Duration::from_secs(1);
 
 #[derive(Debug, Clone)]
 pub struct Backoff {
@@ -16,6 +22,7 @@ pub struct Backoff {
     cap: Duration,
     failures: u32,
     connected_at: Option<Instant>,
+    progressed: bool,
 }
 
 impl Default for Backoff {
@@ -26,7 +33,7 @@ impl Default for Backoff {
 
 impl Backoff {
     pub fn new(retry: Duration, cap: Duration) -> Self {
-        Self { retry, cap: cap.max(retry), failures: 0, connected_at: None }
+        Self { retry, cap: cap.max(retry), failures: 0, connected_at: None, progressed: false }
     }
 
     /// The server's `retry:` field. A server sending `retry: 0` would otherwise make a client
@@ -37,10 +44,11 @@ impl Backoff {
         self.retry = retry.max(Duration::from_millis(100)).min(self.cap);
     }
 
-    /// The wait after an attempt the server answered with `Retry-After: asked` (429, 503).
-    /// The server is honoured up to `max`, never below the floor; any value is safe here.
-    pub fn after_server_asked(&self, asked: Duration, max: Duration) -> Duration {
-        asked.min(max).max(self.retry)
+    /// The wait after an attempt the server answered with `Retry-After: asked` (429, 503), where
+    /// `delay` is what [`Backoff::next_delay`] gave for it. The server is honoured up to `max`,
+    /// but never below the backoff, so `Retry-After: 0` cannot make a storm; any value is safe.
+    pub fn after_server_asked(delay: Duration, asked: Duration, max: Duration) -> Duration {
+        asked.min(max).max(delay)
     }
 
     pub fn retry(&self) -> Duration {
@@ -54,26 +62,50 @@ impl Backoff {
     /// A connection was established (status and content type accepted).
     pub fn connected(&mut self, now: Instant) {
         self.connected_at = Some(now);
+        self.progressed = false;
+    }
+
+    /// The connection delivered an event: whatever ends it, that was progress, not a failure.
+    pub fn progress(&mut self) {
+        self.progressed = true;
     }
 
     /// The attempt failed or the connection ended at `now`: how long to wait before the next.
     /// `unit` is a uniform random number in [0, 1).
     pub fn next_delay(&mut self, now: Instant, unit: f64) -> Duration {
-        if let Some(since) = self.connected_at.take()
-            && now.saturating_duration_since(since) >= STABLE_AFTER
-        {
+        let stable = self
+            .connected_at
+            .take()
+            .is_some_and(|since| now.saturating_duration_since(since) >= STABLE_AFTER);
+        if std::mem::take(&mut self.progressed) || stable {
             self.failures = 0;
         }
-        let ceiling = self.ceiling(self.failures);
+        let n = self.failures;
         self.failures = self.failures.saturating_add(1);
-        let span = ceiling.saturating_sub(self.retry);
-        self.retry + span.mul_f64(unit.clamp(0.0, 1.0))
+        let floor = self.floor(n);
+        floor + self.ceiling(n).saturating_sub(floor).mul_f64(unit.clamp(0.0, 1.0))
     }
 
-    /// The largest delay attempt `n` can wait: min(cap, retry x 2^n).
+    /// The least delay before attempt `n` (0 right after progress, or at the start): the
+    /// server's retry, then half the ceiling, so that the waits of a failing feed really grow
+    /// (a random pick from the full range would often stay near the floor).
+    pub fn floor(&self, n: u32) -> Duration {
+        if n == 0 { self.retry } else { self.base().max(self.ceiling(n) / 2) }
+    }
+
+    /// The largest delay attempt `n` can wait: the server's retry and a quarter of it as jitter
+    /// for n = 0, then min(cap, max(retry, 1 s) x 2^n).
     pub fn ceiling(&self, n: u32) -> Duration {
+        if n == 0 {
+            return self.retry.saturating_add(self.retry / 4).min(self.cap);
+        }
         let factor = 1u32.checked_shl(n.min(31)).unwrap_or(u32::MAX);
-        self.retry.saturating_mul(factor).min(self.cap)
+        self.base().saturating_mul(factor).min(self.cap)
+    }
+
+    /// What repeated failures double from.
+    fn base(&self) -> Duration {
+        self.retry.max(REPEATED_FAILURE_FLOOR).min(self.cap)
     }
 
     /// The longest wait the policy allows, for errors that should not be hammered (404, 410).
@@ -87,15 +119,16 @@ mod tests {
     use super::*;
 
     const S: Duration = Duration::from_secs(1);
+    const MS: Duration = Duration::from_millis(1);
 
     #[test]
-    fn delays_stay_between_the_floor_and_a_doubling_ceiling() {
+    fn failures_wait_between_the_floor_and_a_doubling_ceiling() {
         let t0 = Instant::now();
         let mut backoff = Backoff::new(3 * S, 60 * S);
         // unit 0 gives the floor, unit ~1 the ceiling for that attempt.
         assert_eq!(backoff.clone().next_delay(t0, 0.0), 3 * S);
         let ceilings: Vec<Duration> = (0..7).map(|_| backoff.next_delay(t0, 1.0)).collect();
-        assert_eq!(ceilings, [3 * S, 6 * S, 12 * S, 24 * S, 48 * S, 60 * S, 60 * S]);
+        assert_eq!(ceilings, [3750 * MS, 6 * S, 12 * S, 24 * S, 48 * S, 60 * S, 60 * S]);
     }
 
     #[test]
@@ -108,7 +141,31 @@ mod tests {
         backoff.connected(t0);
         assert_eq!(backoff.next_delay(t0 + 29 * S, 1.0), 48 * S, "29 s is not stable yet");
         backoff.connected(t0 + 100 * S);
-        assert_eq!(backoff.next_delay(t0 + 130 * S, 1.0), 3 * S, "30 s connected resets");
+        assert_eq!(backoff.next_delay(t0 + 130 * S, 1.0), 3750 * MS, "30 s connected resets");
+    }
+
+    #[test]
+    fn a_connection_that_delivered_an_event_was_progress_however_short() {
+        let t0 = Instant::now();
+        let mut backoff = Backoff::new(3 * S, 300 * S);
+        backoff.set_retry(200 * MS);
+        for n in 0..50 {
+            backoff.connected(t0 + n * S);
+            backoff.progress();
+            let delay = backoff.next_delay(t0 + n * S + 10 * MS, 1.0);
+            assert_eq!(delay, 250 * MS, "after progress only retry and its jitter");
+        }
+        // A connection that delivers nothing is a failure, and failures grow from 1 s.
+        backoff.connected(t0);
+        assert_eq!(backoff.next_delay(t0, 1.0), 2 * S);
+        assert_eq!(backoff.next_delay(t0, 0.0), 2 * S);
+        assert_eq!(backoff.next_delay(t0, 0.0), 4 * S);
+        // Progress is per connection: it does not carry over to the next one.
+        backoff.connected(t0);
+        backoff.progress();
+        assert_eq!(backoff.next_delay(t0, 0.0), 200 * MS);
+        backoff.connected(t0);
+        assert_eq!(backoff.next_delay(t0, 0.0), S);
     }
 
     #[test]
@@ -116,6 +173,26 @@ mod tests {
         let mut backoff = Backoff::default();
         backoff.set_retry(Duration::ZERO);
         assert_eq!(backoff.next_delay(Instant::now(), 0.0), Duration::from_millis(100));
+        assert_eq!(backoff.next_delay(Instant::now(), 0.0), S);
+        assert_eq!(backoff.next_delay(Instant::now(), 0.0), 2 * S);
+    }
+
+    #[test]
+    fn retry_zero_and_retry_after_zero_cannot_make_a_storm() {
+        // The reported storm: `retry: 0`, then 503 with `Retry-After: 0` forever (195 requests
+        // in 20 s). Now: the first retry is immediate, then at least 1 s, doubling.
+        let t0 = Instant::now();
+        for unit in [0.0, 0.5, 0.999] {
+            let mut backoff = Backoff::default();
+            backoff.set_retry(Duration::ZERO);
+            let (mut at, mut attempts) = (Duration::ZERO, 0);
+            while at < 20 * S {
+                attempts += 1;
+                let delay = backoff.next_delay(t0 + at, unit);
+                at += Backoff::after_server_asked(delay, Duration::ZERO, 3_600 * S);
+            }
+            assert!(attempts <= 6, "{attempts} attempts in 20 s with unit {unit}");
+        }
     }
 
     #[test]
@@ -127,12 +204,14 @@ mod tests {
                 backoff.set_retry(Duration::from_millis(retry_ms));
                 let floor = backoff.retry();
                 assert!(floor <= DEFAULT_CAP, "retry {retry_ms} ms");
+                let mut delay = Duration::ZERO;
                 for n in 0..40 {
-                    let delay = backoff.next_delay(t0 + n * S, 1.0);
+                    delay = backoff.next_delay(t0 + n * S, 1.0);
                     assert!(delay >= floor && delay <= DEFAULT_CAP, "{delay:?}");
                 }
                 // The crash this guards against: Retry-After under a floor above the maximum.
-                let wait = backoff.after_server_asked(Duration::from_secs(asked), 3_600 * S);
+                let wait =
+                    Backoff::after_server_asked(delay, Duration::from_secs(asked), 3_600 * S);
                 assert!(wait >= floor && wait <= 3_600 * S, "{wait:?}");
             }
         }
@@ -145,20 +224,29 @@ mod tests {
             asked_s in proptest::prelude::any::<u64>(),
             cap_s in 1u64..100_000,
             unit in proptest::prelude::any::<f64>(),
-            attempts in 0u32..80,
+            attempts in 1u32..80,
+            progress_every in 1u32..5,
         ) {
             let cap = Duration::from_secs(cap_s);
             let mut backoff = Backoff::new(DEFAULT_RETRY, cap);
             backoff.set_retry(Duration::from_millis(retry_ms));
             let cap = backoff.cap();
             let t0 = Instant::now();
-            for _ in 0..attempts {
-                let delay = backoff.next_delay(t0, if unit.is_finite() { unit } else { 0.5 });
+            let mut delay = Duration::ZERO;
+            for n in 0..attempts {
+                backoff.connected(t0);
+                if n % progress_every == 0 {
+                    backoff.progress();
+                }
+                delay = backoff.next_delay(t0, if unit.is_finite() { unit } else { 0.5 });
                 proptest::prop_assert!(delay >= backoff.retry() && delay <= cap);
+                if backoff.failures() > 1 {
+                    proptest::prop_assert!(delay >= REPEATED_FAILURE_FLOOR.min(cap));
+                }
             }
-            let wait = backoff.after_server_asked(Duration::from_secs(asked_s), 3_600 * S);
-            proptest::prop_assert!(wait >= backoff.retry());
-            proptest::prop_assert!(wait <= (3_600 * S).max(backoff.retry()));
+            let wait = Backoff::after_server_asked(delay, Duration::from_secs(asked_s), 3_600 * S);
+            proptest::prop_assert!(wait >= delay);
+            proptest::prop_assert!(wait <= (3_600 * S).max(delay));
         }
     }
 
