@@ -6,12 +6,14 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use herald_secrets::SecretStore;
 use herald_store::{Feed, Millis, Store, StoreError};
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{Notify, mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
+use tokio::time::Instant;
 
 use crate::connector::{Connector, DEFAULT_STREAMS_PER_CONNECTION, HttpConnector};
 use crate::log_fold::LogFold;
@@ -59,6 +61,12 @@ impl EngineOptions {
     }
 }
 
+/// How long stopping the engine may take in all. The resident promises to exit within 2 s of
+/// being asked, in every state: a store that refuses writes (a full disk, a lock held by another
+/// program), a notification service that does not answer, a feed mid-burst. What was not
+/// committed by then is simply fetched again: a feed's position moves only with a commit.
+pub const STOP_BUDGET: Duration = Duration::from_millis(1200);
+
 /// Requests to a running engine.
 #[derive(Debug)]
 enum Control {
@@ -70,6 +78,8 @@ enum Control {
 /// A running engine. Dropping it stops it (after flushing), as [`Engine::stop`] does.
 pub struct Engine {
     control: mpsc::UnboundedSender<Control>,
+    /// Wakes the engine out of a reconciliation that waits on the store.
+    stop: Arc<Notify>,
     states: watch::Receiver<FeedStates>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -110,6 +120,8 @@ impl Engine {
         let (states_tx, states) = watch::channel(FeedStates::new());
         let (started_tx, started) = std::sync::mpsc::channel();
         let control_for_watchers = control.clone();
+        let stop = Arc::new(Notify::new());
+        let stop_for_core = stop.clone();
         let thread = std::thread::Builder::new()
             .name("engine".into())
             .spawn(move || {
@@ -135,17 +147,20 @@ impl Engine {
                     match core {
                         Ok(core) => {
                             let _ = started_tx.send(Ok(()));
-                            core.run(control_rx).await;
+                            core.run(control_rx, stop_for_core).await;
                         }
                         Err(e) => {
                             let _ = started_tx.send(Err(e.to_string()));
                         }
                     }
                 });
+                // Not the runtime's drop, which would wait for every blocking task (a keyring
+                // call, a join that timed out) however long it takes.
+                runtime.shutdown_background();
             })
             .map_err(|e| EngineError::Start(e.to_string()))?;
         match started.recv() {
-            Ok(Ok(())) => Ok(Self { control, states, thread: Some(thread) }),
+            Ok(Ok(())) => Ok(Self { control, stop, states, thread: Some(thread) }),
             Ok(Err(e)) => Err(EngineError::Start(e)),
             Err(_) => Err(EngineError::Start("the engine thread ended".into())),
         }
@@ -166,17 +181,36 @@ impl Engine {
         let _ = self.control.send(Control::TryNow);
     }
 
-    /// Stops every feed, commits what was received and returns when all is flushed.
+    /// Stops every feed, commits what was received and returns when all is flushed, or after
+    /// [`STOP_BUDGET`] and a little more, whatever the store and the notification service do.
     pub fn stop(mut self) {
         self.shutdown();
     }
 
     fn shutdown(&mut self) {
+        self.stop.notify_one();
         let _ = self.control.send(Control::Stop);
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
+        if let Some(thread) = self.thread.take()
+            && !join_within(thread, STOP_BUDGET + Duration::from_millis(300))
+        {
+            tracing::warn!("the engine did not stop in time; leaving it behind");
         }
     }
+}
+
+/// Joins `thread` unless it is still running after `within`; true when it ended. A thread left
+/// behind ends with the process.
+pub fn join_within(thread: std::thread::JoinHandle<()>, within: Duration) -> bool {
+    let deadline = std::time::Instant::now() + within;
+    // Only on the way out, so a short poll costs nothing that matters; std has no timed join.
+    while !thread.is_finished() {
+        if std::time::Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let _ = thread.join();
+    true
 }
 
 impl Drop for Engine {
@@ -200,6 +234,8 @@ struct Core<C: Connector> {
     running: HashMap<String, Running>,
     policies: watch::Sender<Arc<Policies>>,
     writer: std::thread::JoinHandle<()>,
+    /// Set on the way out: the writer stops retrying a commit the store refuses.
+    stopping: Arc<AtomicBool>,
     dispatcher: JoinHandle<()>,
     desktop: std::thread::JoinHandle<()>,
     watchers: Vec<JoinHandle<()>>,
@@ -221,7 +257,8 @@ impl<C: Connector> Core<C> {
         config.clear_live_states()?;
         let (writer_tx, writer_rx) = mpsc::channel(options.writer_queue.max(1));
         let (alerts_tx, alerts_rx) = mpsc::unbounded_channel();
-        let writer = writer::spawn(writer_store, writer_rx, alerts_tx.clone())
+        let stopping = Arc::new(AtomicBool::new(false));
+        let writer = writer::spawn(writer_store, writer_rx, alerts_tx.clone(), stopping.clone())
             .map_err(|e| EngineError::Start(e.to_string()))?;
         let (policies, policies_rx) = watch::channel(Arc::new(Policies::default()));
         let (out, desktop_rx) = std::sync::mpsc::channel::<Notification>();
@@ -268,18 +305,26 @@ impl<C: Connector> Core<C> {
             running: HashMap::new(),
             policies,
             writer,
+            stopping,
             dispatcher,
             desktop,
             watchers,
         })
     }
 
-    async fn run(mut self, mut control: mpsc::UnboundedReceiver<Control>) {
+    async fn run(mut self, mut control: mpsc::UnboundedReceiver<Control>, stop: Arc<Notify>) {
         let mut poll = tokio::time::interval(self.options.poll);
         poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
-                _ = poll.tick() => self.reconcile().await,
+                _ = poll.tick() => {
+                    // Starting a feed first waits for the writer, which waits for a store that
+                    // refuses writes: that must not keep the engine from hearing Stop.
+                    tokio::select! {
+                        () = self.reconcile() => {}
+                        () = stop.notified() => break,
+                    }
+                }
                 message = control.recv() => match message {
                     None | Some(Control::Stop) => break,
                     Some(Control::Reconnect(None)) => self.broadcast(Command::ReconnectNow),
@@ -301,30 +346,43 @@ impl<C: Connector> Core<C> {
         }
     }
 
+    /// Stops feeds, then the writer, the dispatcher and the notification thread, each after
+    /// finishing its queue, all within [`STOP_BUDGET`]: whatever is still waiting then (a commit
+    /// on a full disk, a notification the service does not take) is left behind.
     async fn shutdown(mut self) {
+        let start = Instant::now();
+        let deadline = start + STOP_BUDGET;
+        self.stopping.store(true, Ordering::Relaxed);
         for watcher in &self.watchers {
             watcher.abort();
         }
-        let ids: Vec<String> = self.running.keys().cloned().collect();
-        for id in &ids {
-            if let Some(r) = self.running.get(id) {
-                let _ = r.commands.send(Command::Stop);
+        for r in self.running.values() {
+            let _ = r.commands.send(Command::Stop);
+        }
+        // A supervisor stops at its next await; one blocked on a full writer queue is cancelled:
+        // its events were not committed, so its position did not move.
+        let supervisors_by = start + STOP_BUDGET / 4;
+        for (id, mut r) in self.running.drain() {
+            if tokio::time::timeout_at(supervisors_by, &mut r.task).await.is_err() {
+                tracing::debug!(feed = %id, "cancelling a feed that did not stop in time");
+                r.task.abort();
             }
         }
-        for id in ids {
-            if let Some(r) = self.running.remove(&id) {
-                let _ = r.task.await;
-            }
+        if tokio::time::timeout_at(start + STOP_BUDGET / 2, self.flush()).await.is_err() {
+            tracing::warn!(
+                "stopping before everything received was stored; it will be fetched again"
+            );
         }
-        self.flush().await;
-        // The writer ends when its last sender goes; then the dispatcher (its alerts end), then
-        // the notification thread (its channel ends), each after finishing its queue.
         let Self { shared, writer, dispatcher, desktop, policies, .. } = self;
         drop(shared);
-        let _ = tokio::task::spawn_blocking(move || writer.join()).await;
-        let _ = dispatcher.await;
+        let writer_done = tokio::task::spawn_blocking(move || writer.join());
+        let _ = tokio::time::timeout_at(deadline, writer_done).await;
+        let _ = tokio::time::timeout_at(deadline, dispatcher).await;
         drop(policies);
-        let _ = tokio::task::spawn_blocking(move || desktop.join()).await;
+        let desktop_done = tokio::task::spawn_blocking(move || desktop.join());
+        if tokio::time::timeout_at(deadline, desktop_done).await.is_err() {
+            tracing::warn!("the notification service did not take the last notifications in time");
+        }
         tracing::info!("engine stopped");
     }
 

@@ -5,6 +5,8 @@
 //! same batch is tried again until it succeeds: the bounded queue then fills and supervisors stop
 //! reading their sockets, so no event is dropped in between.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use herald_store::{Accepted, Incoming, LiveState, Millis, Rendered, Store};
@@ -45,9 +47,10 @@ pub fn spawn(
     store: Store,
     inbox: mpsc::Receiver<ToWriter>,
     stored: mpsc::UnboundedSender<Alert>,
+    stopping: Arc<AtomicBool>,
 ) -> std::io::Result<std::thread::JoinHandle<()>> {
     std::thread::Builder::new().name("store-writer".into()).spawn(move || {
-        Writer { store, inbox, stored, failing: None }.run();
+        Writer { store, inbox, stored, failing: None, stopping }.run();
     })
 }
 
@@ -57,6 +60,8 @@ struct Writer {
     stored: mpsc::UnboundedSender<Alert>,
     /// The error of the last failed commit, logged once until commits work again.
     failing: Option<String>,
+    /// The engine is stopping: a refused commit is not tried again.
+    stopping: Arc<AtomicBool>,
 }
 
 impl Writer {
@@ -140,15 +145,23 @@ impl Writer {
         wrote
     }
 
+    /// Waits `wait` before the next try, in short steps so that a stop is seen at once.
+    fn pause(&self, wait: Duration) {
+        let until = std::time::Instant::now() + wait;
+        while !self.stopping.load(Ordering::Relaxed) && std::time::Instant::now() < until {
+            std::thread::sleep(Duration::from_millis(20).min(wait));
+        }
+    }
+
     fn commit_events(&mut self, events: &[Incoming]) -> Vec<Accepted> {
         let mut wait = Duration::from_millis(100);
         let mut attempts = 0;
         loop {
             attempts += 1;
-            // Stopping while the store refuses writes (a full disk): give up after a few tries
-            // rather than hang the shutdown. Nothing is lost: the resume position did not move,
-            // so the server sends these events again on the next start.
-            if attempts > 3 && self.inbox.is_closed() {
+            // Stopping while the store refuses writes (a full disk): give up rather than hang
+            // the shutdown. Nothing is lost: the resume position did not move, so the server
+            // sends these events again on the next start.
+            if attempts > 1 && (self.stopping.load(Ordering::Relaxed) || self.inbox.is_closed()) {
                 tracing::error!(
                     "stopping with {} events not stored; they will be fetched again",
                     events.len()
@@ -171,7 +184,7 @@ impl Writer {
                         );
                         self.failing = Some(words);
                     }
-                    std::thread::sleep(wait);
+                    self.pause(wait);
                     wait = (wait * 2).min(Duration::from_secs(5));
                 }
             }

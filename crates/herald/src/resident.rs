@@ -105,7 +105,8 @@ impl Resident {
         // Every feed stops and whatever was received is committed before the process ends.
         engine.stop();
         let _ = stop_retention.send(());
-        let _ = retention.join();
+        // An hourly clean-up in the middle of a long delete must not hold the exit either.
+        herald_engine::join_within(retention, std::time::Duration::from_millis(300));
         tracing::info!("resident stopped");
         Ok(())
     }

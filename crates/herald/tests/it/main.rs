@@ -4,4 +4,5 @@ mod autostart;
 mod daemon;
 mod data;
 mod engine;
+mod shutdown;
 mod tail;
