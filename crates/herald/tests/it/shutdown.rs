@@ -95,7 +95,6 @@ fn sigterm_and_sigint_stop_a_busy_daemon_within_2_s_even_with_the_store_locked()
     }
     done.store(true, Ordering::Relaxed);
     pusher.join().unwrap();
-    eprintln!("exits: {exits:?}");
 
     // Whatever was cut short was fetched again or never committed: never stored twice.
     let history = ok(dir.path(), &["history", "--json", "--limit", "100000"]);
