@@ -507,6 +507,11 @@ impl<C: Connector> Core<C> {
                 String::new()
             }
         };
+        let recent_ids =
+            self.config.recent_event_ids(&plan.id, crate::shaper::RECENT_IDS).unwrap_or_else(|e| {
+                tracing::warn!(feed = %plan.id, "cannot read the feed's recent events: {e}");
+                Vec::new()
+            });
         let id = plan.id.clone();
         let (plan_tx, plan_rx) = watch::channel(plan);
         let (commands, commands_rx) = mpsc::unbounded_channel();
@@ -515,6 +520,7 @@ impl<C: Connector> Core<C> {
             plan: plan_rx,
             commands: commands_rx,
             position,
+            recent_ids,
             log: LogFold::default(),
         };
         let task = tokio::spawn(supervisor.run());

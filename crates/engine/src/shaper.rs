@@ -9,11 +9,41 @@ use serde_json::Value;
 use crate::mapping::EventContext;
 use crate::plan::{FeedPlan, IdSource};
 
-/// Per-connection state of the shaping step: the resume position it has reached.
+/// How many of a feed's newest own ids are remembered to recognise a replay.
+pub const RECENT_IDS: usize = 1024;
+
+/// The shaping step's state across a feed's connections: the resume position it has reached,
+/// and the own ids it has recently handed on.
 #[derive(Debug, Clone)]
 pub struct Shaper {
-    /// For a JSON id source, the last own id seen; for SSE ids, the parser's last event id.
+    /// For a JSON id source, the last own id seen; for SSE ids, the last event id of the
+    /// newest event that was not a repeat.
     position: String,
+    recent: RecentIds,
+}
+
+/// A bounded set of own ids, forgetting the oldest first.
+#[derive(Debug, Clone, Default)]
+struct RecentIds {
+    set: std::collections::HashSet<String>,
+    order: std::collections::VecDeque<String>,
+}
+
+impl RecentIds {
+    fn contains(&self, id: &str) -> bool {
+        self.set.contains(id)
+    }
+
+    fn insert(&mut self, id: &str) {
+        if self.set.insert(id.to_owned()) {
+            self.order.push_back(id.to_owned());
+            if self.order.len() > RECENT_IDS
+                && let Some(old) = self.order.pop_front()
+            {
+                self.set.remove(&old);
+            }
+        }
+    }
 }
 
 /// One shaped event, and a template error to report for the feed if there was one.
@@ -24,15 +54,24 @@ pub struct Shaped {
 }
 
 impl Shaper {
-    pub fn new(position: String) -> Self {
-        Self { position }
+    /// `recent`: the feed's newest stored own ids, newest first (from the store).
+    pub fn new(position: String, recent: Vec<String>) -> Self {
+        let mut ids = RecentIds::default();
+        for id in recent.iter().rev() {
+            ids.insert(id);
+        }
+        Self { position, recent: ids }
     }
 
     pub fn position(&self) -> &str {
         &self.position
     }
 
-    /// `None` for the preset's control events (ntfy's `open`, `keepalive`): protocol, not news.
+    /// `None` for the preset's control events (ntfy's `open`, `keepalive`): protocol, not news;
+    /// and for a repeat of an event handed on recently. A server that ignores `Last-Event-ID`
+    /// and replays from its start would otherwise pull the position back with each replay, and
+    /// every next connection would start from there: a flaky proxy in front of such a server
+    /// kept a feed minutes behind. A repeat moves nothing; the store catches older repeats.
     pub fn shape(&mut self, plan: &FeedPlan, event: &EventRef<'_>, now: Millis) -> Option<Shaped> {
         if plan.preset.control_types().contains(&event.event_type) {
             return None;
@@ -52,6 +91,12 @@ impl Shaper {
                 })
             }
         };
+        if let Some(id) = &own_id {
+            if self.recent.contains(id) {
+                return None;
+            }
+            self.recent.insert(id);
+        }
         match &plan.connection.id_source {
             IdSource::Sse => event.last_event_id.clone_into(&mut self.position),
             IdSource::Json(_) => {
@@ -105,12 +150,42 @@ mod tests {
     #[test]
     fn sse_ids_are_judged_by_the_own_id_and_resume_at_the_carried_one() {
         let p = plan(FeedSpec::default());
-        let mut shaper = Shaper::new(String::new());
+        let mut shaper = Shaper::new(String::new(), Vec::new());
         let a = shaper.shape(&p, &ev("message", "a", "1", Some("1")), 0).unwrap().incoming;
         assert_eq!((a.event_id.as_deref(), a.resume_position.as_str()), (Some("1"), "1"));
         let b = shaper.shape(&p, &ev("message", "b", "1", None), 0).unwrap().incoming;
         assert_eq!(b.event_id, None, "the carried-over id is not this event's identity");
         assert_eq!(b.resume_position, "1");
+    }
+
+    #[test]
+    fn a_replay_of_recent_events_is_skipped_and_never_pulls_the_position_back() {
+        let p = plan(FeedSpec::default());
+        // 1 and 2 were stored before a restart; 3 arrives now.
+        let mut shaper = Shaper::new("2".into(), vec!["2".into(), "1".into()]);
+        assert!(shaper.shape(&p, &ev("message", "c", "3", Some("3")), 0).is_some());
+        // The server ignores Last-Event-ID and starts over: 1, 2, 3 are repeats.
+        for id in ["1", "2", "3"] {
+            assert!(shaper.shape(&p, &ev("message", "x", id, Some(id)), 0).is_none(), "{id}");
+            assert_eq!(shaper.position(), "3", "a repeat of {id} moved the position");
+        }
+        let d = shaper.shape(&p, &ev("message", "d", "4", Some("4")), 0).unwrap().incoming;
+        assert_eq!(d.resume_position, "4");
+    }
+
+    #[test]
+    fn only_the_newest_ids_are_remembered() {
+        let p = plan(FeedSpec::default());
+        let mut shaper = Shaper::new(String::new(), Vec::new());
+        for n in 0..=RECENT_IDS {
+            let id = n.to_string();
+            assert!(shaper.shape(&p, &ev("message", "x", &id, Some(&id)), 0).is_some());
+        }
+        assert_eq!(shaper.recent.set.len(), RECENT_IDS);
+        // The oldest was forgotten (the store still judges it); the newest is a repeat.
+        assert!(shaper.shape(&p, &ev("message", "x", "0", Some("0")), 0).is_some());
+        let newest = RECENT_IDS.to_string();
+        assert!(shaper.shape(&p, &ev("message", "x", &newest, Some(&newest)), 0).is_none());
     }
 
     #[test]
@@ -121,7 +196,7 @@ mod tests {
             resume: "query:since".into(),
             ..FeedSpec::default()
         });
-        let mut shaper = Shaper::new("old".into());
+        let mut shaper = Shaper::new("old".into(), Vec::new());
         assert!(
             shaper.shape(&p, &ev("open", r#"{"id":"o1","event":"open"}"#, "", None), 0).is_none()
         );
@@ -138,7 +213,7 @@ mod tests {
             filters: Filters { exclude_types: vec!["ping".into()], ..Default::default() },
             ..FeedSpec::default()
         });
-        let mut shaper = Shaper::new(String::new());
+        let mut shaper = Shaper::new(String::new(), Vec::new());
         let s = shaper.shape(&p, &ev("ping", "x", "9", Some("9")), 0).unwrap().incoming;
         assert_eq!(s.kept, None);
         assert_eq!(s.resume_position, "9");

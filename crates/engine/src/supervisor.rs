@@ -53,6 +53,8 @@ pub struct Supervisor<C: Connector> {
     pub commands: mpsc::UnboundedReceiver<Command>,
     /// Where the feed resumes, as the store last committed it.
     pub position: String,
+    /// The feed's newest stored own ids, newest first, to recognise a server's replay.
+    pub recent_ids: Vec<String>,
     pub log: LogFold,
 }
 
@@ -78,7 +80,8 @@ impl<C: Connector> Supervisor<C> {
         if first.connection.id_source == IdSource::Sse {
             parser = parser.with_last_event_id(&self.position);
         }
-        let mut shaper = Shaper::new(std::mem::take(&mut self.position));
+        let mut shaper =
+            Shaper::new(std::mem::take(&mut self.position), std::mem::take(&mut self.recent_ids));
         let mut lease: Option<C::Lease> = None;
         let mut fresh_slot = false;
         loop {
@@ -108,10 +111,12 @@ impl<C: Connector> Supervisor<C> {
                     }
                 }
             }
-            let position = match plan.connection.id_source {
-                IdSource::Sse => parser.last_event_id(),
-                IdSource::Json(_) => shaper.position(),
-            };
+            // The shaper's position, not the parser's: a replay of events already handed on
+            // does not pull it back (see `Shaper::shape`).
+            let position = shaper.position();
+            if plan.connection.id_source == IdSource::Sse {
+                parser.set_last_event_id(position);
+            }
             let request = match plan.connection.request(position, secret.as_ref()) {
                 Ok(r) => r,
                 Err(e) => {

@@ -120,6 +120,7 @@ impl Harness {
                 plan,
                 commands: commands_rx,
                 position: String::new(),
+                recent_ids: Vec::new(),
                 log: LogFold::default(),
             }
             .run(),

@@ -135,9 +135,15 @@ impl Parser {
 
     /// Starts reading with this last event id, as a reconnecting client does.
     pub fn with_last_event_id(mut self, id: &str) -> Self {
-        self.last_event_id = id.to_owned();
-        self.dispatched_id = id.to_owned();
+        self.set_last_event_id(id);
         self
+    }
+
+    /// Resumes from `id` on the next connection (a client that keeps its own position, such
+    /// as one that does not let a replaying server pull it back, says where it is).
+    pub fn set_last_event_id(&mut self, id: &str) {
+        id.clone_into(&mut self.last_event_id);
+        id.clone_into(&mut self.dispatched_id);
     }
 
     pub fn last_event_id(&self) -> &str {

@@ -176,6 +176,18 @@ impl Store {
         Ok(rows.next().transpose()?)
     }
 
+    /// The own ids of a feed's newest `limit` stored events, newest first: what a replaying
+    /// server would send again.
+    pub fn recent_event_ids(&self, feed_id: &str, limit: usize) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT event_id FROM history WHERE feed_id = ?1 AND event_id IS NOT NULL
+             ORDER BY id DESC LIMIT ?2",
+        )?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let ids = stmt.query_map(rusqlite::params![feed_id, limit], |r| r.get(0))?;
+        Ok(ids.collect::<Result<_, _>>()?)
+    }
+
     /// Unread entries per feed id.
     pub fn unread_counts(&self) -> Result<Vec<(String, i64)>, StoreError> {
         let mut stmt = self.conn.prepare_cached(

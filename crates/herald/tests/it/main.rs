@@ -4,5 +4,6 @@ mod autostart;
 mod daemon;
 mod data;
 mod engine;
+mod flaky;
 mod shutdown;
 mod tail;
