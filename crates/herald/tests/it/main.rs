@@ -4,4 +4,5 @@ mod autostart;
 mod daemon;
 mod data;
 mod engine;
+mod hostile_text;
 mod tail;
