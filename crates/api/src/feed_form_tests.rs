@@ -137,6 +137,23 @@ fn the_preview_renders_a_sample_then_the_latest_event_and_reports_template_error
 }
 
 #[test]
+fn the_preview_says_when_a_template_does_too_much_work() {
+    let hostile =
+        "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}x";
+    let form = FeedForm { body_template: hostile.into(), ..form("https://ci.example/sse") };
+    // On a thread, so that losing the limit fails the test instead of hanging the suite.
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let (_dir, store) = store();
+        let _ = tx.send(preview(&store, None, &form));
+    });
+    let shown = rx.recv_timeout(std::time::Duration::from_secs(120)).expect("not cut off");
+    let error = shown.error.unwrap();
+    assert!(error.starts_with("the body template does too much work"), "{error}");
+    assert!(!shown.body.is_empty() && shown.body != "x", "the preset's body stands in");
+}
+
+#[test]
 fn an_export_imports_into_another_store_without_secrets() {
     let (_dir, mut store) = store();
     let secrets = Secrets::default();

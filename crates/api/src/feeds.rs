@@ -99,6 +99,16 @@ pub(crate) fn apply(spec: &mut FeedSpec, o: FeedOptions) -> Result<(), ApiError>
         spec.url = check_url(&url)?;
     }
     if let Some(name) = o.name {
+        // A name is printed by the command line and shown in menus and notifications: it must
+        // not be able to carry a terminal escape or reorder the text around it. Checked before
+        // trimming, as trim would quietly drop a trailing NEL or CR. The message names the
+        // character by its code point and never echoes the name itself.
+        if let Some(c) = name.chars().find(|&c| crate::control_chars::is_hostile(c)) {
+            return Err(invalid(
+                "name",
+                format!("a name cannot contain control characters (it has U+{:04X})", u32::from(c)),
+            ));
+        }
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 100 {
             return Err(invalid("name", "a name needs 1 to 100 characters"));
@@ -352,6 +362,23 @@ mod tests {
     fn names_default_from_the_url() {
         assert_eq!(default_name("https://ntfy.sh/alerts/sse"), "ntfy.sh/alerts");
         assert_eq!(default_name("http://127.0.0.1:8080/"), "127.0.0.1");
+    }
+
+    #[test]
+    fn names_refuse_control_characters_without_echoing_them() {
+        let named = |name: &str| {
+            let mut spec = FeedSpec::default();
+            apply(&mut spec, FeedOptions { name: Some(name.into()), ..FeedOptions::default() })
+                .map(|()| spec.name)
+        };
+        for bad in
+            ["a\x1b]0;x\x07", "a\tb", "trailing NEL\u{85}", "\r", "rlo\u{202e}", "fsi\u{2068}"]
+        {
+            let err = named(bad).unwrap_err().to_string();
+            assert!(err.contains("control characters (it has U+"), "{bad:?}: {err}");
+            assert!(!err.contains(bad), "the name is not echoed: {err:?}");
+        }
+        assert_eq!(named("  Déploiements ✓ \u{5d0}  ").unwrap(), "Déploiements ✓ \u{5d0}");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 pub use herald_engine::auth;
 pub mod autostart;
+pub mod control_chars;
 pub mod credentials;
 mod data_dir;
 mod error;

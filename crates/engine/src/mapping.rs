@@ -4,7 +4,7 @@
 //! the event: that field falls back to the preset's rendering and the error is reported.
 
 use herald_store::Rendered;
-use minijinja::Environment;
+use minijinja::{Environment, ErrorKind};
 use serde_json::Value;
 
 use crate::presets::Preset;
@@ -19,6 +19,16 @@ pub struct EventContext<'a> {
     pub data: &'a str,
     pub json: Option<&'a Value>,
 }
+
+/// How many steps (minijinja instructions) one template may take for one event. Rendering runs
+/// on the feed's task and cannot be interrupted, so without a bound a nested loop pins a core,
+/// stalls the other feeds and outlives Ctrl-C. A loop over 500 items with a condition and a
+/// filter takes about 4,200 steps; this allows over twenty times that, and stops the nested
+/// `range(100000)` loops that once froze a feed after about 25 ms, even in a debug build.
+/// `range()` is lazy and refuses more than 100,000 items, so it cannot allocate its way around
+/// the limit.
+/// Steps are counted, not their cost: one filter over a long list is still one step.
+pub const TEMPLATE_STEPS: u64 = 100_000;
 
 #[derive(Debug)]
 pub struct Mapping {
@@ -44,6 +54,7 @@ impl Mapping {
         link: Option<&str>,
     ) -> Result<Self, String> {
         let mut env = Environment::new();
+        env.set_fuel(Some(TEMPLATE_STEPS));
         for (name, source) in [("title", title), ("body", body), ("link", link)] {
             if let Some(source) = source {
                 env.add_template_owned(name, source.to_owned())
@@ -63,8 +74,13 @@ impl Mapping {
             match self.env.get_template(name).and_then(|t| t.render(ctx)) {
                 Ok(text) => slot(text),
                 Err(e) => {
-                    template_error
-                        .get_or_insert_with(|| format!("the {name} template failed: {e}"));
+                    template_error.get_or_insert_with(|| match e.kind() {
+                        ErrorKind::OutOfFuel => format!(
+                            "the {name} template does too much work: it was stopped after \
+                             {TEMPLATE_STEPS} steps on one event"
+                        ),
+                        _ => format!("the {name} template failed: {e}"),
+                    });
                 }
             }
         };
@@ -296,5 +312,51 @@ mod tests {
         assert_eq!(mapped.rendered.link, None, "javascript: links are never kept");
         assert!(mapped.template_error.unwrap().contains("body template failed"));
         assert!(Mapping::compile(Preset::Generic, Some("{{"), None, None).is_err());
+    }
+
+    /// Ten billion loop steps: without a limit this pins a core for hours.
+    const HOSTILE: &str =
+        "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}x";
+
+    /// Renders on a thread, so that losing the limit fails the test instead of hanging the
+    /// suite; the bound is far above what the cut-off takes, it is not a timing assertion.
+    fn render_guarded(title: &'static str, data: &'static str, json: Option<Value>) -> Mapped {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let m = Mapping::compile(Preset::Generic, Some(title), None, None).unwrap();
+            let _ = tx.send(m.render(&ctx("deploy", data, json.as_ref())));
+        });
+        rx.recv_timeout(std::time::Duration::from_secs(120)).expect("the template was not cut off")
+    }
+
+    #[test]
+    fn a_template_that_does_too_much_work_is_cut_off_and_the_title_falls_back() {
+        let mapped = render_guarded(HOSTILE, "build 42 passed", None);
+        assert_eq!(mapped.rendered.title, "deploy", "the generic title stands in");
+        assert_eq!(mapped.rendered.body, "build 42 passed");
+        let error = mapped.template_error.unwrap();
+        assert!(error.starts_with("the title template does too much work"), "{error}");
+    }
+
+    #[test]
+    fn a_huge_range_is_refused_rather_than_allocated() {
+        let mapped = render_guarded("{{ range(10000000000) | list | length }}", "", None);
+        assert_eq!(mapped.rendered.title, "deploy");
+        assert!(mapped.template_error.unwrap().contains("range has too many elements"));
+    }
+
+    #[test]
+    fn real_templates_looping_over_hundreds_of_items_still_render() {
+        let items: Vec<Value> =
+            (0..500).map(|i| json!({"name": format!("svc{i}"), "ok": i % 7 != 0})).collect();
+        let template = "{% for s in json['items'] %}{% if not s.ok %}{{ s.name | upper }}\
+                        {% if not loop.last %}, {% endif %}{% endif %}{% endfor %}";
+        let mapped = render_guarded(template, "", Some(json!({"items": items})));
+        assert_eq!(mapped.template_error, None);
+        assert!(
+            mapped.rendered.title.starts_with("SVC0, SVC7, SVC14"),
+            "{}",
+            mapped.rendered.title
+        );
     }
 }

@@ -11,6 +11,7 @@ mod resident;
 mod retention;
 mod secret_input;
 mod tail;
+mod terminal_text;
 mod tray;
 mod tray_actions;
 mod tray_model;

@@ -14,6 +14,7 @@ use herald_sse::{
 use reqwest::header::{HeaderName, HeaderValue};
 
 use crate::cli::TailArgs;
+use crate::terminal_text::escape;
 
 /// Builds the request from the arguments; any problem here is a usage error (exit 2).
 pub fn request(args: &TailArgs) -> anyhow::Result<Request> {
@@ -198,19 +199,21 @@ async fn connect_and_read(
 }
 
 fn print_event(out: &mut impl Write, event: &herald_sse::EventRef<'_>) -> std::io::Result<()> {
+    let event_type = escape(event.event_type);
     match event.own_id {
-        Some(id) => writeln!(out, "{} (id {id})", event.event_type)?,
-        None => writeln!(out, "{}", event.event_type)?,
+        Some(id) => writeln!(out, "{event_type} (id {})", escape(id))?,
+        None => writeln!(out, "{event_type}")?,
     }
     for line in event.data.split('\n') {
-        writeln!(out, "  {line}")?;
+        writeln!(out, "  {}", escape(line))?;
     }
     Ok(())
 }
 
+/// Errors can quote the server (a status reason, a body), so they are escaped too.
 #[allow(clippy::print_stderr)]
 fn say(words: &str) {
-    eprintln!("herald tail: {words}");
+    eprintln!("herald tail: {}", escape(words));
 }
 
 fn fail(words: &str) -> ExitCode {

@@ -9,6 +9,7 @@ use herald_api::{ApiError, DataDir};
 use herald_store::{FeedStatus, rfc3339};
 
 use super::{open_store, run};
+use crate::terminal_text::escape;
 
 #[derive(Debug, Subcommand)]
 pub enum FeedsCommand {
@@ -191,7 +192,7 @@ pub fn command(data_dir: &DataDir, command: FeedsCommand) -> std::process::ExitC
                 }
                 let keyring = herald_secrets::Keyring::new();
                 let feed = herald_api::credentials::add(&mut store, &keyring, options, secret)?;
-                println!("added {} (id {})", feed.spec.name, feed.id);
+                println!("added {} (id {})", escape(&feed.spec.name), feed.id);
                 if kind.needs_secret() {
                     println!("its secret is stored in {}", herald_secrets::Keyring::name());
                 }
@@ -201,7 +202,7 @@ pub fn command(data_dir: &DataDir, command: FeedsCommand) -> std::process::ExitC
                 let keyring = herald_secrets::Keyring::new();
                 let feed =
                     herald_api::credentials::set(&mut store, &keyring, &name_or_id, auth, secret)?;
-                println!("changed the credentials of {}", feed.spec.name);
+                println!("changed the credentials of {}", escape(&feed.spec.name));
             }
             FeedsCommand::Edit { name_or_id, url, options } => {
                 let mut options = options.into_options(url)?;
@@ -212,7 +213,7 @@ pub fn command(data_dir: &DataDir, command: FeedsCommand) -> std::process::ExitC
                     herald_api::credentials::set(&mut store, &keyring, &name_or_id, kind, secret)?;
                 }
                 let feed = herald_api::feeds::edit(&mut store, &name_or_id, options)?;
-                println!("changed {} (id {})", feed.spec.name, feed.id);
+                println!("changed {} (id {})", escape(&feed.spec.name), feed.id);
             }
             FeedsCommand::List { json } => list(&store, json)?,
             FeedsCommand::Remove { name_or_id, keep_history } => {
@@ -223,12 +224,12 @@ pub fn command(data_dir: &DataDir, command: FeedsCommand) -> std::process::ExitC
                     &name_or_id,
                     keep_history,
                 )?;
-                println!("removed {}", feed.spec.name);
+                println!("removed {}", escape(&feed.spec.name));
             }
             FeedsCommand::Reconnect { name_or_id } => {
                 let feed = store.find_feed(&name_or_id)?;
                 herald_api::feeds::reconnect(&mut store, &feed.id)?;
-                println!("asked the resident to reconnect {}", feed.spec.name);
+                println!("asked the resident to reconnect {}", escape(&feed.spec.name));
             }
             FeedsCommand::Enable { name_or_id } => set_enabled(&mut store, &name_or_id, true)?,
             FeedsCommand::Disable { name_or_id } => set_enabled(&mut store, &name_or_id, false)?,
@@ -270,7 +271,7 @@ fn set_enabled(
 ) -> Result<(), ApiError> {
     let feed = store.find_feed(name_or_id)?;
     store.set_enabled(&feed.id, enabled)?;
-    println!("{} {}", if enabled { "enabled" } else { "disabled" }, feed.spec.name);
+    println!("{} {}", if enabled { "enabled" } else { "disabled" }, escape(&feed.spec.name));
     Ok(())
 }
 
@@ -308,10 +309,10 @@ fn list(store: &herald_store::Store, json: bool) -> Result<(), ApiError> {
         let _ = writeln!(
             out,
             "{}  [{}] {}\n    {}  last event: {last}  unread: {}",
-            s.feed.spec.name,
-            s.state(),
-            s.state_detail(),
-            s.feed.spec.url,
+            escape(&s.feed.spec.name),
+            escape(s.state()),
+            escape(&s.state_detail()),
+            escape(&s.feed.spec.url),
             s.unread
         );
     }

@@ -7,6 +7,7 @@ use herald_api::{ApiError, DataDir};
 use herald_store::{Entry, HistoryQuery, HistoryScope, Store, rfc3339};
 
 use super::{open_store, run};
+use crate::terminal_text::escape;
 
 #[derive(Debug, Args)]
 #[command(args_conflicts_with_subcommands = true)]
@@ -127,9 +128,9 @@ fn readable(entry: &Entry) -> String {
     format!(
         "{mark} {}  {}  {}\n    {}",
         rfc3339(entry.received_at),
-        entry.feed,
-        entry.title,
-        entry.body.replace('\n', "\n    ")
+        escape(&entry.feed),
+        escape(&entry.title),
+        escape(&entry.body).replace('\n', "\n    ")
     )
 }
 

@@ -6,6 +6,7 @@ use herald_api::{ApiError, DataDir, InstanceLock};
 use herald_store::rfc3339;
 
 use super::{open_store, run};
+use crate::terminal_text::escape;
 
 pub fn command(data_dir: &DataDir, json: bool) -> std::process::ExitCode {
     run(|| {
@@ -46,12 +47,12 @@ pub fn command(data_dir: &DataDir, json: bool) -> std::process::ExitCode {
             let _ = writeln!(
                 out,
                 "- {}: {} ({}); last event {last}",
-                s.feed.spec.name,
-                s.state(),
-                s.state_detail()
+                escape(&s.feed.spec.name),
+                escape(s.state()),
+                escape(&s.state_detail())
             );
             if let Some(error) = s.live.as_ref().and_then(|l| l.last_error.as_deref()) {
-                let _ = writeln!(out, "    last error: {error}");
+                let _ = writeln!(out, "    last error: {}", escape(error));
             }
         }
         Ok::<(), ApiError>(())

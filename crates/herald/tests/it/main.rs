@@ -5,5 +5,6 @@ mod daemon;
 mod data;
 mod engine;
 mod flaky;
+mod hostile_text;
 mod shutdown;
 mod tail;
