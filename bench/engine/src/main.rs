@@ -8,6 +8,8 @@
 //! Usage: herald-bench-engine PATH/TO/release/herald
 //! Everything runs on 127.0.0.1; every loop is bounded.
 
+mod big_events;
+
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -296,9 +298,15 @@ fn footprint(herald: &Path) {
 fn main() {
     let herald = std::env::args().nth(1).expect("usage: herald-bench-engine PATH/TO/release/herald");
     let herald = Path::new(&herald);
+    // BENCH_ONLY=big_events runs just that one (it needs no display).
+    if std::env::var("BENCH_ONLY").as_deref() == Ok("big_events") {
+        big_events::big_events(herald);
+        return;
+    }
     throughput();
     latency();
     memory_per_idle_feed(herald);
     idle_cpu(herald);
     footprint(herald);
+    big_events::big_events(herald);
 }

@@ -45,6 +45,8 @@ pub struct EngineOptions {
     pub watch_period: Duration,
     /// How many shaped-event messages may wait for the writer before supervisors stop reading.
     pub writer_queue: usize,
+    /// How many bytes of shaped events may wait for the writer, all feeds together.
+    pub in_flight_bytes: usize,
 }
 
 impl EngineOptions {
@@ -57,6 +59,7 @@ impl EngineOptions {
             network: Arc::new(OsNetwork),
             watch_period: Duration::from_secs(5),
             writer_queue: 1024,
+            in_flight_bytes: writer::IN_FLIGHT_BYTES,
         }
     }
 }
@@ -278,6 +281,7 @@ impl<C: Connector> Core<C> {
             states,
             secrets,
             alerts: alerts_tx,
+            in_flight: writer::InFlight::new(options.in_flight_bytes),
             random: Arc::new(fastrand::f64),
         });
         let (clock, network, period) =

@@ -30,6 +30,29 @@ pub struct EventContext<'a> {
 /// Steps are counted, not their cost: one filter over a long list is still one step.
 pub const TEMPLATE_STEPS: u64 = 100_000;
 
+/// The longest rendered title kept, in characters.
+pub const TITLE_CHARS: usize = 200;
+/// The longest rendered body kept, in characters. A notification shows a few hundred; the body
+/// used to be a second whole copy of the data (an 8 MiB event stored twice, and both in the
+/// search index), which the history still shows in full from the data.
+pub const BODY_CHARS: usize = 1_000;
+
+/// `text` cut to at most `max` characters, at a word boundary when one is near the end, with
+/// an ellipsis when cut.
+pub fn shorten(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        None => text.to_owned(),
+        Some((end, _)) => {
+            let cut = &text[..end];
+            let at_word = cut
+                .rfind(char::is_whitespace)
+                .filter(|&i| cut[..i].chars().count() > max / 2)
+                .unwrap_or(cut.len());
+            format!("{}…", cut[..at_word].trim_end())
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct Mapping {
     preset: Preset,
@@ -87,6 +110,9 @@ impl Mapping {
         apply("title", self.title, &mut |t| rendered.title = t.trim().to_owned());
         apply("body", self.body, &mut |t| rendered.body = t.trim().to_owned());
         apply("link", self.link, &mut |t| rendered.link = web_link(t.trim()));
+        // What a notification and a history row show; the whole event stays in its data.
+        rendered.title = shorten(&rendered.title, TITLE_CHARS);
+        rendered.body = shorten(&rendered.body, BODY_CHARS);
         Mapped { rendered, template_error }
     }
 }
@@ -312,6 +338,26 @@ mod tests {
         assert_eq!(mapped.rendered.link, None, "javascript: links are never kept");
         assert!(mapped.template_error.unwrap().contains("body template failed"));
         assert!(Mapping::compile(Preset::Generic, Some("{{"), None, None).is_err());
+    }
+
+    #[test]
+    fn long_texts_are_cut_at_a_word_and_short_ones_kept() {
+        let long = "word ".repeat(100);
+        assert_eq!(shorten(&long, 30), "word word word word word word…");
+        assert_eq!(shorten("short", 30), "short");
+        assert_eq!(shorten(&"é".repeat(40), 10), format!("{}…", "é".repeat(10)));
+        assert_eq!(shorten(&"x".repeat(30), 30), "x".repeat(30));
+    }
+
+    #[test]
+    fn a_huge_event_renders_short_and_keeps_nothing_twice() {
+        let data = "line of text ".repeat(700_000);
+        let m = Mapping::compile(Preset::Generic, None, None, None).unwrap();
+        let mapped = m.render(&ctx("message", &data, None));
+        assert!(mapped.rendered.body.chars().count() <= BODY_CHARS + 1);
+        assert!(data.starts_with(mapped.rendered.body.trim_end_matches('…')));
+        let titled = Mapping::compile(Preset::Generic, Some("{{ data }}"), None, None).unwrap();
+        assert!(titled.render(&ctx("message", &data, None)).rendered.title.chars().count() <= 201);
     }
 
     /// Ten billion loop steps: without a limit this pins a core for hours.

@@ -18,7 +18,7 @@ use crate::notify::Alert;
 use crate::plan::{FeedPlan, IdSource};
 use crate::shaper::Shaper;
 use crate::state::{FeedState, FeedStates, StopReason};
-use crate::writer::ToWriter;
+use crate::writer::{self, InFlight, ToWriter};
 
 /// What the engine can ask of a running supervisor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,6 +43,8 @@ pub struct Shared<C: Connector> {
     pub states: watch::Sender<FeedStates>,
     pub secrets: Arc<dyn SecretStore>,
     pub alerts: mpsc::UnboundedSender<Alert>,
+    /// Bytes of shaped events not yet committed, bounded for all feeds together.
+    pub in_flight: InFlight,
     /// A uniform random number in [0, 1), for the backoff's jitter.
     pub random: Arc<dyn Fn() -> f64 + Send + Sync>,
 }
@@ -342,7 +344,10 @@ impl<C: Connector> Supervisor<C> {
             if !events.is_empty() {
                 last_event = Instant::now();
                 silence_alerted = false;
-                if self.shared.writer.send(ToWriter::Events(events)).await.is_err() {
+                // Waiting for room here is the backpressure: the socket is not read meanwhile.
+                let bytes = events.iter().map(writer::weight).sum();
+                let reserved = self.shared.in_flight.reserve(bytes).await;
+                if self.shared.writer.send(ToWriter::Events(events, reserved)).await.is_err() {
                     return Ended::Stop;
                 }
             }

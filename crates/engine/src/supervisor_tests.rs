@@ -102,6 +102,7 @@ impl Harness {
             states: states_tx,
             secrets,
             alerts,
+            in_flight: crate::writer::InFlight::new(crate::writer::IN_FLIGHT_BYTES),
             random: Arc::new(move || unit),
         });
         let feed = Feed {
@@ -252,7 +253,7 @@ async fn events_go_to_the_writer_and_the_last_event_id_is_sent_on_reconnect() {
     run_for(10).await;
     let mut events = Vec::new();
     while let Ok(message) = h.writer.try_recv() {
-        if let ToWriter::Events(list) = message {
+        if let ToWriter::Events(list, _) = message {
             events.extend(list);
         }
     }

@@ -10,13 +10,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use herald_store::{Accepted, Incoming, LiveState, Millis, Rendered, Store};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
 
 use crate::notify::Alert;
 
 #[derive(Debug)]
 pub enum ToWriter {
-    Events(Vec<Incoming>),
+    /// Shaped events, and the share of the in-flight budget they hold until committed.
+    Events(Vec<Incoming>, Reservation),
     Live {
         feed_id: String,
         state: LiveState,
@@ -29,13 +30,62 @@ pub enum ToWriter {
     Flush(oneshot::Sender<()>),
 }
 
+/// How many bytes of shaped events may wait between the sockets and the commit, by default.
+/// A message count alone let 1,024 events of 8 MiB queue up (gigabytes with a full disk); with
+/// this budget a supervisor that would exceed it waits before reading its socket further.
+pub const IN_FLIGHT_BYTES: usize = 32 * 1024 * 1024;
+
+/// The in-flight budget, counted in KiB (a semaphore's permits), shared by every supervisor.
+#[derive(Debug, Clone)]
+pub struct InFlight {
+    kib: Arc<Semaphore>,
+    total_kib: u32,
+}
+
+/// Bytes reserved from the budget; given back when dropped (after the commit).
+#[derive(Debug)]
+pub struct Reservation(#[allow(dead_code)] Option<OwnedSemaphorePermit>);
+
+impl InFlight {
+    pub fn new(bytes: usize) -> Self {
+        let total_kib = u32::try_from(bytes.div_ceil(1024)).unwrap_or(u32::MAX).max(1);
+        Self { kib: Arc::new(Semaphore::new(total_kib as usize)), total_kib }
+    }
+
+    /// Waits until `bytes` fit in the budget. One event larger than the whole budget waits for
+    /// all of it, so it still passes, alone.
+    pub async fn reserve(&self, bytes: usize) -> Reservation {
+        let kib = u32::try_from(bytes.div_ceil(1024)).unwrap_or(u32::MAX).clamp(1, self.total_kib);
+        Reservation(self.kib.clone().acquire_many_owned(kib).await.ok())
+    }
+
+    #[cfg(test)]
+    fn reserved_bytes(&self) -> usize {
+        (self.total_kib as usize - self.kib.available_permits()) * 1024
+    }
+}
+
+/// What a shaped event costs in memory until it is committed.
+pub fn weight(event: &Incoming) -> usize {
+    let rendered = event
+        .kept
+        .as_ref()
+        .map_or(0, |r| r.title.len() + r.body.len() + r.link.as_ref().map_or(0, String::len));
+    event.data.len() + rendered + event.event_type.len() + event.resume_position.len() + 128
+}
+
+/// Event data larger than this is not handed to the dispatcher: it is only read there for
+/// ntfy's action buttons, and an ntfy message is at most 4 KiB.
+const NOTIFY_DATA_MAX: usize = 64 * 1024;
+
 /// A kept event that is new: the only thing that may notify.
 #[derive(Debug, Clone)]
 pub struct StoredEvent {
     pub feed_id: String,
     pub history_id: i64,
     pub event_type: String,
-    /// The raw data, for what the rendering does not carry (ntfy's action buttons).
+    /// The raw data, for what the rendering does not carry (ntfy's action buttons); empty when
+    /// larger than [`NOTIFY_DATA_MAX`].
     pub data: String,
     pub rendered: Rendered,
 }
@@ -105,9 +155,14 @@ impl Writer {
         let mut events = Vec::new();
         let mut states = Vec::new();
         let mut flushes = Vec::new();
+        // Held until the batch is committed: only then is the memory really free to refill.
+        let mut reserved = Vec::new();
         for message in batch {
             match message {
-                ToWriter::Events(mut list) => events.append(&mut list),
+                ToWriter::Events(mut list, reservation) => {
+                    events.append(&mut list);
+                    reserved.push(reservation);
+                }
                 ToWriter::Flush(done) => flushes.push(done),
                 other => states.push(other),
             }
@@ -122,7 +177,11 @@ impl Writer {
                         feed_id: event.feed_id,
                         history_id,
                         event_type: event.event_type,
-                        data: event.data,
+                        data: if event.data.len() <= NOTIFY_DATA_MAX {
+                            event.data
+                        } else {
+                            String::new()
+                        },
                         rendered,
                     }));
                 }
@@ -139,6 +198,7 @@ impl Writer {
                 tracing::debug!("cannot record a feed's state: {e}");
             }
         }
+        drop(reserved);
         for done in flushes {
             let _ = done.send(());
         }
@@ -189,5 +249,32 @@ impl Writer {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn the_budget_holds_senders_back_until_commits_give_it_back() {
+        let budget = InFlight::new(10 * 1024);
+        let first = budget.reserve(6 * 1024).await;
+        assert_eq!(budget.reserved_bytes(), 6 * 1024);
+        let waiting = tokio::spawn({
+            let budget = budget.clone();
+            async move { budget.reserve(6 * 1024).await }
+        });
+        tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+        assert!(!waiting.is_finished(), "12 KiB cannot be in flight under a 10 KiB budget");
+        drop(first);
+        let second = waiting.await.unwrap();
+        assert_eq!(budget.reserved_bytes(), 6 * 1024);
+        drop(second);
+        // One event larger than the whole budget still passes, alone.
+        let huge = budget.reserve(8 * 1024 * 1024).await;
+        assert_eq!(budget.reserved_bytes(), 10 * 1024);
+        drop(huge);
+        assert_eq!(budget.reserved_bytes(), 0);
     }
 }

@@ -111,17 +111,8 @@ fn urgency(priority: Option<u8>) -> Urgency {
 /// Shortened at a word boundary, and escaped on Linux, where notification servers read the
 /// body as markup: event data is untrusted and must show as text.
 fn body_text(body: &str) -> String {
-    let short = shorten(body.trim(), BODY_CHARS);
+    let short = herald_engine::mapping::shorten(body.trim(), BODY_CHARS);
     if cfg!(all(unix, not(target_os = "macos"))) { escape_markup(&short) } else { short }
-}
-
-fn shorten(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_owned();
-    }
-    let cut: String = text.chars().take(max).collect();
-    let at_word = cut.rfind(char::is_whitespace).filter(|&i| i > max / 2).unwrap_or(cut.len());
-    format!("{}…", cut[..at_word].trim_end())
 }
 
 fn escape_markup(text: &str) -> String {
@@ -147,15 +138,6 @@ mod tests {
             escape_markup(r#"<b>x</b> & <a href="javascript:y">"#),
             r#"&lt;b&gt;x&lt;/b&gt; &amp; &lt;a href="javascript:y"&gt;"#
         );
-    }
-
-    #[test]
-    fn long_bodies_are_cut_at_a_word() {
-        let long = "word ".repeat(100);
-        let short = shorten(&long, 30);
-        assert_eq!(short, "word word word word word word…");
-        assert_eq!(shorten("short", 30), "short");
-        assert_eq!(shorten(&"é".repeat(40), 10), format!("{}…", "é".repeat(10)));
     }
 
     #[test]

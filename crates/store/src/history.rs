@@ -114,8 +114,9 @@ impl Store {
         )?;
         let upto: i64 = tx.query_row("SELECT indexed_upto FROM fts_state", [], |r| r.get(0))?;
         let added = tx.execute(
+            // The same prefix as the delete trigger of migration 005 removes.
             "INSERT INTO history_fts(rowid, title, body, data)
-             SELECT id, title, body, data FROM history WHERE id > ?1 ORDER BY id",
+             SELECT id, title, body, substr(data, 1, 65536) FROM history WHERE id > ?1 ORDER BY id",
             [upto],
         )?;
         if added > 0 {

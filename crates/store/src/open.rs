@@ -14,6 +14,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/002_bulk_fts.sql"),
     include_str!("migrations/003_engine.sql"),
     include_str!("migrations/004_requests.sql"),
+    include_str!("migrations/005_fts_prefix.sql"),
 ];
 
 pub fn open(path: &Path) -> Result<Connection, StoreError> {

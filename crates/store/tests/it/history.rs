@@ -149,3 +149,34 @@ fn search_is_complete_across_deletes_and_new_rows() {
     assert!(found[0].id > newest, "row ids are never reused");
     assert_eq!(db.store.index_pending().unwrap(), 0, "nothing left to index");
 }
+
+/// Index entries for `word`, read from the index itself (not joined to the rows): a row deleted
+/// with other text than it was indexed with would leave entries behind.
+fn index_hits(db: &TestDb, word: &str) -> i64 {
+    let conn = rusqlite::Connection::open(herald_store::Store::path_in(db.dir.path())).unwrap();
+    conn.query_row("SELECT count(*) FROM history_fts WHERE history_fts MATCH ?1", [word], |r| {
+        r.get(0)
+    })
+    .unwrap()
+}
+
+#[test]
+fn huge_data_is_searchable_by_its_start_and_leaves_nothing_behind_when_deleted() {
+    let mut db = TestDb::new();
+    let feed = db.feed("big");
+    let data = format!("openingword {} trailingword", "filler ".repeat(20_000));
+    let mut event = kept(&feed, "", None, &data);
+    let rendered = event.kept.as_mut().unwrap();
+    (rendered.title, rendered.body) = ("a title".into(), "a short body".into());
+    db.store.accept(&event).unwrap();
+    let search = |db: &TestDb, word: &str| {
+        db.store.history(&HistoryQuery { search: Some(word.into()), ..q(10) }).unwrap().len()
+    };
+    assert_eq!(search(&db, "openingword"), 1);
+    // Past the first 65,536 characters the data is kept whole but not indexed.
+    assert_eq!(search(&db, "trailingword"), 0);
+    assert_eq!(index_hits(&db, "openingword"), 1);
+    db.store.delete_history(&Scope::All).unwrap();
+    assert_eq!(index_hits(&db, "openingword"), 0);
+    assert_eq!(index_hits(&db, "filler"), 0);
+}
