@@ -67,6 +67,11 @@ pub fn set_general(
         .retention_per_feed
         .map(|n| check("retention_per_feed", n, 10..=10_000_000, "entries kept per feed"))
         .transpose()?;
+    // At least 10 MiB: the largest event (8 MiB) always fits.
+    settings.retention_mib_per_feed = general
+        .retention_mib_per_feed
+        .map(|n| check("retention_mib_per_feed", n, 10..=1_000_000, "the MiB kept per feed"))
+        .transpose()?;
     settings.retention_days = general
         .retention_days
         .map(|n| check("retention_days", n, 1..=36_500, "the days entries are kept"))
@@ -101,16 +106,19 @@ mod tests {
             coalesce_window_s: 30,
             health_down_after_s: 900,
             retention_per_feed: None,
+            retention_mib_per_feed: Some(50),
             retention_days: Some(30),
         };
         set_general(&mut store, &good).unwrap();
         let stored = store.settings().unwrap();
         assert_eq!((stored.coalesce_count, stored.retention_per_feed), (7, None));
         assert_eq!(stored.retention_days, Some(30));
+        assert_eq!(stored.retention_mib_per_feed, Some(50));
         for bad in [
             crate::views::GeneralSettings { coalesce_count: 0, ..good.clone() },
             crate::views::GeneralSettings { health_down_after_s: 5, ..good.clone() },
             crate::views::GeneralSettings { retention_per_feed: Some(1), ..good.clone() },
+            crate::views::GeneralSettings { retention_mib_per_feed: Some(1), ..good.clone() },
         ] {
             let err = set_general(&mut store, &bad).unwrap_err();
             assert!(err.to_string().contains("must be"), "{err}");

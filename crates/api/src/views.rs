@@ -110,6 +110,8 @@ pub struct GeneralSettings {
     pub health_down_after_s: u32,
     /// At most this many entries per feed (none: no limit).
     pub retention_per_feed: Option<u32>,
+    /// At most this many MiB of entries per feed (none: no limit).
+    pub retention_mib_per_feed: Option<u32>,
     /// Entries older than this many days go (none: never).
     pub retention_days: Option<u32>,
 }
@@ -165,6 +167,7 @@ pub fn general(store: &Store) -> Result<GeneralView, ApiError> {
             coalesce_window_s: settings.coalesce_window_s,
             health_down_after_s: settings.health_down_after_s,
             retention_per_feed: settings.retention_per_feed,
+            retention_mib_per_feed: settings.retention_mib_per_feed,
             retention_days: settings.retention_days,
         },
     })

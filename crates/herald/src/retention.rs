@@ -1,5 +1,6 @@
 //! History retention, applied in the background by the resident: at start and then hourly, each
-//! feed keeps at most its newest N entries and nothing older than the configured age (settings).
+//! feed keeps at most its newest N entries, at most M MiB of them, and nothing older than the
+//! configured age (settings).
 
 use std::time::Duration;
 
@@ -27,7 +28,8 @@ fn apply(store: &mut Store) {
         Err(err) => return tracing::warn!("cannot read the retention settings: {err}"),
     };
     let cutoff = settings.retention_days.map(|days| now_millis() - i64::from(days) * 86_400_000);
-    match store.apply_retention(settings.retention_per_feed, cutoff) {
+    let bytes = settings.retention_mib_per_feed.map(|mib| u64::from(mib) * 1024 * 1024);
+    match store.apply_retention(settings.retention_per_feed, bytes, cutoff) {
         Ok(0) => {}
         Ok(n) => tracing::info!(deleted = n, "history retention applied"),
         Err(err) => tracing::warn!("history retention failed: {err}"),

@@ -58,8 +58,8 @@ impl Store {
         let mut outcomes = Vec::with_capacity(events.len());
         {
             let mut insert = tx.prepare_cached(
-                "INSERT INTO history (feed_id, event_id, type, data, title, body, link, priority, received_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                "INSERT INTO history (feed_id, event_id, type, data, title, body, link, priority, received_at, size)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
                  ON CONFLICT DO NOTHING",
             )?;
             let mut exists = tx.prepare_cached("SELECT 1 FROM resume_state WHERE feed_id = ?1")?;
@@ -95,7 +95,8 @@ impl Store {
                             r.body,
                             r.link,
                             r.priority,
-                            event.received_at
+                            event.received_at,
+                            (event.data.len() + r.title.len() + r.body.len()) as i64
                         ])?;
                         if inserted == 1 {
                             Accepted::Stored(tx.last_insert_rowid())

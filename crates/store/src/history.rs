@@ -230,9 +230,13 @@ impl Store {
 
     /// Keeps at most `per_feed` newest entries of each feed and none older than `older_than`.
     /// Returns how many entries were deleted.
+    /// Deletes what retention says: entries older than `older_than`, and per feed all but the
+    /// newest `per_feed` entries and whatever does not fit in `per_feed_bytes` (the newest entry
+    /// always stays, however large).
     pub fn apply_retention(
         &mut self,
         per_feed: Option<u32>,
+        per_feed_bytes: Option<u64>,
         older_than: Option<Millis>,
     ) -> Result<usize, StoreError> {
         let tx = self.write_transaction()?;
@@ -250,6 +254,26 @@ impl Store {
                     "DELETE FROM history WHERE feed_id = ?1 AND id <= (
                          SELECT id FROM history WHERE feed_id = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)",
                     params![feed, keep],
+                )?;
+            }
+        }
+        if let Some(budget) = per_feed_bytes {
+            let budget = i64::try_from(budget).unwrap_or(i64::MAX);
+            let feeds: Vec<String> = tx
+                .prepare("SELECT feed_id FROM history GROUP BY feed_id HAVING sum(size) > ?1")?
+                .query_map([budget], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            for feed in feeds {
+                // The newest entry whose running total (newest first) passes the budget, and
+                // everything older, goes; never the newest entry of all.
+                deleted += tx.execute(
+                    "DELETE FROM history WHERE feed_id = ?1 AND id <= (
+                         SELECT id FROM (
+                             SELECT id, sum(size) OVER (ORDER BY id DESC) AS total
+                             FROM history WHERE feed_id = ?1)
+                         WHERE total > ?2 ORDER BY id DESC LIMIT 1)
+                     AND id < (SELECT max(id) FROM history WHERE feed_id = ?1)",
+                    params![feed, budget],
                 )?;
             }
         }

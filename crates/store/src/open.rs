@@ -15,6 +15,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/003_engine.sql"),
     include_str!("migrations/004_requests.sql"),
     include_str!("migrations/005_fts_prefix.sql"),
+    include_str!("migrations/006_sizes.sql"),
 ];
 
 pub fn open(path: &Path) -> Result<Connection, StoreError> {

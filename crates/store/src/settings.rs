@@ -18,6 +18,9 @@ pub struct Settings {
     pub health_down_after_s: u32,
     /// Keep at most this many entries per feed (None: no limit).
     pub retention_per_feed: Option<u32>,
+    /// Keep at most this many MiB of entries per feed (None: no limit): 10,000 entries of a
+    /// few MiB each would otherwise be tens of GB.
+    pub retention_mib_per_feed: Option<u32>,
     /// Delete entries older than this many days (None: never).
     pub retention_days: Option<u32>,
 }
@@ -32,6 +35,7 @@ impl Default for Settings {
             coalesce_window_s: 10,
             health_down_after_s: 600,
             retention_per_feed: Some(10_000),
+            retention_mib_per_feed: Some(100),
             retention_days: None,
         }
     }

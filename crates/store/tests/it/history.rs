@@ -102,7 +102,7 @@ fn retention_by_count_per_feed_and_by_age() {
     let mut new = kept(&b, "", None, "b-new");
     new.received_at = 9_500;
     db.store.accept(&new).unwrap();
-    let deleted = db.store.apply_retention(Some(3), Some(500)).unwrap();
+    let deleted = db.store.apply_retention(Some(3), None, Some(500)).unwrap();
     let left = db.store.history(&q(100)).unwrap();
     assert_eq!(datas(&left), ["b-new", "a9", "a8", "a7"]);
     assert_eq!(deleted, 8);
@@ -179,4 +179,25 @@ fn huge_data_is_searchable_by_its_start_and_leaves_nothing_behind_when_deleted()
     db.store.delete_history(&Scope::All).unwrap();
     assert_eq!(index_hits(&db, "openingword"), 0);
     assert_eq!(index_hits(&db, "filler"), 0);
+}
+
+#[test]
+fn retention_keeps_each_feed_within_its_byte_budget_and_always_its_newest_entry() {
+    let mut db = TestDb::new();
+    let (a, b) = (db.feed("a"), db.feed("b"));
+    for i in 0..10 {
+        db.store.accept(&kept(&a, "", None, &format!("{i}{}", "x".repeat(999)))).unwrap();
+    }
+    db.store.accept(&kept(&b, "", None, &"y".repeat(50_000))).unwrap();
+    db.store.accept(&kept(&b, "", None, &"z".repeat(50_000))).unwrap();
+    // A row of a weighs its data, its title ("title " + data) and its body (the data): 3,006
+    // bytes, so 10,000 bytes keep the newest three.
+    let deleted = db.store.apply_retention(None, Some(10_000), None).unwrap();
+    let left = db.store.history(&q(100)).unwrap();
+    let firsts: Vec<char> = left.iter().map(|e| e.data.chars().next().unwrap()).collect();
+    assert_eq!(firsts, ['z', '9', '8', '7'], "b keeps only its newest, too large as it is");
+    assert_eq!(deleted, 7 + 1);
+    // The search index lost them too.
+    let found = db.store.history(&HistoryQuery { search: Some("title".into()), ..q(100) }).unwrap();
+    assert_eq!(found.len(), 4);
 }

@@ -17,6 +17,10 @@ health_down_after_s: number,
  */
 retention_per_feed: number | null, 
 /**
+ * At most this many MiB of entries per feed (none: no limit).
+ */
+retention_mib_per_feed: number | null, 
+/**
  * Entries older than this many days go (none: never).
  */
 retention_days: number | null, };
