@@ -26,7 +26,7 @@ impl DataDir {
     }
 
     pub fn create(path: PathBuf) -> Result<Self, ApiError> {
-        std::fs::create_dir_all(&path)
+        create_private_dir(&path)
             .map_err(|source| ApiError::DataDir { path: path.clone(), source })?;
         // An absolute path, so a child process started from another cwd finds the same folder.
         let path = std::path::absolute(&path)
@@ -61,6 +61,38 @@ impl DataDir {
     }
 }
 
+/// Creates `dir` (and its missing parents) and makes it private to its owner on Unix: it holds
+/// the history, which is everything every feed said, and the logs. A dir from an older Herald
+/// (0755 under the usual umask) is tightened too. Only `dir` itself is changed, never a parent
+/// such as `~/.local/share`; a sticky dir (`/tmp` given as the data dir) is shared by design and
+/// left alone.
+pub(crate) fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)?;
+        }
+        // Created 0700 at once, so it is never readable by others, even for a moment.
+        match std::fs::DirBuilder::new().mode(0o700).create(dir) {
+            Err(err) if err.kind() != std::io::ErrorKind::AlreadyExists => return Err(err),
+            _ => {}
+        }
+        let metadata = std::fs::metadata(dir)?;
+        if !metadata.is_dir() {
+            return Err(std::io::Error::new(std::io::ErrorKind::NotADirectory, "not a directory"));
+        }
+        let mode = metadata.permissions().mode();
+        const STICKY: u32 = 0o1000;
+        if mode & 0o077 != 0 && mode & STICKY == 0 {
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(mode & 0o700))?;
+        }
+        Ok(())
+    }
+    #[cfg(not(unix))]
+    std::fs::create_dir_all(dir)
+}
+
 fn default_path() -> PathBuf {
     // dirs::data_dir is ~/.local/share on Linux, ~/Library/Application Support on macOS and
     // %APPDATA% on Windows; a machine without a home directory still gets a usable relative dir.
@@ -91,6 +123,30 @@ mod tests {
         assert!(dir.path().is_absolute());
         assert_eq!(dir.resident_lock_path(), wanted.join("resident.lock"));
         assert_eq!(dir.log_dir(), wanted.join("logs"), "an explicit data dir keeps its logs");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_data_dir_is_private_and_its_parents_are_left_alone() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o7777;
+        let tmp = tempfile::tempdir().unwrap();
+        let parent = tmp.path().join("share");
+        std::fs::create_dir(&parent).unwrap();
+        std::fs::set_permissions(&parent, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let dir = DataDir::resolve(Some(parent.join("herald"))).unwrap();
+        assert_eq!(mode(dir.path()), 0o700);
+        assert_eq!(mode(&parent), 0o755, "a parent is not the data dir");
+
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        DataDir::resolve(Some(dir.path().to_owned())).unwrap();
+        assert_eq!(mode(dir.path()), 0o700, "an older data dir is tightened");
+
+        let shared = tmp.path().join("shared");
+        std::fs::create_dir(&shared).unwrap();
+        std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o1777)).unwrap();
+        DataDir::resolve(Some(shared.clone())).unwrap();
+        assert_eq!(mode(&shared), 0o1777, "a sticky dir such as /tmp is shared by design");
     }
 
     #[test]

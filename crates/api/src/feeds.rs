@@ -205,9 +205,10 @@ pub(crate) fn apply(spec: &mut FeedSpec, o: FeedOptions) -> Result<(), ApiError>
         spec.filters.min_priority = Some(p);
     }
     if let Some(path) = o.ca_file {
-        let pem = std::fs::read_to_string(&path)
-            .map_err(|e| invalid("ca_file", format!("cannot read {path}: {e}")))?;
-        if !pem.contains("-----BEGIN CERTIFICATE-----") {
+        let pem =
+            crate::input_file::read(std::path::Path::new(&path), crate::input_file::CA_BUNDLE)
+                .map_err(|e| invalid("ca_file", e.to_string()))?;
+        if !String::from_utf8_lossy(&pem).contains("-----BEGIN CERTIFICATE-----") {
             return Err(invalid("ca_file", format!("{path} holds no PEM certificate")));
         }
         spec.ca_file = Some(path);

@@ -3,6 +3,7 @@
 //! SSH, in CI and behind a window alike.
 
 pub use herald_engine::auth;
+pub use herald_engine::input_file;
 pub mod autostart;
 pub mod control_chars;
 pub mod credentials;

@@ -6,6 +6,7 @@ pub mod auth;
 mod connector;
 mod engine;
 pub mod filters;
+pub mod input_file;
 mod log_fold;
 pub mod mapping;
 pub mod notify;

@@ -103,8 +103,8 @@ impl FeedPlan {
         };
         let ca_pem = match &spec.ca_file {
             Some(path) => Some(
-                std::fs::read(path)
-                    .map_err(|e| err(format!("cannot read the CA certificate {path}: {e}")))?,
+                crate::input_file::read(std::path::Path::new(path), crate::input_file::CA_BUNDLE)
+                    .map_err(|e| err(e.to_string()))?,
             ),
             None => None,
         };

@@ -90,6 +90,18 @@ pub struct TailArgs {
     /// The JSON body to POST
     #[arg(long, value_name = "FILE")]
     pub body_file: Option<PathBuf>,
+    /// An extra CA certificate (PEM) for a self-hosted server
+    #[arg(long, value_name = "PEM")]
+    pub ca_file: Option<PathBuf>,
+    /// Give up on a connection that sends nothing (no headers, no events, no comments) for this
+    /// long: with --once exit 1, otherwise reconnect
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = herald_engine::presets::DEFAULT_IDLE_TIMEOUT.as_secs(),
+        value_parser = clap::value_parser!(u64).range(1..=86_400)
+    )]
+    pub idle_timeout: u64,
 }
 
 fn parse_auth(text: &str) -> Result<herald_api::auth::AuthKind, String> {

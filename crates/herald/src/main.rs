@@ -109,6 +109,14 @@ fn run_tail(args: &cli::TailArgs) -> anyhow::Result<ExitCode> {
             return Ok(cli::usage_error());
         }
     };
+    let client = match tail::client(args) {
+        Ok(client) => client,
+        Err(tail::Refused::Usage(err)) => {
+            cli::print_error(&err);
+            return Ok(cli::usage_error());
+        }
+        Err(tail::Refused::Failed(err)) => return Err(err),
+    };
     tail::apply_auth(&args.auth, &mut request)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -116,5 +124,6 @@ fn run_tail(args: &cli::TailArgs) -> anyhow::Result<ExitCode> {
         .context("cannot start the async runtime")?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(64 * 1024, stdout.lock());
-    Ok(runtime.block_on(tail::run(request, args.once, args.json, &mut out)))
+    let options = tail::Options::from_args(args);
+    Ok(runtime.block_on(tail::run(client, request, options, &mut out)))
 }

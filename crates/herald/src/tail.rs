@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use herald_api::auth::AuthKind;
+use herald_api::input_file;
 use herald_sse::{
     Attempt, Backoff, ConnectError, Item, Method, Next, Parser, Request, redacted_url,
 };
@@ -42,8 +43,7 @@ pub fn request(args: &TailArgs) -> anyhow::Result<Request> {
     if args.method.eq_ignore_ascii_case("POST") {
         request.method = Method::Post;
         if let Some(path) = &args.body_file {
-            let body =
-                std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+            let body = input_file::read(path, input_file::REQUEST_BODY)?;
             serde_json::from_slice::<serde_json::Value>(&body)
                 .with_context(|| format!("{} is not valid JSON", path.display()))?;
             request.body = Some(body);
@@ -53,6 +53,48 @@ pub fn request(args: &TailArgs) -> anyhow::Result<Request> {
         anyhow::ensure!(args.body_file.is_none(), "--body-file needs --method POST");
     }
     Ok(request)
+}
+
+/// What a connection of `tail` is allowed to be.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// Exit after the first connection instead of reconnecting.
+    pub once: bool,
+    pub json: bool,
+    /// How long the server may send nothing at all: no response headers, no chunk of the body
+    /// (a comment is life too). The engine's watchdog, with the same default.
+    pub idle: Duration,
+}
+
+impl Options {
+    pub fn from_args(args: &TailArgs) -> Self {
+        Self { once: args.once, json: args.json, idle: Duration::from_secs(args.idle_timeout) }
+    }
+}
+
+/// Why `tail` cannot start: a mistake in the arguments (exit 2) or the machine's (exit 1).
+#[derive(Debug)]
+pub enum Refused {
+    Usage(anyhow::Error),
+    Failed(anyhow::Error),
+}
+
+/// The HTTP client, trusting the `--ca-file` certificate too if one is given. A file that
+/// cannot be read or holds no certificate is a usage error.
+pub fn client(args: &TailArgs) -> Result<reqwest::Client, Refused> {
+    let pem = match &args.ca_file {
+        Some(path) => Some(
+            input_file::read(path, input_file::CA_BUNDLE)
+                .map_err(|err| Refused::Usage(err.into()))?,
+        ),
+        None => None,
+    };
+    herald_sse::http_client(pem.as_deref()).map_err(|err| match (&err, &args.ca_file) {
+        (ConnectError::InvalidRequest(_), Some(path)) => {
+            Refused::Usage(anyhow::Error::new(err).context(format!("--ca-file {}", path.display())))
+        }
+        _ => Refused::Failed(anyhow::Error::new(err).context("cannot set up HTTP")),
+    })
 }
 
 pub fn apply_auth(kind: &AuthKind, request: &mut Request) -> anyhow::Result<()> {
@@ -65,18 +107,20 @@ pub fn apply_auth(kind: &AuthKind, request: &mut Request) -> anyhow::Result<()> 
 
 /// Runs until the server says stop, the credentials are rejected, Ctrl-C, or (with `--once`) the
 /// end of the first connection.
-pub async fn run(mut request: Request, once: bool, json: bool, out: &mut impl Write) -> ExitCode {
-    let client = match herald_sse::http_client(None) {
-        Ok(client) => client,
-        Err(err) => return fail(&err.to_string()),
-    };
+pub async fn run(
+    client: reqwest::Client,
+    mut request: Request,
+    options: Options,
+    out: &mut impl Write,
+) -> ExitCode {
+    let once = options.once;
     let shown_url = request.url.as_ref().map(redacted_url).unwrap_or_default();
     let mut parser = Parser::new().with_last_event_id(&request.last_event_id);
     let mut backoff = Backoff::default();
     loop {
         request.last_event_id = parser.last_event_id().to_owned();
         let ended = tokio::select! {
-            ended = connect_and_read(&client, &request, &mut parser, &mut backoff, json, out) => ended,
+            ended = connect_and_read(&client, &request, &mut parser, &mut backoff, options, out) => ended,
             _ = tokio::signal::ctrl_c() => {
                 say("stopped");
                 return ExitCode::SUCCESS;
@@ -150,20 +194,37 @@ async fn connect_and_read(
     request: &Request,
     parser: &mut Parser,
     backoff: &mut Backoff,
-    json: bool,
+    options: Options,
     out: &mut impl Write,
 ) -> Ended {
-    let mut connection = match Attempt::start(client, request).await {
-        Ok(connection) => connection,
-        Err(err) => return Ended::Failed(err),
+    let (json, idle) = (options.json, options.idle);
+    // A server can accept the connection and never answer: the attempt is bounded like the
+    // engine's (the client's own connect timeout covers only the TCP and TLS handshakes).
+    let mut connection = match tokio::time::timeout(idle, Attempt::start(client, request)).await {
+        Ok(Ok(connection)) => connection,
+        Ok(Err(err)) => return Ended::Failed(err),
+        Err(_) => {
+            return Ended::Broken(format!(
+                "no data for {} s: the server sent no response headers",
+                idle.as_secs()
+            ));
+        }
     };
     backoff.connected(Instant::now());
     say(&format!("connected to {}", request.url.as_ref().map(redacted_url).unwrap_or_default()));
     loop {
-        let chunk = match connection.chunk().await {
-            Ok(Some(chunk)) => chunk,
-            Ok(None) => return Ended::Clean,
-            Err(err) => return Ended::Broken(err.to_string()),
+        // Any chunk is life, a comment as much as an event: the watchdog of the engine, which
+        // servers feed with `: keepalive` lines.
+        let chunk = match tokio::time::timeout(idle, connection.chunk()).await {
+            Ok(Ok(Some(chunk))) => chunk,
+            Ok(Ok(None)) => return Ended::Clean,
+            Ok(Err(err)) => return Ended::Broken(err.to_string()),
+            Err(_) => {
+                return Ended::Broken(format!(
+                    "no data for {} s (the connection seems dead)",
+                    idle.as_secs()
+                ));
+            }
         };
         let mut write_error = None;
         let mut lines = Vec::with_capacity(chunk.len() + chunk.len() / 4);

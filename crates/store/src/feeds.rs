@@ -137,6 +137,29 @@ fn new_id() -> String {
     (0..12).map(|_| ALPHABET[fastrand::usize(..ALPHABET.len())] as char).collect()
 }
 
+/// One new feed (and its resume state) inside the caller's transaction; returns its id.
+fn insert_feed(
+    tx: &rusqlite::Transaction<'_>,
+    spec: &FeedSpec,
+    now: Millis,
+) -> Result<String, StoreError> {
+    let id = new_id();
+    tx.execute(
+        &format!("INSERT INTO feeds ({COLUMNS}, name_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)"),
+        params![
+            id, spec.name, spec.url, spec.method, spec.body, spec.enabled,
+            serde_json::to_string(&spec.headers)?, spec.auth, spec.preset, spec.title_template,
+            spec.body_template, spec.link_template, serde_json::to_string(&spec.filters)?,
+            spec.resume, spec.id_source, spec.ca_file, spec.idle_timeout_s, spec.muted,
+            spec.snooze_until, now, now, serde_json::to_string(&spec.tuning)?,
+            spec.name.to_lowercase()
+        ],
+    )
+    .map_err(|e| map_unique(e, &spec.name))?;
+    tx.execute("INSERT INTO resume_state (feed_id) VALUES (?1)", [&id])?;
+    Ok(id)
+}
+
 fn map_unique(err: rusqlite::Error, name: &str) -> StoreError {
     if err.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) {
         StoreError::DuplicateName(name.to_owned())
@@ -147,24 +170,21 @@ fn map_unique(err: rusqlite::Error, name: &str) -> StoreError {
 
 impl Store {
     pub fn add_feed(&mut self, spec: &FeedSpec) -> Result<Feed, StoreError> {
-        let id = new_id();
-        let now = now_millis();
         let tx = self.write_transaction()?;
-        tx.execute(
-            &format!("INSERT INTO feeds ({COLUMNS}, name_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)"),
-            params![
-                id, spec.name, spec.url, spec.method, spec.body, spec.enabled,
-                serde_json::to_string(&spec.headers)?, spec.auth, spec.preset, spec.title_template,
-                spec.body_template, spec.link_template, serde_json::to_string(&spec.filters)?,
-                spec.resume, spec.id_source, spec.ca_file, spec.idle_timeout_s, spec.muted,
-                spec.snooze_until, now, now, serde_json::to_string(&spec.tuning)?,
-                spec.name.to_lowercase()
-            ],
-        )
-        .map_err(|e| map_unique(e, &spec.name))?;
-        tx.execute("INSERT INTO resume_state (feed_id) VALUES (?1)", [&id])?;
+        let id = insert_feed(&tx, spec, now_millis())?;
         tx.commit()?;
         self.feed(&id)
+    }
+
+    /// Adds every feed or none (an import): one transaction, so a taken name anywhere in the
+    /// list leaves the store as it was, and the resident never sees half a list.
+    pub fn add_feeds(&mut self, specs: &[FeedSpec]) -> Result<Vec<Feed>, StoreError> {
+        let tx = self.write_transaction()?;
+        let now = now_millis();
+        let ids =
+            specs.iter().map(|spec| insert_feed(&tx, spec, now)).collect::<Result<Vec<_>, _>>()?;
+        tx.commit()?;
+        ids.iter().map(|id| self.feed(id)).collect()
     }
 
     pub fn update_feed(&mut self, id: &str, spec: &FeedSpec) -> Result<Feed, StoreError> {

@@ -30,6 +30,7 @@ pub fn open(path: &Path) -> Result<Connection, StoreError> {
             | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
     .map_err(|e| open_err(e.to_string()))?;
+    make_private(path);
     conn.busy_timeout(Duration::from_secs(5)).map_err(|e| open_err(e.to_string()))?;
 
     // Reading the version is the first real read: a file that is not a database fails here,
@@ -103,6 +104,34 @@ fn migrate(conn: &Connection, found: i64) -> Result<(), StoreError> {
         }
     }
 }
+
+/// The history is everything every feed said: only its owner may read it. The data dir is
+/// made private too (herald-api); this covers a database that an older Herald (or a umask of
+/// 022) left readable. Done before WAL is switched on, because SQLite creates the `-wal` and
+/// `-shm` files with the database's own mode; ones that already exist are fixed here as well.
+/// A failure (a file of another user, a read-only disk) is logged, not fatal: the database
+/// still works, and opening it is what the user asked for.
+#[cfg(unix)]
+fn make_private(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    let mut shm = path.as_os_str().to_owned();
+    shm.push("-shm");
+    for file in [path.to_owned(), wal.into(), shm.into()] {
+        let Ok(metadata) = std::fs::metadata(&file) else { continue };
+        let mode = metadata.permissions().mode();
+        if metadata.is_file() && mode & 0o077 != 0 {
+            let private = std::fs::Permissions::from_mode(mode & 0o700);
+            if let Err(err) = std::fs::set_permissions(&file, private) {
+                tracing::warn!("cannot make {} private: {err}", file.display());
+            }
+        }
+    }
+}
+
+#[cfg(not(unix))]
+fn make_private(_path: &Path) {}
 
 fn classify(path: &Path, err: rusqlite::Error) -> StoreError {
     use rusqlite::ErrorCode::*;

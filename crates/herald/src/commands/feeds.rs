@@ -5,7 +5,7 @@ use std::io::Write;
 use clap::{Args, Subcommand};
 use herald_api::auth::AuthKind;
 use herald_api::feeds::FeedOptions;
-use herald_api::{ApiError, DataDir};
+use herald_api::{ApiError, DataDir, input_file};
 use herald_store::{FeedStatus, rfc3339};
 
 use super::{open_store, run};
@@ -128,10 +128,10 @@ fn parse_auth(text: &str) -> Result<AuthKind, String> {
 impl FeedArgs {
     fn into_options(self, url: Option<String>) -> Result<FeedOptions, ApiError> {
         let body = match &self.body_file {
-            Some(path) => Some(std::fs::read_to_string(path).map_err(|e| ApiError::Invalid {
-                field: "body",
-                message: format!("cannot read {}: {e}", path.display()),
-            })?),
+            Some(path) => Some(
+                input_file::read_to_string(path, input_file::REQUEST_BODY)
+                    .map_err(|e| ApiError::Invalid { field: "body", message: e.to_string() })?,
+            ),
             None => None,
         };
         let some = |v: Vec<String>| (!v.is_empty()).then_some(v);
@@ -320,10 +320,8 @@ fn list(store: &herald_store::Store, json: bool) -> Result<(), ApiError> {
 }
 
 fn import(store: &mut herald_store::Store, file: &std::path::Path) -> Result<(), ApiError> {
-    let text = std::fs::read_to_string(file).map_err(|e| ApiError::Invalid {
-        field: "import",
-        message: format!("cannot read {}: {e}", file.display()),
-    })?;
+    let text = input_file::read_to_string(file, input_file::FEEDS_FILE)
+        .map_err(|e| ApiError::Invalid { field: "import", message: e.to_string() })?;
     let count = herald_api::feed_file::import(store, &text, &file.display().to_string())?;
     println!("imported {count} feeds");
     Ok(())

@@ -6,5 +6,7 @@ mod data;
 mod engine;
 mod flaky;
 mod hostile_text;
+mod permissions;
 mod shutdown;
 mod tail;
+mod untrusted_files;

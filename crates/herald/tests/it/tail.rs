@@ -220,3 +220,109 @@ fn a_closed_stdout_ends_tail_with_exit_1_and_says_why() {
     assert_eq!(status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("cannot write the output"), "{stderr}");
 }
+
+/// Runs `tail` to its end, failing the test (and killing tail) if that takes past `deadline`.
+fn run_within(args: &[&str], deadline: Duration) -> (Output, Duration) {
+    let started = Instant::now();
+    let mut child = tail(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            return (child.wait_with_output().unwrap(), started.elapsed());
+        }
+        if started.elapsed() > deadline {
+            let _ = child.kill();
+            let output = child.wait_with_output().unwrap();
+            panic!("tail {args:?} still ran after {deadline:?}: {}", stderr(&output));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A server that accepts TCP connections and never writes a byte (nor reads, nor closes).
+fn silent_listener() -> (String, std::thread::JoinHandle<()>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/s", listener.local_addr().unwrap());
+    let holder = std::thread::spawn(move || {
+        let mut held = Vec::new();
+        // Ends with the test process; each accepted connection stays open and silent.
+        for stream in listener.incoming().flatten() {
+            held.push(stream);
+        }
+    });
+    (url, holder)
+}
+
+#[test]
+fn once_gives_up_with_exit_1_when_the_server_never_sends_headers() {
+    let (url, _holder) = silent_listener();
+    let (output, took) =
+        run_within(&["--once", "--idle-timeout", "1", &url], Duration::from_secs(15));
+    let words = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{words}");
+    assert!(words.contains("no data for 1 s"), "{words}");
+    assert!(took >= Duration::from_millis(900), "not before the timeout: {took:?}");
+}
+
+#[test]
+fn once_gives_up_with_exit_1_when_the_stream_goes_silent_after_its_headers() {
+    let server = SseServer::start(|_, _| Reply::stream(vec![], End::Hold));
+    let (output, _) =
+        run_within(&["--once", "--idle-timeout", "1", &server.url("/")], Duration::from_secs(15));
+    let words = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{words}");
+    assert!(words.contains("connected to") && words.contains("no data for 1 s"), "{words}");
+}
+
+#[test]
+fn comments_keep_the_connection_alive() {
+    let server = SseServer::start(|_, _| Reply::stream(vec![b": hello\n".to_vec()], End::Live));
+    let mut child = tail(&["--once", "--json", "--idle-timeout", "1", &server.url("/")])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Comments every 300 ms for 2.4 s: more than twice the timeout without an event.
+    for _ in 0..8 {
+        std::thread::sleep(Duration::from_millis(300));
+        assert!(child.try_wait().unwrap().is_none(), "tail gave up on a connection that talks");
+        server.push(": keepalive\n");
+    }
+    server.push("data: still here\n\n");
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut stdout, &mut line).unwrap();
+    assert!(line.contains("\"data\":\"still here\""), "{line}");
+    server.close_live();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "tail did not end with the stream");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(0), "the server ended the stream cleanly");
+}
+
+#[test]
+fn without_once_a_silent_connection_is_replaced() {
+    let server = SseServer::start(|_, n| match n {
+        0 => Reply::stream(vec![], End::Hold),
+        1 => Reply::events("retry: 100\ndata: second\n\n"),
+        _ => Reply::Raw(b"HTTP/1.1 204 No Content\r\n\r\n".to_vec()),
+    });
+    let (output, _) =
+        run_within(&["--json", "--idle-timeout", "1", &server.url("/")], Duration::from_secs(20));
+    let words = stderr(&output);
+    assert_eq!(output.status.code(), Some(0), "{words}");
+    assert_eq!(json_lines(&output)[0]["data"], "second");
+    assert!(words.contains("no data for 1 s") && words.contains("reconnecting in"), "{words}");
+}
+
+#[test]
+fn idle_timeout_must_be_a_positive_number_of_seconds() {
+    for bad in ["0", "-1", "soon"] {
+        let output = run(&["--once", "--idle-timeout", bad, "http://127.0.0.1:1/"]);
+        assert_eq!(output.status.code(), Some(2), "{bad}: {}", stderr(&output));
+    }
+}

@@ -124,3 +124,22 @@ fn processes_opening_a_new_database_at_once_migrate_it_once() {
         );
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn the_database_and_its_wal_files_are_made_private_on_open() {
+    use std::os::unix::fs::PermissionsExt;
+    let db = TestDb::new();
+    let path = Store::path_in(db.dir.path());
+    let files = ["herald.db", "herald.db-wal", "herald.db-shm"].map(|f| db.dir.path().join(f));
+    // As an older Herald under umask 022 left them (the first connection stays open, so the
+    // WAL files are still there).
+    for file in &files {
+        std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    let _second = Store::open(&path).unwrap();
+    for file in &files {
+        let mode = std::fs::metadata(file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{}", file.display());
+    }
+}

@@ -91,3 +91,16 @@ fn config_version_moves_on_feed_and_settings_changes_only() {
     db.store.set_settings(&settings).unwrap();
     assert!(db.store.config_version().unwrap() > after_disable);
 }
+
+#[test]
+fn a_list_of_feeds_is_added_whole_or_not_at_all() {
+    let mut db = TestDb::new();
+    db.feed("Existing");
+    let err = db.store.add_feeds(&[spec("A"), spec("B"), spec("existing")]).unwrap_err();
+    assert!(matches!(err, StoreError::DuplicateName(ref n) if n == "existing"), "{err:?}");
+    let names: Vec<String> = db.store.feeds().unwrap().into_iter().map(|f| f.spec.name).collect();
+    assert_eq!(names, ["Existing"], "the feeds before the duplicate were rolled back");
+    let added = db.store.add_feeds(&[spec("A"), spec("B")]).unwrap();
+    assert_eq!(added.iter().map(|f| f.spec.name.as_str()).collect::<Vec<_>>(), ["A", "B"]);
+    assert_eq!(db.store.feeds().unwrap().len(), 3);
+}
