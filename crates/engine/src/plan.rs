@@ -219,6 +219,22 @@ mod tests {
     }
 
     #[test]
+    fn a_query_resume_carries_any_id_percent_encoded() {
+        let plan = FeedPlan::compile(&feed(FeedSpec {
+            name: "n".into(),
+            url: "http://127.0.0.1:1/t/sse?x=1".into(),
+            resume: "query:since".into(),
+            ..FeedSpec::default()
+        }))
+        .unwrap();
+        let request = plan.connection.request("a&b=c d\u{1}#é", None).unwrap();
+        let url = request.url.unwrap();
+        assert_eq!(url.query(), Some("x=1&since=a%26b%3Dc+d%01%23%C3%A9"));
+        let since = url.query_pairs().find(|(k, _)| k == "since").unwrap().1.into_owned();
+        assert_eq!(since, "a&b=c d\u{1}#é", "the server reads back exactly the id it sent");
+    }
+
+    #[test]
     fn query_resume_replaces_the_parameter_and_header_resume_sets_last_event_id() {
         let plan = FeedPlan::compile(&feed(FeedSpec {
             name: "n".into(),

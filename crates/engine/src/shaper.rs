@@ -4,10 +4,11 @@
 
 use herald_sse::EventRef;
 use herald_store::{Incoming, Millis};
+use reqwest::header::HeaderValue;
 use serde_json::Value;
 
 use crate::mapping::EventContext;
-use crate::plan::{FeedPlan, IdSource};
+use crate::plan::{FeedPlan, IdSource, Resume};
 
 /// How many of a feed's newest own ids are remembered to recognise a replay.
 pub const RECENT_IDS: usize = 1024;
@@ -50,7 +51,9 @@ impl RecentIds {
 #[derive(Debug)]
 pub struct Shaped {
     pub incoming: Incoming,
-    pub template_error: Option<String>,
+    /// Something the feed's state should say: a template that failed (the event was kept with
+    /// the preset's rendering), or an id that cannot be sent back.
+    pub warning: Option<String>,
 }
 
 impl Shaper {
@@ -97,7 +100,20 @@ impl Shaper {
             }
             self.recent.insert(id);
         }
+        let mut warning = None;
         match &plan.connection.id_source {
+            // `id: bad\x01id` is legal SSE but no header can carry it: the position stays at
+            // the last id that can be sent, so a restart resumes there instead of from nothing.
+            IdSource::Sse
+                if plan.connection.resume == Resume::Header
+                    && HeaderValue::from_str(event.last_event_id).is_err() =>
+            {
+                warning = Some(
+                    "the server sent an event id with control characters, which cannot be sent \
+                     back as Last-Event-ID; the feed resumes from the last id that can"
+                        .to_owned(),
+                );
+            }
             IdSource::Sse => event.last_event_id.clone_into(&mut self.position),
             IdSource::Json(_) => {
                 if let Some(id) = &own_id {
@@ -123,7 +139,10 @@ impl Shaper {
                 kept: keep.then_some(mapped.rendered),
                 received_at: now,
             },
-            template_error: mapped.template_error,
+            warning: mapped
+                .template_error
+                .map(|e| format!("{e}; events are shown with the default rendering"))
+                .or(warning),
         })
     }
 }
@@ -171,6 +190,19 @@ mod tests {
         }
         let d = shaper.shape(&p, &ev("message", "d", "4", Some("4")), 0).unwrap().incoming;
         assert_eq!(d.resume_position, "4");
+    }
+
+    #[test]
+    fn an_id_no_header_can_carry_keeps_the_last_sendable_position_and_says_so() {
+        let p = plan(FeedSpec::default());
+        let mut shaper = Shaper::new(String::new(), Vec::new());
+        shaper.shape(&p, &ev("message", "a", "7", Some("7")), 0).unwrap();
+        let bad = shaper.shape(&p, &ev("message", "b", "bad\x01id", Some("bad\x01id")), 0).unwrap();
+        assert_eq!(bad.incoming.resume_position, "7", "the stored position stays sendable");
+        assert!(bad.warning.unwrap().contains("cannot be sent back"));
+        assert_eq!(shaper.position(), "7");
+        let next = shaper.shape(&p, &ev("message", "c", "8", Some("8")), 0).unwrap();
+        assert_eq!((next.incoming.resume_position.as_str(), next.warning), ("8", None));
     }
 
     #[test]

@@ -278,7 +278,7 @@ impl<C: Connector> Supervisor<C> {
     ) -> Ended {
         let mut last_event = Instant::now();
         let mut silence_alerted = false;
-        let mut reported_template_error = false;
+        let mut reported_warning = false;
         loop {
             let silence = self.plan.borrow().notify.silence_alert.filter(|_| !silence_alerted);
             let silence_deadline = sleep_until_or_never(silence.map(|s| last_event + s));
@@ -314,13 +314,13 @@ impl<C: Connector> Supervisor<C> {
             let plan = self.plan.borrow().clone();
             let now = now_millis();
             let mut events = Vec::new();
-            let mut template_error = None;
+            let mut warning = None;
             parser.feed(&bytes, &mut |item| match item {
                 Item::Event(event) => {
                     backoff.progress();
                     if let Some(shaped) = shaper.shape(&plan, &event, now) {
-                        if shaped.template_error.is_some() {
-                            template_error = shaped.template_error;
+                        if shaped.warning.is_some() {
+                            warning = shaped.warning;
                         }
                         events.push(shaped.incoming);
                     }
@@ -333,12 +333,10 @@ impl<C: Connector> Supervisor<C> {
                     limit / (1024 * 1024)
                 ),
             });
-            if let Some(error) = template_error.filter(|_| !reported_template_error) {
-                // Reported once per connection, in the feed's state: the event itself was kept
-                // with the preset's rendering.
-                reported_template_error = true;
-                tracing::warn!(feed = %plan.id, "{error}");
-                let warning = format!("{error}; events are shown with the default rendering");
+            if let Some(warning) = warning.filter(|_| !reported_warning) {
+                // Reported once per connection, in the feed's state: the event itself was kept.
+                reported_warning = true;
+                tracing::warn!(feed = %plan.id, "{warning}");
                 self.publish(FeedState::Live { since: live_since, warning: Some(warning) }).await;
             }
             if !events.is_empty() {

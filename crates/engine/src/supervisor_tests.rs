@@ -440,3 +440,25 @@ async fn wait_for_attempts(h: &Harness, n: usize) {
     }
     panic!("only {} attempts", h.attempt_times().len());
 }
+
+#[tokio::test(start_paused = true)]
+async fn an_id_that_cannot_be_sent_back_leaves_the_feed_resuming_at_the_last_one_that_can() {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let (_tx2, rx2) = mpsc::unbounded_channel();
+    let h =
+        Harness::start(vec![Outcome::Stream(rx), Outcome::Stream(rx2)], 0.0, FeedSpec::default());
+    run_for(1).await;
+    tx.send(Bytes::from_static(b"id: 7\ndata: a\n\nid: bad\x01id\ndata: b\n\n")).unwrap();
+    run_for(1).await;
+    match h.state() {
+        FeedState::Live { warning: Some(w), .. } => {
+            assert!(w.contains("cannot be sent back"), "{w}")
+        }
+        other => panic!("the feed's state does not say so: {other:?}"),
+    }
+    drop(tx);
+    run_for(10).await;
+    let attempts = h.script.attempts.lock().unwrap();
+    assert_eq!(attempts.len(), 2);
+    assert_eq!(attempts[1].1.last_event_id, "7");
+}
