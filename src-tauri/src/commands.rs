@@ -23,7 +23,7 @@ pub fn open_window(app: AppHandle, window: WindowKind) -> Result<(), String> {
 
 #[tauri::command]
 pub fn feeds(state: State<'_, AppState>) -> Result<Vec<FeedView>, UiError> {
-    Ok(views::feeds(&state.store())?)
+    Ok(views::feeds(&state.data_dir, &state.store())?)
 }
 
 #[tauri::command]

@@ -18,6 +18,7 @@ pub mod logging;
 pub mod opener;
 mod programs;
 pub mod settings;
+pub mod trouble;
 pub mod views;
 
 pub use data_dir::{DataDir, ENV_VAR as DATA_DIR_ENV};

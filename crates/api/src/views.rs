@@ -124,8 +124,8 @@ pub struct StoreChanged {
     pub version: i64,
 }
 
-pub fn feeds(store: &Store) -> Result<Vec<FeedView>, ApiError> {
-    Ok(store.feed_statuses()?.iter().map(FeedView::from).collect())
+pub fn feeds(data_dir: &crate::DataDir, store: &Store) -> Result<Vec<FeedView>, ApiError> {
+    Ok(crate::trouble::feed_statuses(data_dir, store)?.iter().map(FeedView::from).collect())
 }
 
 /// What the history window asks for: newest first, optionally one feed's, unread only or

@@ -47,7 +47,13 @@ pub struct EngineOptions {
     pub writer_queue: usize,
     /// How many bytes of shaped events may wait for the writer, all feeds together.
     pub in_flight_bytes: usize,
+    /// Told when storing events starts failing (with the store's words) and when it works
+    /// again (None), so that the trouble shows beyond the log.
+    pub on_store_trouble: StoreTrouble,
 }
+
+/// See [`EngineOptions::on_store_trouble`].
+pub type StoreTrouble = Arc<dyn Fn(Option<&str>) + Send + Sync>;
 
 impl EngineOptions {
     pub fn new(store_path: PathBuf) -> Self {
@@ -60,6 +66,7 @@ impl EngineOptions {
             watch_period: Duration::from_secs(5),
             writer_queue: 1024,
             in_flight_bytes: writer::IN_FLIGHT_BYTES,
+            on_store_trouble: Arc::new(|_| {}),
         }
     }
 }
@@ -261,8 +268,10 @@ impl<C: Connector> Core<C> {
         let (writer_tx, writer_rx) = mpsc::channel(options.writer_queue.max(1));
         let (alerts_tx, alerts_rx) = mpsc::unbounded_channel();
         let stopping = Arc::new(AtomicBool::new(false));
-        let writer = writer::spawn(writer_store, writer_rx, alerts_tx.clone(), stopping.clone())
-            .map_err(|e| EngineError::Start(e.to_string()))?;
+        let trouble = options.on_store_trouble.clone();
+        let writer =
+            writer::spawn(writer_store, writer_rx, alerts_tx.clone(), stopping.clone(), trouble)
+                .map_err(|e| EngineError::Start(e.to_string()))?;
         let (policies, policies_rx) = watch::channel(Arc::new(Policies::default()));
         let (out, desktop_rx) = std::sync::mpsc::channel::<Notification>();
         let desktop = std::thread::Builder::new()

@@ -20,6 +20,6 @@ pub mod watchers;
 mod writer;
 
 pub use connector::{ByteStream, Connector, DEFAULT_STREAMS_PER_CONNECTION, HttpConnector};
-pub use engine::{Engine, EngineError, EngineOptions, STOP_BUDGET, join_within};
+pub use engine::{Engine, EngineError, EngineOptions, STOP_BUDGET, StoreTrouble, join_within};
 pub use notify::{Notification, NotificationKind, Notifier};
 pub use state::{FeedState, FeedStates, StopReason};

@@ -98,9 +98,10 @@ pub fn spawn(
     inbox: mpsc::Receiver<ToWriter>,
     stored: mpsc::UnboundedSender<Alert>,
     stopping: Arc<AtomicBool>,
+    trouble: crate::engine::StoreTrouble,
 ) -> std::io::Result<std::thread::JoinHandle<()>> {
     std::thread::Builder::new().name("store-writer".into()).spawn(move || {
-        Writer { store, inbox, stored, failing: None, stopping }.run();
+        Writer { store, inbox, stored, failing: None, stopping, trouble }.run();
     })
 }
 
@@ -112,6 +113,7 @@ struct Writer {
     failing: Option<String>,
     /// The engine is stopping: a refused commit is not tried again.
     stopping: Arc<AtomicBool>,
+    trouble: crate::engine::StoreTrouble,
 }
 
 impl Writer {
@@ -232,6 +234,7 @@ impl Writer {
                 Ok(outcomes) => {
                     if self.failing.take().is_some() {
                         tracing::info!("storing events works again");
+                        (self.trouble)(None);
                     }
                     return outcomes;
                 }
@@ -242,6 +245,7 @@ impl Writer {
                             "cannot store {} events, trying again until it works: {words}",
                             events.len()
                         );
+                        (self.trouble)(Some(&words));
                         self.failing = Some(words);
                     }
                     self.pause(wait);

@@ -4,8 +4,9 @@
 
 use anyhow::Context;
 use crossbeam_channel::{Receiver, Sender};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
+use herald_api::trouble::TroubleFile;
 use herald_api::{DataDir, InstanceLock};
 use herald_engine::{Engine, EngineOptions};
 use herald_secrets::Keyring;
@@ -81,8 +82,26 @@ impl Resident {
         }) {
             tracing::warn!("clicks on notifications will do nothing: {e:#}");
         }
+        // The store's trouble (a full disk) is told to the tray directly and to other processes
+        // through a file allocated now, while there is room.
+        let trouble: Arc<Mutex<Option<String>>> = Arc::default();
+        let trouble_file = TroubleFile::create(&self.data_dir)
+            .map_err(|e| tracing::warn!("the store's trouble will show only in the log: {e}"))
+            .ok();
+        let mut options = EngineOptions::new(db.clone());
+        options.on_store_trouble = {
+            let trouble = trouble.clone();
+            Arc::new(move |words: Option<&str>| {
+                if let Some(file) = &trouble_file {
+                    file.set(words);
+                }
+                if let Ok(mut shared) = trouble.lock() {
+                    *shared = words.map(str::to_owned);
+                }
+            })
+        };
         let engine = Engine::start(
-            EngineOptions::new(db.clone()),
+            options,
             Arc::new(DesktopNotifier::new(targets)),
             Arc::new(Keyring::new()),
         )
@@ -96,7 +115,7 @@ impl Resident {
             }
             TrayMode::None => None,
         };
-        let mut tray_feed = TrayFeed::new(Store::open(&db)?);
+        let mut tray_feed = TrayFeed::new(Store::open(&db)?, trouble);
         tracing::info!(data_dir = %self.data_dir.path().display(), pid = std::process::id(), "resident started");
         if let Some(window) = self.open_on_start {
             self.open(window);

@@ -2,6 +2,7 @@
 //! their live states, unread counts, do-not-disturb, written by this process or any other), and
 //! carry out the menu's actions through the same API the command line uses.
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use herald_api::DataDir;
@@ -17,23 +18,28 @@ use crate::ui_launcher::{self, Window};
 pub struct TrayFeed {
     store: Store,
     seen_version: Option<i64>,
+    /// The engine's trouble with the store, which no commit announces (it is what fails).
+    trouble: Arc<Mutex<Option<String>>>,
+    seen_trouble: Option<String>,
 }
 
 impl TrayFeed {
-    pub fn new(store: Store) -> Self {
-        Self { store, seen_version: None }
+    pub fn new(store: Store, trouble: Arc<Mutex<Option<String>>>) -> Self {
+        Self { store, seen_version: None, trouble, seen_trouble: None }
     }
 
     /// The model, when something may have changed since the last call.
     pub fn changed_model(&mut self) -> Option<TrayModel> {
         let version = self.store.data_version().ok()?;
-        if self.seen_version == Some(version) {
+        let trouble = self.trouble.lock().ok()?.clone();
+        if self.seen_version == Some(version) && self.seen_trouble == trouble {
             return None;
         }
         self.seen_version = Some(version);
+        self.seen_trouble.clone_from(&trouble);
         let statuses = self.store.feed_statuses().ok()?;
         let dnd = self.store.settings().ok()?.do_not_disturb;
-        Some(TrayModel::new(&statuses, dnd, now_millis()))
+        Some(TrayModel::new(&statuses, dnd, now_millis()).with_store_trouble(trouble))
     }
 
     /// Forces a rebuild at the next call (after this connection wrote something itself, which

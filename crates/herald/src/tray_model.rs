@@ -58,6 +58,8 @@ pub struct TrayModel {
     pub feeds: Vec<TrayFeed>,
     pub unread: i64,
     pub do_not_disturb: bool,
+    /// Events cannot be stored (a full disk): the feeds' own states cannot say so.
+    pub store_trouble: Option<String>,
 }
 
 impl TrayModel {
@@ -73,7 +75,12 @@ impl TrayModel {
             })
             .collect();
         let unread = statuses.iter().map(|s| s.unread).sum();
-        Self { feeds, unread, do_not_disturb }
+        Self { feeds, unread, do_not_disturb, store_trouble: None }
+    }
+
+    pub fn with_store_trouble(mut self, trouble: Option<String>) -> Self {
+        self.store_trouble = trouble;
+        self
     }
 
     fn count(&self, state: &str) -> usize {
@@ -86,7 +93,9 @@ impl TrayModel {
 
     pub fn look(&self) -> TrayLook {
         let all_paused = !self.feeds.is_empty() && self.count("disabled") == self.feeds.len();
-        if self.do_not_disturb || all_paused {
+        if self.store_trouble.is_some() {
+            TrayLook::Attention
+        } else if self.do_not_disturb || all_paused {
             TrayLook::Paused
         } else if self.troubled() > 0 {
             TrayLook::Attention
@@ -98,6 +107,9 @@ impl TrayModel {
     }
 
     pub fn tooltip(&self) -> String {
+        if let Some(trouble) = &self.store_trouble {
+            return format!("Herald: events cannot be stored ({trouble})");
+        }
         if self.feeds.is_empty() {
             return "Herald: no feeds yet".into();
         }
@@ -211,6 +223,9 @@ mod tests {
         let paused = TrayModel { feeds: vec![feed("a", "disabled")], ..TrayModel::default() };
         assert_eq!(paused.look(), TrayLook::Paused);
         assert_eq!(TrayModel::default().tooltip(), "Herald: no feeds yet");
+        let full = TrayModel::default().with_store_trouble(Some("database or disk is full".into()));
+        assert_eq!(full.look(), TrayLook::Attention);
+        assert_eq!(full.tooltip(), "Herald: events cannot be stored (database or disk is full)");
     }
 
     #[test]

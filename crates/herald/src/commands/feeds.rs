@@ -215,7 +215,7 @@ pub fn command(data_dir: &DataDir, command: FeedsCommand) -> std::process::ExitC
                 let feed = herald_api::feeds::edit(&mut store, &name_or_id, options)?;
                 println!("changed {} (id {})", escape(&feed.spec.name), feed.id);
             }
-            FeedsCommand::List { json } => list(&store, json)?,
+            FeedsCommand::List { json } => list(data_dir, &store, json)?,
             FeedsCommand::Remove { name_or_id, keep_history } => {
                 let keyring = herald_secrets::Keyring::new();
                 let feed = herald_api::credentials::remove(
@@ -291,8 +291,8 @@ pub fn status_json(status: &FeedStatus) -> serde_json::Value {
     })
 }
 
-fn list(store: &herald_store::Store, json: bool) -> Result<(), ApiError> {
-    let statuses = store.feed_statuses()?;
+fn list(data_dir: &DataDir, store: &herald_store::Store, json: bool) -> Result<(), ApiError> {
+    let statuses = herald_api::trouble::feed_statuses(data_dir, store)?;
     let mut out = std::io::stdout().lock();
     if json {
         for status in &statuses {

@@ -12,7 +12,7 @@ pub fn command(data_dir: &DataDir, json: bool) -> std::process::ExitCode {
     run(|| {
         let store = open_store(data_dir)?;
         let resident = InstanceLock::holder(&data_dir.resident_lock_path())?;
-        let statuses = store.feed_statuses()?;
+        let statuses = herald_api::trouble::feed_statuses(data_dir, &store)?;
         let mut out = std::io::stdout().lock();
         if json {
             let feeds: Vec<serde_json::Value> = statuses

@@ -108,3 +108,34 @@ fn sigterm_and_sigint_stop_a_busy_daemon_within_2_s_even_with_the_store_locked()
     ids.dedup();
     assert_eq!(ids.len(), stored, "an event was stored twice");
 }
+
+#[test]
+fn a_store_that_refuses_writes_shows_in_status_and_feeds_list_until_it_works_again() {
+    let server =
+        SseServer::start(|_, _| Reply::stream(vec![b"retry: 100\n\n".to_vec()], End::Live));
+    let dir = tempfile::tempdir().unwrap();
+    ok(dir.path(), &["feeds", "add", &server.url("/busy"), "--name", "Busy"]);
+    let _daemon = KillOnDrop(
+        herald(dir.path())
+            .arg("daemon")
+            .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/herald-test-bus")
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    wait_for("the feed to be live", || server.live_connections() > 0);
+    // Another program holds the write lock, as a full disk refuses writes: the feed's events
+    // cannot be stored, and nothing in the database can say so.
+    let lock = rusqlite::Connection::open(dir.path().join("herald.db")).unwrap();
+    lock.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    server.push("id: 1\ndata: cannot be stored yet\n\n");
+    let says = |args: &[&str]| ok(dir.path(), args).contains("events cannot be stored");
+    wait_for("status to tell", || says(&["status"]));
+    assert!(says(&["status", "--json"]));
+    assert!(says(&["feeds", "list", "--json"]));
+    drop(lock);
+    wait_for("the trouble to clear", || !says(&["status"]));
+    wait_for("the event to be stored", || {
+        ok(dir.path(), &["history", "--json"]).contains("cannot be stored yet")
+    });
+}
