@@ -210,6 +210,7 @@ mod tests {
             feeds: vec![feed("a", "live"), feed("b", "live"), feed("c", "retrying")],
             unread: 12,
             do_not_disturb: false,
+            store_trouble: None,
         };
         assert_eq!(model.look(), TrayLook::Attention);
         assert_eq!(model.tooltip(), "Herald: 2 feeds live, 1 retrying, 12 unread");
@@ -236,6 +237,7 @@ mod tests {
             feeds: vec![muted, feed("CI", "disabled")],
             unread: 0,
             do_not_disturb: false,
+            store_trouble: None,
         };
         let menu = model.menu();
         let Entry::Submenu { label, items } = &menu[0] else { panic!("{menu:?}") };
