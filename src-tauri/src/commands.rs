@@ -184,3 +184,9 @@ pub fn set_launch_at_login(state: State<'_, AppState>, on: bool) -> Result<Gener
 pub fn reconnect(state: State<'_, AppState>, feed_id: String) -> Result<(), UiError> {
     Ok(herald_api::feeds::reconnect(&mut state.store(), &feed_id)?)
 }
+
+#[tauri::command]
+pub fn run_feed(state: State<'_, AppState>, feed_id: String) -> Result<(), UiError> {
+    herald_api::feeds::run(&mut state.store(), &feed_id)?;
+    Ok(())
+}

@@ -93,6 +93,7 @@ fn start(args: Args) -> anyhow::Result<ExitCode> {
             commands::set_do_not_disturb,
             commands::set_launch_at_login,
             commands::reconnect,
+            commands::run_feed,
             commands::mark_read,
             commands::delete_entries,
             commands::open_link,

@@ -41,6 +41,8 @@ pub struct FeedForm {
     pub conditions: Vec<String>,
     pub min_priority: Option<u8>,
     pub idle_timeout_s: Option<u32>,
+    /// When the stream ends: `reconnect`, `finish`, or empty for the method's default.
+    pub on_end: String,
     pub muted: bool,
     pub enabled: bool,
 }
@@ -72,6 +74,7 @@ impl From<&FeedSpec> for FeedForm {
             conditions: spec.filters.conditions.clone(),
             min_priority: spec.filters.min_priority,
             idle_timeout_s: spec.idle_timeout_s,
+            on_end: text(&spec.tuning.on_end),
             muted: spec.muted,
             enabled: spec.enabled,
         }
@@ -110,6 +113,7 @@ impl FeedForm {
             min_priority: self.min_priority,
             ca_file: None,
             idle_timeout_s: self.idle_timeout_s,
+            on_end: Some(self.on_end.clone()),
             enabled: Some(self.enabled),
             muted: Some(self.muted),
             snooze_until: None,

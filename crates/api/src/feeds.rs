@@ -33,6 +33,9 @@ pub struct FeedOptions {
     pub min_priority: Option<u8>,
     pub ca_file: Option<String>,
     pub idle_timeout_s: Option<u32>,
+    /// When the stream ends: `reconnect`, `finish`, or `default` (finish for POST, reconnect
+    /// for GET).
+    pub on_end: Option<String>,
     pub enabled: Option<bool>,
     /// Mute: the feed's events go to the history without notifications.
     pub muted: Option<bool>,
@@ -87,6 +90,7 @@ pub fn validate(spec: &FeedSpec) -> Result<(), ApiError> {
             min_priority: spec.filters.min_priority,
             ca_file: spec.ca_file.clone(),
             idle_timeout_s: spec.idle_timeout_s,
+            on_end: spec.tuning.on_end.clone(),
             enabled: Some(spec.enabled),
             muted: Some(spec.muted),
             snooze_until: Some(spec.snooze_until),
@@ -213,6 +217,17 @@ pub(crate) fn apply(spec: &mut FeedSpec, o: FeedOptions) -> Result<(), ApiError>
         }
         spec.ca_file = Some(path);
     }
+    if let Some(on_end) = o.on_end {
+        spec.tuning.on_end = match on_end.trim() {
+            "" | "default" => None,
+            text => {
+                // The engine's own parse: one rule for what is accepted.
+                herald_engine::plan::OnEnd::parse(Some(text), herald_sse::Method::Get)
+                    .map_err(|e| invalid("on_end", format!("when the stream ends: {e}")))?;
+                Some(text.to_owned())
+            }
+        };
+    }
     if let Some(seconds) = o.idle_timeout_s {
         if !(5..=86_400).contains(&seconds) {
             return Err(invalid("idle_timeout", "the idle timeout is 5 seconds to 1 day"));
@@ -335,6 +350,14 @@ pub(crate) fn default_name(url: &str) -> String {
 /// Asks the resident to reconnect a feed now (it carries it out within half a second).
 pub fn reconnect(store: &mut Store, feed_id: &str) -> Result<(), ApiError> {
     Ok(store.request(&herald_store::ResidentRequest::Reconnect(feed_id.to_owned()))?)
+}
+
+/// Runs a feed again: a finished one (a POST job's stream) starts over, now if the resident
+/// runs, else when it starts; any other reconnects at once.
+pub fn run(store: &mut Store, name_or_id: &str) -> Result<Feed, ApiError> {
+    let feed = store.find_feed(name_or_id)?;
+    store.run_again(&feed.id)?;
+    Ok(feed)
 }
 
 #[cfg(test)]

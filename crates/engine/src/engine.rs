@@ -343,7 +343,7 @@ impl<C: Connector> Core<C> {
                     Some(Control::Reconnect(None)) => self.broadcast(Command::ReconnectNow),
                     Some(Control::Reconnect(Some(id))) => {
                         if let Some(r) = self.running.get(&id) {
-                            let _ = r.commands.send(Command::ReconnectNow);
+                            let _ = r.commands.send(Command::Run);
                         }
                     }
                     Some(Control::TryNow) => self.broadcast(Command::TryNowIfWaiting),
@@ -431,7 +431,7 @@ impl<C: Connector> Core<C> {
                 for herald_store::ResidentRequest::Reconnect(id) in requests {
                     if let Some(r) = self.running.get(&id) {
                         tracing::info!(feed = %id, "reconnecting, as asked");
-                        let _ = r.commands.send(Command::ReconnectNow);
+                        let _ = r.commands.send(Command::Run);
                     }
                 }
             }
@@ -513,11 +513,11 @@ impl<C: Connector> Core<C> {
         // The store is the truth about where a feed resumes: whatever an earlier supervisor of
         // this feed sent is committed first.
         self.flush().await;
-        let position = match self.config.resume_state(&plan.id) {
-            Ok(state) => state.position,
+        let (position, finished_at) = match self.config.resume_state(&plan.id) {
+            Ok(state) => (state.position, state.finished_at),
             Err(e) => {
                 tracing::warn!(feed = %plan.id, "cannot read where the feed resumes: {e}");
-                String::new()
+                (String::new(), None)
             }
         };
         let recent_ids =
@@ -534,6 +534,7 @@ impl<C: Connector> Core<C> {
             commands: commands_rx,
             position,
             recent_ids,
+            finished_at,
             log: LogFold::default(),
         };
         let task = tokio::spawn(supervisor.run());

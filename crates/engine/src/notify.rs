@@ -293,7 +293,9 @@ impl Dispatcher {
                     }
                     *h = Health::default();
                 }
-                FeedState::Stopped { reason: StopReason::Disabled, .. } => *h = Health::default(),
+                // A finished feed is done, not down.
+                FeedState::Stopped { reason: StopReason::Disabled, .. }
+                | FeedState::Finished { .. } => *h = Health::default(),
                 FeedState::Retrying { error, .. } | FeedState::Stopped { error, .. } => {
                     h.down_since.get_or_insert(now);
                     h.last_error.clone_from(error);

@@ -45,6 +45,30 @@ pub struct Connection {
     pub ca_pem: Option<Vec<u8>>,
     pub idle_timeout: Duration,
     pub max_backoff: Duration,
+    pub on_end: OnEnd,
+}
+
+/// What a feed does when its stream ends cleanly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnEnd {
+    /// Connect again (with the server's retry): an event stream is meant to go on.
+    Reconnect,
+    /// Stop until someone runs it again: the stream was a job's answer, and connecting again
+    /// would run (and bill) the job again.
+    Finish,
+}
+
+impl OnEnd {
+    /// `reconnect` or `finish`; none: finish for POST, reconnect for GET.
+    pub fn parse(text: Option<&str>, method: Method) -> Result<Self, String> {
+        match text {
+            Some("reconnect") => Ok(OnEnd::Reconnect),
+            Some("finish") => Ok(OnEnd::Finish),
+            Some(other) => Err(format!("{other:?} is not reconnect or finish")),
+            None if method == Method::Post => Ok(OnEnd::Finish),
+            None => Ok(OnEnd::Reconnect),
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -128,6 +152,7 @@ impl FeedPlan {
             ca_pem,
             idle_timeout: secs(spec.idle_timeout_s).unwrap_or(DEFAULT_IDLE_TIMEOUT),
             max_backoff: secs(spec.tuning.max_backoff_s).unwrap_or(herald_sse::DEFAULT_CAP),
+            on_end: OnEnd::parse(spec.tuning.on_end.as_deref(), method).map_err(err)?,
         };
         // Build the request once now, so a bad header is reported at once, not at connect time.
         connection.request("", None).map_err(|e| err(e.to_string()))?;

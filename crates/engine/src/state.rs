@@ -38,6 +38,11 @@ pub enum FeedState {
         reason: StopReason,
         error: String,
     },
+    /// The stream ended and the feed finishes rather than reconnecting (a POST job's answer):
+    /// it waits until someone runs it again.
+    Finished {
+        at: Millis,
+    },
 }
 
 impl FeedState {
@@ -53,6 +58,7 @@ impl FeedState {
             FeedState::Retrying { .. } => "retrying",
             FeedState::Stopped { reason: StopReason::Disabled, .. } => "disabled",
             FeedState::Stopped { .. } => "stopped",
+            FeedState::Finished { .. } => "finished",
         }
     }
 
@@ -70,6 +76,9 @@ impl FeedState {
             FeedState::Retrying { at, error, .. } => {
                 let wait = Duration::from_millis((*at - now).max(0) as u64);
                 format!("retrying in {}: {error}", seconds(wait))
+            }
+            FeedState::Finished { at } => {
+                format!("finished at {}; run it again to start over", clock_time(*at))
             }
             FeedState::Stopped { reason, error } => match reason {
                 StopReason::ServerSaidStop => {

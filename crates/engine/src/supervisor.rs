@@ -15,7 +15,7 @@ use tokio::time::{Instant, sleep, timeout};
 use crate::connector::{ByteStream, Connector};
 use crate::log_fold::{Line, LogFold};
 use crate::notify::Alert;
-use crate::plan::{FeedPlan, IdSource};
+use crate::plan::{FeedPlan, IdSource, OnEnd};
 use crate::shaper::Shaper;
 use crate::state::{FeedState, FeedStates, StopReason};
 use crate::writer::{self, InFlight, ToWriter};
@@ -23,9 +23,11 @@ use crate::writer::{self, InFlight, ToWriter};
 /// What the engine can ask of a running supervisor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Command {
-    /// Drop the connection (if any) and connect again at once: the clock jumped, or the user
-    /// asked.
+    /// Drop the connection (if any) and connect again at once: the clock jumped, or the
+    /// network changed. A finished feed stays finished.
     ReconnectNow,
+    /// Someone asked for this feed: as `ReconnectNow`, and a finished feed runs again.
+    Run,
     /// The network came back: a feed waiting out its backoff tries now; a live one stays.
     TryNowIfWaiting,
     Stop,
@@ -57,6 +59,8 @@ pub struct Supervisor<C: Connector> {
     pub position: String,
     /// The feed's newest stored own ids, newest first, to recognise a server's replay.
     pub recent_ids: Vec<String>,
+    /// When the feed finished, if it did and has not been run again since.
+    pub finished_at: Option<Millis>,
     pub log: LogFold,
 }
 
@@ -64,6 +68,8 @@ pub struct Supervisor<C: Connector> {
 enum Ended {
     Stop,
     ReconnectNow,
+    /// The server ended the stream cleanly.
+    Done,
     Failed(String),
 }
 
@@ -86,6 +92,12 @@ impl<C: Connector> Supervisor<C> {
             Shaper::new(std::mem::take(&mut self.position), std::mem::take(&mut self.recent_ids));
         let mut lease: Option<C::Lease> = None;
         let mut fresh_slot = false;
+        if let Some(at) = self.finished_at.take()
+            && first.connection.on_end == OnEnd::Finish
+            && self.finish(at).await
+        {
+            return;
+        }
         loop {
             let plan = self.plan.borrow().clone();
             let secret = match self.secret(&plan).await {
@@ -140,7 +152,7 @@ impl<C: Connector> Supervisor<C> {
                         biased;
                         command = self.commands.recv() => match command {
                             None | Some(Command::Stop) => return,
-                            Some(Command::ReconnectNow) => break None,
+                            Some(Command::ReconnectNow | Command::Run) => break None,
                             Some(Command::TryNowIfWaiting) => {}
                         },
                         result = timeout(idle, &mut attempt) => break Some(result),
@@ -173,6 +185,17 @@ impl<C: Connector> Supervisor<C> {
                     match ended {
                         Ended::Stop => return,
                         Ended::ReconnectNow => continue,
+                        Ended::Done if plan.connection.on_end == OnEnd::Finish => {
+                            let at = now_millis();
+                            if self.finish(at).await {
+                                return;
+                            }
+                            continue;
+                        }
+                        Ended::Done => {
+                            let delay = backoff.next_delay(Instant::now().into_std(), self.unit());
+                            (After::Wait(delay), "the server ended the stream".to_owned())
+                        }
                         Ended::Failed(error) => {
                             let delay = backoff.next_delay(Instant::now().into_std(), self.unit());
                             (After::Wait(delay), error)
@@ -226,13 +249,34 @@ impl<C: Connector> Supervisor<C> {
         }
     }
 
+    /// Finished (the stream was a job's answer): recorded in the store, so that a restart does
+    /// not run the job again, and then waits until someone runs it; true when told to stop.
+    async fn finish(&mut self, at: Millis) -> bool {
+        let id = self.plan.borrow().id.clone();
+        let _ =
+            self.shared.writer.send(ToWriter::Finished { feed_id: id.clone(), at: Some(at) }).await;
+        self.publish(FeedState::Finished { at }).await;
+        loop {
+            match self.commands.recv().await {
+                None | Some(Command::Stop) => return true,
+                Some(Command::Run) => {
+                    let _ =
+                        self.shared.writer.send(ToWriter::Finished { feed_id: id, at: None }).await;
+                    return false;
+                }
+                // A clock jump or a new network does not re-run a job.
+                Some(Command::ReconnectNow | Command::TryNowIfWaiting) => {}
+            }
+        }
+    }
+
     /// Stops until told otherwise; true when told to stop for good.
     async fn halt(&mut self, reason: StopReason, error: String) -> bool {
         self.publish(FeedState::Stopped { reason, error }).await;
         loop {
             match self.commands.recv().await {
                 None | Some(Command::Stop) => return true,
-                Some(Command::ReconnectNow) => return false,
+                Some(Command::ReconnectNow | Command::Run) => return false,
                 Some(Command::TryNowIfWaiting) => {}
             }
         }
@@ -286,7 +330,7 @@ impl<C: Connector> Supervisor<C> {
                 biased;
                 command = self.commands.recv() => match command {
                     None | Some(Command::Stop) => return Ended::Stop,
-                    Some(Command::ReconnectNow) => return Ended::ReconnectNow,
+                    Some(Command::ReconnectNow | Command::Run) => return Ended::ReconnectNow,
                     Some(Command::TryNowIfWaiting) => continue,
                 },
                 chunk = timeout(idle, stream.chunk()) => chunk,
@@ -308,7 +352,7 @@ impl<C: Connector> Supervisor<C> {
                     ));
                 }
                 Ok(Err(e)) => return Ended::Failed(e.to_string()),
-                Ok(Ok(None)) => return Ended::Failed("the server ended the stream".into()),
+                Ok(Ok(None)) => return Ended::Done,
                 Ok(Ok(Some(bytes))) => bytes,
             };
             let plan = self.plan.borrow().clone();

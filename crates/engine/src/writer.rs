@@ -26,6 +26,11 @@ pub enum ToWriter {
         feed_id: String,
         at: Millis,
     },
+    /// The feed finished at `at`, or (None) may run again.
+    Finished {
+        feed_id: String,
+        at: Option<Millis>,
+    },
     /// Answered once everything sent before it is committed.
     Flush(oneshot::Sender<()>),
 }
@@ -194,6 +199,7 @@ impl Writer {
             let result = match &state {
                 ToWriter::Live { feed_id, state } => self.store.set_live_state(feed_id, state),
                 ToWriter::Connected { feed_id, at } => self.store.set_connected(feed_id, *at),
+                ToWriter::Finished { feed_id, at } => self.store.set_finished(feed_id, *at),
                 _ => Ok(()),
             };
             if let Err(e) = result {

@@ -129,7 +129,8 @@ pub async fn run(
         parser.reset_for_reconnect();
         let wait = match ended {
             Ended::Clean => {
-                if once {
+                // A POST's stream is a job's answer: sending it again would run the job again.
+                if once || request.method == Method::Post {
                     return ExitCode::SUCCESS;
                 }
                 say(&format!("the server closed the stream ({shown_url})"));

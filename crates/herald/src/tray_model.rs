@@ -116,7 +116,7 @@ impl TrayModel {
         let plural =
             |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
         let mut parts = vec![format!("{} live", plural(self.count("live"), "feed", "feeds"))];
-        for state in ["connecting", "retrying", "stopped"] {
+        for state in ["connecting", "retrying", "stopped", "finished"] {
             let n = self.count(state);
             if n > 0 {
                 parts.push(format!("{n} {state}"));
@@ -185,7 +185,9 @@ fn feed_entry(feed: &TrayFeed) -> Entry {
         });
     }
     if feed.state != "disabled" {
-        items.push(Entry::Item { label: "Reconnect now".into(), action: Action::Reconnect(id()) });
+        // A finished feed (a POST job's stream) starts over only when asked, here.
+        let label = if feed.state == "finished" { "Run again" } else { "Reconnect now" };
+        items.push(Entry::Item { label: label.into(), action: Action::Reconnect(id()) });
     }
     Entry::Submenu { label: format!("{}: {state}{quiet}", feed.name), items }
 }

@@ -47,6 +47,10 @@ pub struct Tuning {
     pub silence_alert_s: Option<u32>,
     /// The longest wait between reconnection attempts (default 5 minutes).
     pub max_backoff_s: Option<u32>,
+    /// When the stream ends cleanly: `reconnect` (the default for GET) or `finish` (the
+    /// default for POST, whose stream is usually a job's answer: running it again re-runs the
+    /// job).
+    pub on_end: Option<String>,
 }
 
 impl Default for FeedSpec {

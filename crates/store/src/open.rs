@@ -16,6 +16,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/004_requests.sql"),
     include_str!("migrations/005_fts_prefix.sql"),
     include_str!("migrations/006_sizes.sql"),
+    include_str!("migrations/007_finished.sql"),
 ];
 
 pub fn open(path: &Path) -> Result<Connection, StoreError> {

@@ -13,6 +13,8 @@ pub struct ResumeState {
     pub accepted: i64,
     pub duplicates: i64,
     pub filtered: i64,
+    /// When the feed's stream ended for good (feeds that finish instead of reconnecting).
+    pub finished_at: Option<Millis>,
 }
 
 /// `connecting`, `live`, `retrying` or `stopped` (a disabled feed has none: it is `disabled`).
@@ -62,7 +64,8 @@ impl Store {
     pub fn resume_state(&self, feed_id: &str) -> Result<ResumeState, StoreError> {
         self.conn
             .query_row(
-                "SELECT position, last_connected_at, last_event_at, accepted, duplicates, filtered
+                "SELECT position, last_connected_at, last_event_at, accepted, duplicates, filtered,
+                        finished_at
                  FROM resume_state WHERE feed_id = ?1",
                 [feed_id],
                 |r| {
@@ -73,11 +76,21 @@ impl Store {
                         accepted: r.get(3)?,
                         duplicates: r.get(4)?,
                         filtered: r.get(5)?,
+                        finished_at: r.get(6)?,
                     })
                 },
             )
             .optional()?
             .ok_or_else(|| StoreError::UnknownFeed(feed_id.to_owned()))
+    }
+
+    /// Records that the feed finished (or, with None, that it may run again).
+    pub fn set_finished(&mut self, feed_id: &str, at: Option<Millis>) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE resume_state SET finished_at = ?2 WHERE feed_id = ?1",
+            params![feed_id, at],
+        )?;
+        Ok(())
     }
 
     pub fn set_connected(&mut self, feed_id: &str, at: Millis) -> Result<(), StoreError> {
@@ -138,7 +151,7 @@ impl Store {
 /// Something only the resident can do, asked for from another process.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ResidentRequest {
-    /// Drop the feed's connection (or its wait) and connect now.
+    /// Drop the feed's connection (or its wait) and connect now; a finished feed runs again.
     Reconnect(String),
 }
 
@@ -151,6 +164,13 @@ impl Store {
             params![feed_id, crate::now_millis()],
         )?;
         Ok(())
+    }
+
+    /// Runs a finished feed again: it may run from now on (also when no resident is running,
+    /// which will then start it), and a running resident is asked to start it at once.
+    pub fn run_again(&mut self, feed_id: &str) -> Result<(), StoreError> {
+        self.set_finished(feed_id, None)?;
+        self.request(&ResidentRequest::Reconnect(feed_id.to_owned()))
     }
 
     /// Takes every pending request (the resident, which then carries them out).

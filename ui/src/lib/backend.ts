@@ -132,6 +132,11 @@ export function reconnect(feedId: string): Promise<void> {
   return invoke("reconnect", { feedId });
 }
 
+/** Runs a finished feed (a POST job's stream) again. */
+export function runFeed(feedId: string): Promise<void> {
+  return invoke("run_feed", { feedId });
+}
+
 /** Calls `onChange` whenever the store changed, in this process or another. */
 export function onStoreChanged(onChange: (change: StoreChanged) => void): Promise<UnlistenFn> {
   return listen<StoreChanged>("store-changed", (event) => onChange(event.payload));

@@ -94,6 +94,7 @@ export function blankForm(): FeedForm {
     conditions: [],
     min_priority: null,
     idle_timeout_s: null,
+    on_end: "",
     muted: false,
     enabled: true,
   };

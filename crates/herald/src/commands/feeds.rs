@@ -49,6 +49,8 @@ pub enum FeedsCommand {
     },
     /// Ask the resident to reconnect a feed now
     Reconnect { name_or_id: String },
+    /// Run a finished feed again (a POST job's stream), now or when the resident starts
+    Run { name_or_id: String },
     /// Turn a feed on
     Enable { name_or_id: String },
     /// Turn a feed off
@@ -107,6 +109,10 @@ pub struct FeedArgs {
     /// Reconnect when nothing arrives for this long
     #[arg(long, value_name = "SECONDS")]
     idle_timeout: Option<u32>,
+    /// When the stream ends: reconnect, finish (until `feeds run`), or default (finish for
+    /// POST, reconnect for GET)
+    #[arg(long, value_name = "WHAT")]
+    on_end: Option<String>,
     #[arg(long, conflicts_with = "disable")]
     enable: bool,
     #[arg(long)]
@@ -154,6 +160,7 @@ impl FeedArgs {
             min_priority: self.min_priority,
             ca_file: self.ca_file,
             idle_timeout_s: self.idle_timeout,
+            on_end: self.on_end,
             enabled: if self.enable {
                 Some(true)
             } else if self.disable {
@@ -230,6 +237,10 @@ pub fn command(data_dir: &DataDir, command: FeedsCommand) -> std::process::ExitC
                 let feed = store.find_feed(&name_or_id)?;
                 herald_api::feeds::reconnect(&mut store, &feed.id)?;
                 println!("asked the resident to reconnect {}", escape(&feed.spec.name));
+            }
+            FeedsCommand::Run { name_or_id } => {
+                let feed = herald_api::feeds::run(&mut store, &name_or_id)?;
+                println!("{} runs again", escape(&feed.spec.name));
             }
             FeedsCommand::Enable { name_or_id } => set_enabled(&mut store, &name_or_id, true)?,
             FeedsCommand::Disable { name_or_id } => set_enabled(&mut store, &name_or_id, false)?,

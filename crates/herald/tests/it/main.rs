@@ -4,6 +4,7 @@ mod autostart;
 mod daemon;
 mod data;
 mod engine;
+mod finish;
 mod flaky;
 mod hostile_text;
 mod permissions;

@@ -31,4 +31,8 @@ id_source: string, title_template: string, body_template: string, link_template:
 /**
  * `/pointer OP VALUE` conditions the JSON data must meet.
  */
-conditions: Array<string>, min_priority: number | null, idle_timeout_s: number | null, muted: boolean, enabled: boolean, };
+conditions: Array<string>, min_priority: number | null, idle_timeout_s: number | null, 
+/**
+ * When the stream ends: `reconnect`, `finish`, or empty for the method's default.
+ */
+on_end: string, muted: boolean, enabled: boolean, };
