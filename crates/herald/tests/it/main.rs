@@ -5,6 +5,7 @@ mod daemon;
 mod data;
 mod engine;
 mod flaky;
+mod heartbeats;
 mod hostile_text;
 mod permissions;
 mod shutdown;
