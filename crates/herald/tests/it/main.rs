@@ -6,6 +6,7 @@ mod data;
 mod engine;
 mod flaky;
 mod heartbeats;
+mod hostile;
 mod hostile_text;
 mod permissions;
 mod shutdown;
