@@ -291,7 +291,7 @@ pub struct TestEvent {
     pub title: String,
     pub body: String,
     pub link: Option<String>,
-    /// Whether the feed's filters keep it.
+    /// Whether the feed keeps it: not a heartbeat, and through the feed's filters.
     pub kept: bool,
 }
 

@@ -1,9 +1,30 @@
 //! Which events a feed keeps: event types to include or exclude, conditions on JSON fields, and
-//! a minimum priority. A filtered event still moves the feed's resume position.
+//! a minimum priority. A filtered event still moves the feed's resume position. Before any of
+//! that, protocol chatter (control events, heartbeats) is told apart from news.
 
 use herald_store::Filters;
 use regex::Regex;
 use serde_json::Value;
+
+use crate::presets::Preset;
+
+/// Event types that servers commonly send, with empty data, only to show the stream is alive:
+/// django-eventstream's `stream-open` on each connect and `keep-alive` every 20 s, and the
+/// usual names of others. By the spec they are events, but nobody wants them as unread news.
+pub const HEARTBEAT_TYPES: &[&str] =
+    &["keep-alive", "keepalive", "ping", "heartbeat", "stream-open"];
+
+/// Why an event is not news. Either way it is not stored or notified; it still proves the
+/// connection alive, as any bytes do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Chatter {
+    /// One of the preset's control events with data (ntfy's `open` JSON): never kept, and its
+    /// id is not a position (ntfy's `open` carries an id that is not a message id).
+    Control,
+    /// An event with empty data under a heartbeat name ([`HEARTBEAT_TYPES`] or the preset's
+    /// control types). An `id:` of its own still moves the resume position.
+    Heartbeat,
+}
 
 /// `/pointer OP VALUE`: `=` equals, `~` contains, `=~` matches a regular expression.
 #[derive(Debug, Clone)]
@@ -97,6 +118,20 @@ impl FilterSet {
         })
     }
 
+    /// The one rule for chatter, used by the engine and by "Test connection". A heartbeat type
+    /// the feed includes by name is news: the user asked for it. Only empty data counts, so a
+    /// server that puts news in a `ping` event loses nothing. A control event with data stays
+    /// chatter even when included: its id would become the feed's position.
+    pub fn chatter(&self, preset: Preset, event_type: &str, data: &str) -> Option<Chatter> {
+        let control = preset.control_types().contains(&event_type);
+        if !data.is_empty() {
+            return control.then_some(Chatter::Control);
+        }
+        let heartbeat = control || HEARTBEAT_TYPES.contains(&event_type);
+        let asked_for = self.include_types.iter().any(|t| t == event_type);
+        (heartbeat && !asked_for).then_some(Chatter::Heartbeat)
+    }
+
     pub fn keeps(&self, event_type: &str, json: Option<&Value>, priority: Option<u8>) -> bool {
         if !self.include_types.is_empty() && !self.include_types.iter().any(|t| t == event_type) {
             return false;
@@ -131,6 +166,29 @@ mod tests {
         let no_pings = set(Filters { exclude_types: vec!["ping".into()], ..Default::default() });
         assert!(no_pings.keeps("message", None, None));
         assert!(!no_pings.keeps("ping", None, None));
+    }
+
+    #[test]
+    fn empty_heartbeats_are_chatter_unless_the_feed_asks_for_them() {
+        let plain = set(Filters::default());
+        for name in HEARTBEAT_TYPES {
+            assert_eq!(
+                plain.chatter(Preset::Generic, name, ""),
+                Some(Chatter::Heartbeat),
+                "{name}"
+            );
+            assert_eq!(plain.chatter(Preset::Generic, name, "x"), None, "{name} with data is news");
+            let asked = set(Filters { include_types: vec![(*name).into()], ..Default::default() });
+            assert_eq!(asked.chatter(Preset::Generic, name, ""), None, "{name} included by name");
+        }
+        assert_eq!(plain.chatter(Preset::Generic, "message", ""), None, "an empty message is news");
+        assert_eq!(plain.chatter(Preset::Generic, "Keep-Alive", ""), None, "types are exact");
+        // ntfy's own control types: heartbeats when empty, control events with data.
+        assert_eq!(plain.chatter(Preset::Ntfy, "poll_request", ""), Some(Chatter::Heartbeat));
+        assert_eq!(plain.chatter(Preset::Ntfy, "open", "{}"), Some(Chatter::Control));
+        assert_eq!(plain.chatter(Preset::Generic, "open", ""), None, "only the preset's own");
+        let asked = set(Filters { include_types: vec!["open".into()], ..Default::default() });
+        assert_eq!(asked.chatter(Preset::Ntfy, "open", "{}"), Some(Chatter::Control));
     }
 
     #[test]

@@ -51,8 +51,9 @@ impl Preset {
         }
     }
 
-    /// Event types that are protocol chatter, not news: they never reach history and never move
-    /// the resume position (ntfy's `open` event carries an id that is not a message id).
+    /// Event types that are protocol chatter, not news: they never reach history and, with data,
+    /// never move the resume position (ntfy's `open` event carries an id that is not a message
+    /// id). The rule that uses them is `FilterSet::chatter`.
     pub fn control_types(self) -> &'static [&'static str] {
         match self {
             Preset::Ntfy => &["open", "keepalive", "poll_request"],

@@ -7,10 +7,9 @@ use std::time::Duration;
 use herald_secrets::Sensitive;
 use herald_sse::{Attempt, Item, Parser};
 use herald_store::Feed;
-use serde_json::Value;
 
-use crate::mapping::EventContext;
 use crate::plan::FeedPlan;
+use crate::shaper;
 
 /// How long a test waits, and for how many events.
 #[derive(Debug, Clone, Copy)]
@@ -45,7 +44,8 @@ pub struct ProbeEvent {
     pub title: String,
     pub body: String,
     pub link: Option<String>,
-    /// Whether the feed's filters keep it (a dropped event goes nowhere, not even the history).
+    /// Whether the feed keeps it: not a heartbeat or control event, and through the filters (a
+    /// dropped event goes nowhere, not even the history).
     pub kept: bool,
 }
 
@@ -112,24 +112,19 @@ pub async fn probe(
     report
 }
 
+/// The event as the engine would take it: the same reading, rule for chatter and filters.
 fn describe(plan: &FeedPlan, event: &herald_sse::EventRef<'_>) -> ProbeEvent {
-    let json: Option<Value> = serde_json::from_str(event.data).ok();
-    let mapped = plan.mapping.render(&EventContext {
-        feed: &plan.name,
-        event_type: event.event_type,
-        id: event.own_id,
-        data: event.data,
-        json: json.as_ref(),
-    });
-    let kept = plan.filters.keeps(event.event_type, json.as_ref(), mapped.rendered.priority);
+    let chatter = plan.filters.chatter(plan.preset, event.event_type, event.data);
+    let (json, own_id) = shaper::identify(plan, event);
+    let (mapped, keep) = shaper::judge(plan, event, own_id.as_deref(), json.as_ref());
     ProbeEvent {
         event_type: event.event_type.to_owned(),
-        id: event.own_id.map(str::to_owned),
+        id: own_id,
         data: event.data.to_owned(),
         title: mapped.rendered.title,
         body: mapped.rendered.body,
         link: mapped.rendered.link,
-        kept,
+        kept: chatter.is_none() && keep,
     }
 }
 

@@ -7,7 +7,8 @@ use herald_store::{Incoming, Millis};
 use reqwest::header::HeaderValue;
 use serde_json::Value;
 
-use crate::mapping::EventContext;
+use crate::filters::Chatter;
+use crate::mapping::{EventContext, Mapped};
 use crate::plan::{FeedPlan, IdSource, Resume};
 
 /// How many of a feed's newest own ids are remembered to recognise a replay.
@@ -70,65 +71,37 @@ impl Shaper {
         &self.position
     }
 
-    /// `None` for the preset's control events (ntfy's `open`, `keepalive`): protocol, not news;
-    /// and for a repeat of an event handed on recently. A server that ignores `Last-Event-ID`
-    /// and replays from its start would otherwise pull the position back with each replay, and
-    /// every next connection would start from there: a flaky proxy in front of such a server
-    /// kept a feed minutes behind. A repeat moves nothing; the store catches older repeats.
+    /// `None` for chatter (see `FilterSet::chatter`): the preset's control events (ntfy's
+    /// `open`) and empty heartbeats; and for a repeat of an event handed on recently. A server
+    /// that ignores `Last-Event-ID` and replays from its start would otherwise pull the position
+    /// back with each replay, and every next connection would start from there: a flaky proxy in
+    /// front of such a server kept a feed minutes behind. A repeat moves nothing; the store
+    /// catches older repeats.
     pub fn shape(&mut self, plan: &FeedPlan, event: &EventRef<'_>, now: Millis) -> Option<Shaped> {
-        if plan.preset.control_types().contains(&event.event_type) {
+        let chatter = plan.filters.chatter(plan.preset, event.event_type, event.data);
+        if chatter == Some(Chatter::Control) {
             return None;
         }
-        // Parse only what looks like JSON: plain-text feeds pay nothing.
-        let json: Option<Value> = match event.data.as_bytes().first() {
-            Some(b'{' | b'[') => serde_json::from_str(event.data).ok(),
-            _ => None,
-        };
-        let own_id = match &plan.connection.id_source {
-            IdSource::Sse => event.own_id.map(str::to_owned),
-            IdSource::Json(pointer) => {
-                json.as_ref().and_then(|j| j.pointer(pointer)).and_then(|v| match v {
-                    Value::String(s) if !s.is_empty() => Some(s.clone()),
-                    Value::Number(n) => Some(n.to_string()),
-                    _ => None,
-                })
-            }
-        };
+        let (json, own_id) = identify(plan, event);
         if let Some(id) = &own_id {
             if self.recent.contains(id) {
                 return None;
             }
+            // Heartbeat ids too: a replayed heartbeat must not pull the position back either.
             self.recent.insert(id);
         }
-        let mut warning = None;
-        match &plan.connection.id_source {
-            // `id: bad\x01id` is legal SSE but no header can carry it: the position stays at
-            // the last id that can be sent, so a restart resumes there instead of from nothing.
-            IdSource::Sse
-                if plan.connection.resume == Resume::Header
-                    && HeaderValue::from_str(event.last_event_id).is_err() =>
-            {
-                warning = Some(
-                    "the server sent an event id with control characters, which cannot be sent \
-                     back as Last-Event-ID; the feed resumes from the last id that can"
-                        .to_owned(),
-                );
+        if chatter == Some(Chatter::Heartbeat) {
+            // Only an id of its own moves the position: one carried over from a replayed event
+            // would pull it back. The move is in memory (the next reconnect resumes there) and
+            // reaches the store with the next real event: writing a heartbeat every 20 s would
+            // cost a transaction each time and hide a feed's silence.
+            if own_id.is_some() {
+                self.advance(plan, event, own_id.as_deref());
             }
-            IdSource::Sse => event.last_event_id.clone_into(&mut self.position),
-            IdSource::Json(_) => {
-                if let Some(id) = &own_id {
-                    id.clone_into(&mut self.position);
-                }
-            }
+            return None;
         }
-        let mapped = plan.mapping.render(&EventContext {
-            feed: &plan.name,
-            event_type: event.event_type,
-            id: own_id.as_deref(),
-            data: event.data,
-            json: json.as_ref(),
-        });
-        let keep = plan.filters.keeps(event.event_type, json.as_ref(), mapped.rendered.priority);
+        let warning = self.advance(plan, event, own_id.as_deref());
+        let (mapped, keep) = judge(plan, event, own_id.as_deref(), json.as_ref());
         Some(Shaped {
             incoming: Incoming {
                 feed_id: plan.id.clone(),
@@ -145,6 +118,78 @@ impl Shaper {
                 .or(warning),
         })
     }
+
+    /// Moves the position past `event`; says why when it cannot.
+    fn advance(
+        &mut self,
+        plan: &FeedPlan,
+        event: &EventRef<'_>,
+        own_id: Option<&str>,
+    ) -> Option<String> {
+        match &plan.connection.id_source {
+            // `id: bad\x01id` is legal SSE but no header can carry it: the position stays at
+            // the last id that can be sent, so a restart resumes there instead of from nothing.
+            IdSource::Sse
+                if plan.connection.resume == Resume::Header
+                    && HeaderValue::from_str(event.last_event_id).is_err() =>
+            {
+                Some(
+                    "the server sent an event id with control characters, which cannot be sent \
+                     back as Last-Event-ID; the feed resumes from the last id that can"
+                        .to_owned(),
+                )
+            }
+            IdSource::Sse => {
+                event.last_event_id.clone_into(&mut self.position);
+                None
+            }
+            IdSource::Json(_) => {
+                if let Some(id) = own_id {
+                    id.clone_into(&mut self.position);
+                }
+                None
+            }
+        }
+    }
+}
+
+/// An event's JSON and its own id from the feed's id source. The engine and "Test connection"
+/// both read events this way.
+pub(crate) fn identify(plan: &FeedPlan, event: &EventRef<'_>) -> (Option<Value>, Option<String>) {
+    // Parse only what looks like JSON: plain-text feeds pay nothing.
+    let json: Option<Value> = match event.data.as_bytes().first() {
+        Some(b'{' | b'[') => serde_json::from_str(event.data).ok(),
+        _ => None,
+    };
+    let own_id = match &plan.connection.id_source {
+        IdSource::Sse => event.own_id.map(str::to_owned),
+        IdSource::Json(pointer) => {
+            json.as_ref().and_then(|j| j.pointer(pointer)).and_then(|v| match v {
+                Value::String(s) if !s.is_empty() => Some(s.clone()),
+                Value::Number(n) => Some(n.to_string()),
+                _ => None,
+            })
+        }
+    };
+    (json, own_id)
+}
+
+/// How an event that is not chatter would be notified, and whether the feed's filters keep it.
+pub(crate) fn judge(
+    plan: &FeedPlan,
+    event: &EventRef<'_>,
+    own_id: Option<&str>,
+    json: Option<&Value>,
+) -> (Mapped, bool) {
+    let mapped = plan.mapping.render(&EventContext {
+        feed: &plan.name,
+        event_type: event.event_type,
+        id: own_id,
+        data: event.data,
+        json,
+    });
+    let keep = plan.filters.keeps(event.event_type, json, mapped.rendered.priority);
+    (mapped, keep)
 }
 
 #[cfg(test)]
@@ -237,6 +282,34 @@ mod tests {
         let s = shaper.shape(&p, &ev("message", m, "m1", Some("m1")), 0).unwrap().incoming;
         assert_eq!((s.event_id.as_deref(), s.resume_position.as_str()), (Some("m1"), "m1"));
         assert_eq!(s.kept.unwrap().body, "hi");
+    }
+
+    #[test]
+    fn a_heartbeat_with_an_id_moves_the_position_but_is_not_handed_on() {
+        let p = plan(FeedSpec::default());
+        let mut shaper = Shaper::new("1".into(), vec!["1".into()]);
+        assert!(shaper.shape(&p, &ev("keep-alive", "", "2", Some("2")), 0).is_none());
+        assert_eq!(shaper.position(), "2", "a reconnect resumes after the heartbeat");
+        // One that only carries the last id over moves nothing, even when a replay set it.
+        assert!(shaper.shape(&p, &ev("message", "x", "1", Some("1")), 0).is_none());
+        assert!(shaper.shape(&p, &ev("keep-alive", "", "1", None), 0).is_none());
+        assert_eq!(shaper.position(), "2");
+        // Nor does a replayed heartbeat.
+        assert!(shaper.shape(&p, &ev("ping", "", "2", Some("2")), 0).is_none());
+        let next = shaper.shape(&p, &ev("message", "news", "3", Some("3")), 0).unwrap();
+        assert_eq!(next.incoming.resume_position, "3");
+    }
+
+    #[test]
+    fn a_heartbeat_the_filters_name_is_news() {
+        let p = plan(FeedSpec {
+            filters: Filters { include_types: vec!["ping".into()], ..Default::default() },
+            ..FeedSpec::default()
+        });
+        let mut shaper = Shaper::new(String::new(), Vec::new());
+        let s = shaper.shape(&p, &ev("ping", "", "5", Some("5")), 0).unwrap().incoming;
+        assert!(s.kept.is_some());
+        assert_eq!(s.resume_position, "5");
     }
 
     #[test]

@@ -95,3 +95,37 @@ fn failures_are_reported_in_words() {
     let bad = feed("ftp://127.0.0.1/".into(), |_| {});
     assert!(rt.block_on(probe(&bad, None, LIMITS)).error.is_some());
 }
+
+#[test]
+fn heartbeats_and_control_events_are_shown_as_not_kept_as_the_engine_treats_them() {
+    let server = SseServer::start(|request, _| match request.target.as_str() {
+        "/django" => Reply::events(
+            "event: stream-open\ndata:\n\nevent: keep-alive\ndata:\n\ndata: hello\n\n",
+        ),
+        _ => Reply::events(
+            "event: open\ndata: {\"id\":\"o1\",\"event\":\"open\"}\n\n\
+             event: message\ndata: {\"id\":\"m1\",\"event\":\"message\",\"message\":\"hi\"}\n\n",
+        ),
+    });
+    let rt = runtime();
+    let limits = ProbeLimits { max_events: 3, wait: Duration::from_secs(10) };
+    let django = rt.block_on(probe(&feed(server.url("/django"), |_| {}), None, limits));
+    let seen: Vec<_> = django.events.iter().map(|e| (e.event_type.as_str(), e.kept)).collect();
+    assert_eq!(seen, [("stream-open", false), ("keep-alive", false), ("message", true)]);
+
+    let asked = feed(server.url("/django"), |spec| {
+        spec.filters.include_types = vec!["keep-alive".into()];
+    });
+    let report = rt.block_on(probe(&asked, None, limits));
+    assert!(report.events[1].kept, "a heartbeat the feed includes by name is kept");
+
+    let ntfy = feed(server.url("/ntfy"), |spec| {
+        spec.preset = "ntfy".into();
+        spec.id_source = "json:/id".into();
+        spec.resume = "query:since".into();
+    });
+    let report = rt.block_on(probe(&ntfy, None, ProbeLimits { max_events: 2, ..limits }));
+    let seen: Vec<_> =
+        report.events.iter().map(|e| (e.event_type.as_str(), e.id.as_deref(), e.kept)).collect();
+    assert_eq!(seen, [("open", Some("o1"), false), ("message", Some("m1"), true)]);
+}

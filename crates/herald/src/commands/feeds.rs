@@ -92,7 +92,8 @@ pub struct FeedArgs {
     body: Option<String>,
     #[arg(long, value_name = "TEMPLATE")]
     link: Option<String>,
-    /// Keep only events of this type (repeatable)
+    /// Keep only events of this type (repeatable); naming a heartbeat type (keep-alive, ping,
+    /// stream-open, ...) also keeps its empty events, which are otherwise dropped
     #[arg(long = "include-type", value_name = "TYPE")]
     include_types: Vec<String>,
     /// Drop events of this type (repeatable)

@@ -6,6 +6,8 @@ mod data;
 mod engine;
 mod finish;
 mod flaky;
+mod heartbeats;
+mod hostile;
 mod hostile_text;
 mod permissions;
 mod shutdown;

@@ -2,6 +2,6 @@
 
 export type TestEvent = { event_type: string, id: string | null, data: string, title: string, body: string, link: string | null, 
 /**
- * Whether the feed's filters keep it.
+ * Whether the feed keeps it: not a heartbeat, and through the feed's filters.
  */
 kept: boolean, };

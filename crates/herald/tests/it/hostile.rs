@@ -1,0 +1,118 @@
+//! One feed's failure never takes the others down. A hostile server asks for absurd waits
+//! (`retry: 3600001`, `retry: 18446744073709551615`), ends its stream, and then answers every
+//! attempt with `503` and `Retry-After: 5`: once this panicked in `clamp` (a floor above the
+//! 1 h maximum) and killed the resident with every feed in it. Beside it a well-behaved feed
+//! must keep delivering, the hostile feeds must be plainly "retrying", and the daemon must still
+//! stop cleanly and at once.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use herald_sse_server::{End, Reply, SseServer};
+
+use crate::daemon::{KillOnDrop, herald, wait_for};
+
+fn cli(dir: &Path, args: &[&str]) -> String {
+    let out = herald(dir).args(args).output().unwrap();
+    assert!(out.status.success(), "herald {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// A feed's (state, state_detail) from `feeds list --json`.
+fn state(dir: &Path, name: &str) -> (String, String) {
+    let list = cli(dir, &["feeds", "list", "--json"]);
+    let feed: serde_json::Value = list
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|f| f["name"] == name)
+        .unwrap_or_else(|| panic!("no feed {name} in {list}"));
+    let text = |key: &str| feed[key].as_str().unwrap_or_default().to_owned();
+    (text("state"), text("state_detail"))
+}
+
+fn good_data(dir: &Path) -> Vec<String> {
+    let history = cli(dir, &["history", "--json", "--feed", "Good"]);
+    let mut data: Vec<String> = history
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["data"].to_string())
+        .collect();
+    data.reverse();
+    data
+}
+
+/// The first connection gets `retry: {retry}` and an ended stream; every later one a 503.
+fn hostile(retry: &'static str) -> SseServer {
+    SseServer::start(move |_, n| {
+        if n == 0 {
+            Reply::stream(vec![format!("retry: {retry}\n\n").into_bytes()], End::Close)
+        } else {
+            Reply::status(503, "Service Unavailable", &[("Retry-After", "5")], "")
+        }
+    })
+}
+
+fn assert_alive(daemon: &mut KillOnDrop, when: &str) {
+    let exited = daemon.0.try_wait().unwrap();
+    assert!(exited.is_none(), "the daemon died {when}: {exited:?}");
+}
+
+#[test]
+fn a_hostile_feed_never_takes_the_daemon_or_the_other_feeds_down() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = SseServer::start(|_, _| {
+        Reply::stream(vec![b"id: 1\ndata: good 1\n\n".to_vec()], End::Live)
+    });
+    let over_an_hour = hostile("3600001");
+    let largest = hostile("18446744073709551615");
+    cli(dir.path(), &["feeds", "add", &good.url("/good"), "--name", "Good"]);
+    cli(dir.path(), &["feeds", "add", &over_an_hour.url("/h"), "--name", "Hour"]);
+    cli(dir.path(), &["feeds", "add", &largest.url("/m"), "--name", "Max"]);
+    let mut daemon = KillOnDrop(
+        herald(dir.path())
+            .arg("daemon")
+            .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/herald-test-bus")
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    wait_for("the good feed's first event", || good_data(dir.path()).len() == 1);
+
+    // The backoff after the ended stream is minutes long: reconnecting is what makes the
+    // hostile feeds meet their 503s now. Two rounds, each waited for by the server's count.
+    for (name, server) in [("Hour", &over_an_hour), ("Max", &largest)] {
+        wait_for("the hostile stream to be read", || server.requests().len() == 1);
+        for round in 1..=2 {
+            cli(dir.path(), &["feeds", "reconnect", name]);
+            wait_for("the next attempt", || server.requests().len() > round);
+            // A supervisor that died on the answer would stay "connecting" for ever.
+            wait_for("the feed to wait after the 503", || {
+                let (state, detail) = state(dir.path(), name);
+                state == "retrying" && detail.contains("503")
+            });
+            assert_alive(&mut daemon, &format!("after {name}'s 503 number {round}"));
+        }
+    }
+
+    for n in 2..=4 {
+        good.push(format!("id: {n}\ndata: good {n}\n\n"));
+    }
+    wait_for("every good event", || good_data(dir.path()).len() == 4);
+    assert_eq!(good_data(dir.path()), ["\"good 1\"", "\"good 2\"", "\"good 3\"", "\"good 4\""]);
+    assert_eq!(state(dir.path(), "Good").0, "live");
+    for name in ["Hour", "Max"] {
+        assert_eq!(state(dir.path(), name).0, "retrying", "{name}");
+    }
+    assert_alive(&mut daemon, "at the end");
+
+    let asked = Instant::now();
+    let pid = daemon.0.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let mut status = None;
+    while status.is_none() && asked.elapsed() < Duration::from_secs(20) {
+        status = daemon.0.try_wait().unwrap();
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert_eq!(status.and_then(|s| s.code()), Some(0), "SIGTERM is a clean stop");
+    assert!(asked.elapsed() <= Duration::from_secs(2), "exit took {:?}", asked.elapsed());
+}
