@@ -16,6 +16,7 @@ pub mod probe;
 mod shaper;
 pub mod state;
 mod supervisor;
+mod template_limits;
 pub mod watchers;
 mod writer;
 

@@ -78,6 +78,7 @@ impl Mapping {
     ) -> Result<Self, String> {
         let mut env = Environment::new();
         env.set_fuel(Some(TEMPLATE_STEPS));
+        crate::template_limits::guard(&mut env);
         for (name, source) in [("title", title), ("body", body), ("link", link)] {
             if let Some(source) = source {
                 env.add_template_owned(name, source.to_owned())
@@ -382,6 +383,13 @@ mod tests {
         assert_eq!(mapped.rendered.body, "build 42 passed");
         let error = mapped.template_error.unwrap();
         assert!(error.starts_with("the title template does too much work"), "{error}");
+    }
+
+    #[test]
+    fn a_filter_that_would_allocate_a_petabyte_in_one_step_falls_back_instead_of_aborting() {
+        let mapped = render_guarded("{{ 'a' | indent(1000000000000000) }}", "build 7", None);
+        assert_eq!(mapped.rendered.title, "deploy");
+        assert!(mapped.template_error.unwrap().contains("refused"));
     }
 
     #[test]

@@ -117,24 +117,55 @@ fn header_secrets(value: &HeaderValue) -> Vec<String> {
     out
 }
 
-/// The forms a server may echo a secret in: as is, percent- and form-encoded (a query or a
-/// redirect target), base64 (a Basic header), and HTML-escaped (an error page).
+/// The forms a server may echo a secret in: as is, percent- and form-encoded in either hex
+/// case (a query or a redirect target), base64 (a Basic header), HTML-escaped the ways common
+/// servers do (an error page), and JSON-escaped (an API's error body).
 fn encodings(secret: &str) -> Vec<String> {
     let form: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
-    let html = secret
-        .replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;");
+    let percent = form.replace('+', "%20");
+    let html = |apostrophe: &str, quote: &str| {
+        secret
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', quote)
+            .replace('\'', apostrophe)
+    };
+    let json = serde_json::to_string(secret).unwrap_or_default();
+    let json = json.trim_matches('"').to_owned();
     vec![
         secret.to_owned(),
-        form.replace('+', "%20"),
+        lower_hex(&percent),
+        percent,
+        lower_hex(&form),
         form,
         base64::engine::general_purpose::STANDARD.encode(secret),
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret),
-        html,
+        html("&#39;", "&quot;"),
+        html("&#x27;", "&quot;"),
+        html("&#x27;", "&#x22;"),
+        html("&apos;", "&quot;"),
+        json.replace('/', "\\/"),
+        json,
     ]
+}
+
+/// `%2F` as `%2f`: hex digits after a percent sign in lower case.
+fn lower_hex(encoded: &str) -> String {
+    let mut out = String::with_capacity(encoded.len());
+    let mut after_percent = 0;
+    for c in encoded.chars() {
+        if after_percent > 0 {
+            out.push(c.to_ascii_lowercase());
+            after_percent -= 1;
+        } else {
+            out.push(c);
+        }
+        if c == '%' {
+            after_percent = 2;
+        }
+    }
+    out
 }
 
 fn percent_decode(text: &str) -> String {
@@ -198,6 +229,25 @@ mod tests {
         for echoed in [format!("Basic {basic}"), "admin:hunter22".into(), "pw hunter22".into()] {
             let scrubbed = basic_scrubber.scrub(&echoed);
             assert!(!scrubbed.contains("hunter22") && !scrubbed.contains(&basic), "{scrubbed}");
+        }
+    }
+
+    #[test]
+    fn echoes_in_other_servers_escapes_are_hidden_too() {
+        let mut request = Request::get("http://a.example/".parse().unwrap());
+        for secret in ["Tok'en123", "Tok/en123", "Tok\"en123", "Tok\\en123"] {
+            request.secrets.push(secret.into());
+        }
+        let scrubber = Scrubber::for_request(&request);
+        for echoed in [
+            "you sent Tok&#x27;en123",
+            "you sent Tok%2fen123 and Tok%2Fen123",
+            r#"{"error":"bad token Tok\"en123"}"#,
+            r#"{"error":"bad token Tok\\en123"}"#,
+            r#"{"error":"bad token Tok\/en123"}"#,
+        ] {
+            let scrubbed = scrubber.scrub(echoed);
+            assert!(!scrubbed.contains("Tok") && !scrubbed.contains("en123"), "{scrubbed}");
         }
     }
 
