@@ -1,17 +1,18 @@
-//! Folding a failing feed's log lines. A feed that fails the same way over and over would write
-//! "connecting" and "retrying in ..." for every attempt (20 lines a second against a server
-//! that asked for `retry: 0`, hundreds of MB a day). The first failure of a kind is logged; its
-//! repeats within [`WINDOW`] are counted, and one line says how many there were when the feed's
-//! story changes or the window ends.
+//! Folding a feed's repeated log lines. A feed that fails, or is cut off, the same way over
+//! and over would write "live since ...", "retrying in ..." for every attempt (17 lines a
+//! second against a server that sends one event per connection with `retry: 0`, hundreds of MB
+//! a day). A line is logged the first time; the same line again (numbers aside: "attempt 7",
+//! "in 1.3 s") within [`WINDOW`] is only counted, and one line says how many there were when
+//! it comes back after the window.
 
 use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::state::FeedState;
-
-/// How long repeats of one failure are folded into one line.
+/// How long repeats of one line are folded into one.
 pub const WINDOW: Duration = Duration::from_secs(10 * 60);
+/// How many different lines one feed folds at once; the least recent goes first.
+const KINDS: usize = 16;
 
 /// What to log for one state change.
 #[derive(Debug, PartialEq, Eq)]
@@ -22,46 +23,68 @@ pub enum Line {
     Debug(String),
 }
 
+#[derive(Debug)]
+struct Folding {
+    /// The line with its numbers blanked out.
+    key: String,
+    since: Instant,
+    repeats: u32,
+    last: String,
+}
+
 #[derive(Debug, Default)]
 pub struct LogFold {
-    /// The failure being folded, when it began, and how many repeats were not logged.
-    current: Option<(String, Instant, u32)>,
+    lines: Vec<Folding>,
 }
 
 impl LogFold {
-    /// The lines for `state`, whose words are `words`, at `now`.
-    pub fn lines(&mut self, state: &FeedState, words: String, now: Instant) -> Vec<Line> {
-        let key = match state {
-            // A new attempt is part of the failure that led to it.
-            FeedState::Connecting { attempt } if *attempt > 0 => {
-                return vec![if self.current.is_some() {
-                    Line::Debug(words)
-                } else {
-                    Line::Info(words)
-                }];
-            }
-            FeedState::Retrying { error, .. } => Some(error.clone()),
-            _ => None,
-        };
-        let mut lines = Vec::new();
-        if let Some((current, since, repeats)) = &mut self.current {
-            let same = key.as_deref() == Some(current.as_str());
-            if same && now.saturating_duration_since(*since) < WINDOW {
-                *repeats += 1;
+    /// The lines to log for `words` at `now`.
+    pub fn lines(&mut self, words: String, now: Instant) -> Vec<Line> {
+        let key = without_numbers(&words);
+        let mut out = Vec::new();
+        if let Some(at) = self.lines.iter().position(|f| f.key == key) {
+            let folding = &mut self.lines[at];
+            if now.saturating_duration_since(folding.since) < WINDOW {
+                folding.repeats += 1;
+                folding.last.clone_from(&words);
                 return vec![Line::Debug(words)];
             }
-            if *repeats > 0 {
-                lines.push(Line::Info(format!(
-                    "... the same failure {repeats} more {} in {}",
-                    if *repeats == 1 { "time" } else { "times" },
-                    span(now.saturating_duration_since(*since))
-                )));
-            }
+            let done = self.lines.remove(at);
+            out.extend(summary(&done, now));
+        } else if self.lines.len() >= KINDS {
+            let done = self.lines.remove(0);
+            out.extend(summary(&done, now));
         }
-        self.current = key.map(|key| (key, now, 0));
-        lines.push(Line::Info(words));
-        lines
+        self.lines.push(Folding { key, since: now, repeats: 0, last: words.clone() });
+        out.push(Line::Info(words));
+        out
     }
+}
+
+fn summary(folding: &Folding, now: Instant) -> Option<Line> {
+    (folding.repeats > 0).then(|| {
+        Line::Info(format!(
+            "... {} more {} in {}, the last: {}",
+            folding.repeats,
+            if folding.repeats == 1 { "time" } else { "times" },
+            span(now.saturating_duration_since(folding.since)),
+            folding.last
+        ))
+    })
+}
+
+fn without_numbers(words: &str) -> String {
+    let mut key = String::with_capacity(words.len());
+    for c in words.chars() {
+        if c.is_ascii_digit() {
+            if !key.ends_with('#') {
+                key.push('#');
+            }
+        } else {
+            key.push(c);
+        }
+    }
+    key
 }
 
 fn span(d: Duration) -> String {
@@ -72,10 +95,6 @@ fn span(d: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn retrying(error: &str) -> FeedState {
-        FeedState::Retrying { attempt: 1, at: 0, error: error.into() }
-    }
 
     fn infos(lines: Vec<Line>) -> Vec<String> {
         lines
@@ -88,42 +107,57 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn a_storm_of_one_failure_is_one_line_and_a_count() {
+    async fn a_storm_of_one_failure_is_one_line_each_and_a_count() {
         let mut fold = LogFold::default();
         let t0 = Instant::now();
         let mut logged = Vec::new();
         for n in 0..58u64 {
             let at = t0 + Duration::from_secs(n);
-            logged.extend(infos(fold.lines(
-                &FeedState::Connecting { attempt: n as u32 + 1 },
-                format!("connecting (attempt {})", n + 2),
-                at,
-            )));
-            logged.extend(infos(fold.lines(
-                &retrying("503"),
-                format!("retrying in {n} s: 503"),
-                at,
-            )));
+            logged.extend(infos(fold.lines(format!("connecting (attempt {})", n + 2), at)));
+            logged.extend(infos(fold.lines(format!("retrying in {n} s: 503"), at)));
         }
         assert_eq!(logged, ["connecting (attempt 2)", "retrying in 0 s: 503"]);
-        // The story changes: the count comes first, then the news.
-        let live = FeedState::Live { since: 0, warning: None };
-        let after =
-            infos(fold.lines(&live, "live since 10:00".into(), t0 + Duration::from_secs(60)));
-        assert_eq!(after, ["... the same failure 57 more times in 60 s", "live since 10:00"]);
+        let later = t0 + WINDOW;
+        assert_eq!(
+            infos(fold.lines("retrying in 9 s: 503".into(), later)),
+            [
+                "... 57 more times in 10 min, the last: retrying in 57 s: 503",
+                "retrying in 9 s: 503"
+            ]
+        );
     }
 
     #[tokio::test(start_paused = true)]
-    async fn another_failure_or_the_end_of_the_window_is_logged() {
+    async fn a_server_that_cuts_every_connection_after_an_event_folds_its_whole_cycle() {
+        // live, ended, live, ended...: two lines alternating, both folded.
         let mut fold = LogFold::default();
         let t0 = Instant::now();
-        assert_eq!(infos(fold.lines(&retrying("503"), "a".into(), t0)), ["a"]);
-        assert_eq!(infos(fold.lines(&retrying("refused"), "b".into(), t0)), ["b"]);
-        assert!(infos(fold.lines(&retrying("refused"), "c".into(), t0)).is_empty());
-        let later = t0 + WINDOW;
-        assert_eq!(
-            infos(fold.lines(&retrying("refused"), "d".into(), later)),
-            ["... the same failure 1 more time in 10 min", "d"]
-        );
+        let mut logged = Vec::new();
+        for n in 0..1_000u64 {
+            let at = t0 + Duration::from_millis(n * 100);
+            logged.extend(infos(fold.lines("live since 10:00".into(), at)));
+            logged.extend(infos(
+                fold.lines("retrying in 0.1 s: the server ended the stream".into(), at),
+            ));
+        }
+        assert_eq!(logged.len(), 2, "{logged:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn other_lines_are_logged_and_the_kinds_folded_are_bounded() {
+        let mut fold = LogFold::default();
+        let t0 = Instant::now();
+        assert_eq!(infos(fold.lines("retrying in 1 s: 503".into(), t0)), ["retrying in 1 s: 503"]);
+        assert_eq!(infos(fold.lines("retrying in 1 s: refused".into(), t0)).len(), 1);
+        assert!(infos(fold.lines("retrying in 2 s: refused".into(), t0)).is_empty());
+        let mut logged = Vec::new();
+        for kind in 0..KINDS {
+            let words = format!("error kind {}", char::from(b'a' + kind as u8));
+            logged.extend(infos(fold.lines(words, t0)));
+        }
+        assert!(fold.lines.len() <= KINDS);
+        // Each new kind is logged; the one pushed out with a repeat says so first.
+        assert_eq!(logged.len(), KINDS + 1, "{logged:?}");
+        assert!(logged.iter().any(|l| l.starts_with("... 1 more time")), "{logged:?}");
     }
 }

@@ -408,7 +408,7 @@ impl<C: Connector> Supervisor<C> {
         });
         if changed {
             let now = Instant::now();
-            for line in self.log.lines(&state, state.words(now_millis()), now) {
+            for line in self.log.lines(state.words(now_millis()), now) {
                 match line {
                     Line::Info(words) => tracing::info!(feed = %id, "{words}"),
                     Line::Debug(words) => tracing::debug!(feed = %id, "{words}"),

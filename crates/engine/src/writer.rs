@@ -106,7 +106,7 @@ pub fn spawn(
     trouble: crate::engine::StoreTrouble,
 ) -> std::io::Result<std::thread::JoinHandle<()>> {
     std::thread::Builder::new().name("store-writer".into()).spawn(move || {
-        Writer { store, inbox, stored, failing: None, stopping, trouble }.run();
+        Writer { store, inbox, stored, failing: None, stopping, trouble, since_trim: 0 }.run();
     })
 }
 
@@ -119,7 +119,13 @@ struct Writer {
     /// The engine is stopping: a refused commit is not tried again.
     stopping: Arc<AtomicBool>,
     trouble: crate::engine::StoreTrouble,
+    /// Bytes stored since feeds were last held to their byte budget.
+    since_trim: usize,
 }
+
+/// How many bytes may be stored before every feed is held to its byte budget again. The hourly
+/// retention alone let a server sending 8 MiB events fill gigabytes in a minute.
+const TRIM_EVERY: usize = 16 * 1024 * 1024;
 
 impl Writer {
     fn run(mut self) {
@@ -180,6 +186,8 @@ impl Writer {
             for (event, outcome) in events.into_iter().zip(outcomes) {
                 if let (Accepted::Stored(history_id), Some(rendered)) = (outcome, event.kept) {
                     wrote = true;
+                    self.since_trim +=
+                        event.data.len() + rendered.title.len() + rendered.body.len();
                     let _ = self.stored.send(Alert::Stored(StoredEvent {
                         feed_id: event.feed_id,
                         history_id,
@@ -207,10 +215,28 @@ impl Writer {
             }
         }
         drop(reserved);
+        if self.since_trim >= TRIM_EVERY {
+            self.since_trim = 0;
+            self.trim();
+        }
         for done in flushes {
             let _ = done.send(());
         }
         wrote
+    }
+
+    /// Holds every feed to its byte budget (settings), between the hourly retention runs.
+    fn trim(&mut self) {
+        let budget = match self.store.settings() {
+            Ok(settings) => settings.retention_mib_per_feed,
+            Err(e) => return tracing::warn!("cannot read the retention settings: {e}"),
+        };
+        let Some(mib) = budget else { return };
+        match self.store.apply_retention(None, Some(u64::from(mib) * 1024 * 1024), None) {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(deleted = n, "history held to its size per feed"),
+            Err(e) => tracing::warn!("cannot hold the history to its size per feed: {e}"),
+        }
     }
 
     /// Waits `wait` before the next try, in short steps so that a stop is seen at once.

@@ -210,3 +210,28 @@ fn a_template_that_fails_keeps_the_event_and_the_feed_says_why() {
         "{detail}"
     );
 }
+
+#[test]
+fn a_feed_is_held_to_its_byte_budget_as_it_stores_not_only_hourly() {
+    // 40 events of 1 MiB against a 10 MiB budget: without trimming as it goes, all 40 MiB
+    // would stay until the hourly retention.
+    let chunk = "x".repeat(1024 * 1024);
+    let body: String = (0..40).map(|i| format!("id: {i}\ndata: {chunk}\n\n")).collect();
+    let server =
+        SseServer::start(move |_, _| Reply::stream(vec![body.clone().into_bytes()], End::Hold));
+    let mut rig = Rig::new();
+    let mut settings = rig.store.settings().unwrap();
+    settings.retention_mib_per_feed = Some(10);
+    rig.store.set_settings(&settings).unwrap();
+    let feed = rig.feed("big", &server.url("/"), |_| {});
+    rig.start();
+    wait_until(60, "every event accepted", || {
+        (rig.store.resume_state(&feed.id).unwrap().accepted >= 40).then_some(())
+    });
+    rig.stop();
+    let rows = rig.history(&feed);
+    let bytes: usize = rows.iter().map(|(_, data)| data.len()).sum();
+    // The budget, plus what may be stored between two trims (16 MiB).
+    assert!(bytes <= (10 + 16) * 1024 * 1024, "{} MiB kept", bytes / (1024 * 1024));
+    assert_eq!(rows.last().unwrap().0.as_deref(), Some("39"), "the newest entries stay");
+}

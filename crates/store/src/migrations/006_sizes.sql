@@ -3,3 +3,5 @@
 ALTER TABLE history ADD COLUMN size INTEGER NOT NULL DEFAULT 0;
 UPDATE history SET size = length(CAST(data AS BLOB)) + length(CAST(title AS BLOB))
                         + length(CAST(body AS BLOB));
+-- Per-feed sums read only this index, never the rows (whose data may be megabytes each).
+CREATE INDEX history_size ON history(feed_id, id, size);
