@@ -3,9 +3,21 @@
 //! overrides and isolates ("Trojan Source"). Feed names refuse them; the command line shows
 //! them escaped. One definition, so the two never disagree about what is hostile.
 
-/// U+202A-U+202E and U+2066-U+2069: they make text display in an order other than its own.
+/// The embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069), which make text
+/// display in an order other than its own; the directional marks (U+061C, U+200E, U+200F),
+/// which nudge it; the line and paragraph separators (U+2028, U+2029), which break a line where
+/// none shows; and the deprecated format controls (U+206A-U+206F).
 pub fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    matches!(
+        c,
+        '\u{202a}'..='\u{202e}'
+            | '\u{2066}'..='\u{206f}'
+            | '\u{061c}'
+            | '\u{200e}'
+            | '\u{200f}'
+            | '\u{2028}'
+            | '\u{2029}'
+    )
 }
 
 /// Any Unicode `Cc` (C0, DEL, C1) or a bidi control.
@@ -19,13 +31,14 @@ mod tests {
 
     #[test]
     fn the_hostile_set() {
-        for c in
-            ['\x1b', '\x07', '\r', '\n', '\t', '\x7f', '\u{85}', '\u{9b}', '\u{202e}', '\u{2066}']
-        {
+        for c in [
+            '\x1b', '\x07', '\r', '\n', '\t', '\x7f', '\u{85}', '\u{9b}', '\u{202e}', '\u{2066}',
+            '\u{200e}', '\u{200f}', '\u{061c}', '\u{2028}', '\u{2029}', '\u{206a}',
+        ] {
             assert!(is_hostile(c), "{c:?}");
         }
         // Letters of right-to-left scripts, joiners and marks are ordinary text.
-        for c in ['a', 'é', 'א', '\u{200d}', '\u{200f}', '✓', ' '] {
+        for c in ['a', 'é', 'א', '\u{200d}', '✓', ' '] {
             assert!(!is_hostile(c), "{c:?}");
         }
     }

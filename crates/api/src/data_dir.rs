@@ -93,6 +93,15 @@ pub(crate) fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)
 }
 
+/// Options that create a file readable by its owner only (Unix), as everything in the data
+/// dir should be.
+pub(crate) fn private_file() -> std::fs::OpenOptions {
+    let mut options = std::fs::OpenOptions::new();
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
+}
+
 fn default_path() -> PathBuf {
     // dirs::data_dir is ~/.local/share on Linux, ~/Library/Application Support on macOS and
     // %APPDATA% on Windows; a machine without a home directory still gets a usable relative dir.

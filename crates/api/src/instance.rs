@@ -1,4 +1,4 @@
-use std::fs::{File, OpenOptions, TryLockError};
+use std::fs::{File, TryLockError};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -31,7 +31,12 @@ impl InstanceLock {
         let pid_path = pid_path(path);
         match try_lock(path)? {
             Some(file) => {
-                let mut pid_file = File::create(&pid_path).map_err(lock_err)?;
+                let mut pid_file = crate::data_dir::private_file()
+                    .create(true)
+                    .truncate(true)
+                    .write(true)
+                    .open(&pid_path)
+                    .map_err(lock_err)?;
                 write!(pid_file, "{}", std::process::id()).map_err(lock_err)?;
                 Ok(LockState::Acquired(InstanceLock { _file: file, pid_path }))
             }
@@ -52,7 +57,7 @@ impl InstanceLock {
 /// The lock file, locked, or None when another process holds it.
 fn try_lock(path: &Path) -> Result<Option<File>, ApiError> {
     let lock_err = |source| ApiError::Lock { path: path.to_owned(), source };
-    let file = OpenOptions::new()
+    let file = crate::data_dir::private_file()
         .create(true)
         .truncate(false)
         .read(true)

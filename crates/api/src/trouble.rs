@@ -29,7 +29,7 @@ pub struct TroubleFile {
 impl TroubleFile {
     /// Allocates the file (with no trouble in it) while the disk still has room.
     pub fn create(data_dir: &DataDir) -> std::io::Result<Self> {
-        let mut file = std::fs::OpenOptions::new()
+        let mut file = crate::data_dir::private_file()
             .create(true)
             .truncate(false)
             .read(true)

@@ -81,6 +81,8 @@ pub const STOP_BUDGET: Duration = Duration::from_millis(1200);
 #[derive(Debug)]
 enum Control {
     Reconnect(Option<String>),
+    /// A finished feed runs again (any other reconnects).
+    Run(String),
     TryNow,
     Stop,
 }
@@ -184,6 +186,11 @@ impl Engine {
     /// Reconnect one feed now, or all (after a sleep, or when the user asks).
     pub fn reconnect(&self, feed_id: Option<&str>) {
         let _ = self.control.send(Control::Reconnect(feed_id.map(str::to_owned)));
+    }
+
+    /// Runs a finished feed again (the tray's "Run again"); any other feed reconnects.
+    pub fn run(&self, feed_id: &str) {
+        let _ = self.control.send(Control::Run(feed_id.to_owned()));
     }
 
     /// Feeds waiting out their backoff try now (the network came back).
@@ -343,6 +350,11 @@ impl<C: Connector> Core<C> {
                     Some(Control::Reconnect(None)) => self.broadcast(Command::ReconnectNow),
                     Some(Control::Reconnect(Some(id))) => {
                         if let Some(r) = self.running.get(&id) {
+                            let _ = r.commands.send(Command::ReconnectNow);
+                        }
+                    }
+                    Some(Control::Run(id)) => {
+                        if let Some(r) = self.running.get(&id) {
                             let _ = r.commands.send(Command::Run);
                         }
                     }
@@ -428,10 +440,14 @@ impl<C: Connector> Core<C> {
         self.config_version = Some(version);
         match self.config.take_requests() {
             Ok(requests) => {
-                for herald_store::ResidentRequest::Reconnect(id) in requests {
+                for request in requests {
+                    let (id, command) = match request {
+                        herald_store::ResidentRequest::Reconnect(id) => (id, Command::ReconnectNow),
+                        herald_store::ResidentRequest::Run(id) => (id, Command::Run),
+                    };
                     if let Some(r) = self.running.get(&id) {
                         tracing::info!(feed = %id, "reconnecting, as asked");
-                        let _ = r.commands.send(Command::Run);
+                        let _ = r.commands.send(command);
                     }
                 }
             }

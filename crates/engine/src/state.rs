@@ -42,6 +42,9 @@ pub enum FeedState {
     /// it waits until someone runs it again.
     Finished {
         at: Millis,
+        /// Why the stream ended early, when it broke rather than ended (it is not sent again
+        /// either way: that would run the job again).
+        cut_short: Option<String>,
     },
 }
 
@@ -77,9 +80,13 @@ impl FeedState {
                 let wait = Duration::from_millis((*at - now).max(0) as u64);
                 format!("retrying in {}: {error}", seconds(wait))
             }
-            FeedState::Finished { at } => {
+            FeedState::Finished { at, cut_short: None } => {
                 format!("finished at {}; run it again to start over", clock_time(*at))
             }
+            FeedState::Finished { at, cut_short: Some(error) } => format!(
+                "finished at {}, cut short ({error}); run it again to start over",
+                clock_time(*at)
+            ),
             FeedState::Stopped { reason, error } => match reason {
                 StopReason::ServerSaidStop => {
                     "stopped: the server said to stop (204); edit or reconnect the feed to try again"
@@ -119,7 +126,8 @@ pub type FeedStates = BTreeMap<String, FeedState>;
 /// What the wait really is: "0.1 s" after `retry: 100` (rounding up to whole seconds said
 /// "1 s"), whole seconds from 10 s, minutes from 2 min.
 fn seconds(d: Duration) -> String {
-    let tenths = d.as_millis().div_ceil(100);
+    // To the nearest tenth (0.128 s is "0.1 s", not "0.2 s"), never "0 s" for a wait.
+    let tenths = ((d.as_millis() + 50) / 100).max(u128::from(!d.is_zero()));
     if tenths < 100 {
         return if tenths.is_multiple_of(10) {
             format!("{} s", tenths / 10)

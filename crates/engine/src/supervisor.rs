@@ -64,6 +64,17 @@ pub struct Supervisor<C: Connector> {
     pub log: LogFold,
 }
 
+/// One connection as it is read: its watchdog, since when it is live, and what it brought.
+#[derive(Debug, Default)]
+struct Reading {
+    idle: Duration,
+    live_since: Millis,
+    /// Any event at all (repeats and heartbeats too).
+    any: bool,
+    /// An event handed on to be stored (not a repeat, not a heartbeat).
+    new: bool,
+}
+
 /// How a live connection ended.
 enum Ended {
     Stop,
@@ -92,9 +103,11 @@ impl<C: Connector> Supervisor<C> {
             Shaper::new(std::mem::take(&mut self.position), std::mem::take(&mut self.recent_ids));
         let mut lease: Option<C::Lease> = None;
         let mut fresh_slot = false;
+        // Connections in a row that brought no new event.
+        let mut stale = 0u32;
         if let Some(at) = self.finished_at.take()
             && first.connection.on_end == OnEnd::Finish
-            && self.finish(at).await
+            && self.finish(at, None).await
         {
             return;
         }
@@ -179,15 +192,37 @@ impl<C: Connector> Supervisor<C> {
                         .send(ToWriter::Connected { feed_id: id.clone(), at })
                         .await;
                     self.publish(FeedState::Live { since: at, warning: None }).await;
-                    let ended =
-                        self.read(stream, &mut parser, &mut shaper, &mut backoff, idle, at).await;
+                    let mut delivered = Reading { idle, live_since: at, ..Reading::default() };
+                    let ended = self
+                        .read(stream, &mut parser, &mut shaper, &mut backoff, &mut delivered)
+                        .await;
                     parser.reset_for_reconnect();
+                    // Only new events are progress. A connection that brought nothing but
+                    // repeats or heartbeats is forgiven once (a replaying server among good
+                    // connections); a second in a row counts as a failure, so a server that
+                    // only ever replays or pings cannot keep Herald reconnecting ten times a
+                    // second.
+                    if delivered.new {
+                        stale = 0;
+                    } else {
+                        if delivered.any && stale == 0 {
+                            backoff.progress();
+                        }
+                        stale = stale.saturating_add(1);
+                    }
                     match ended {
                         Ended::Stop => return,
                         Ended::ReconnectNow => continue,
+                        // A job's stream (a POST) that ended, or broke after it was accepted,
+                        // is not sent again: that would run the job again.
                         Ended::Done if plan.connection.on_end == OnEnd::Finish => {
-                            let at = now_millis();
-                            if self.finish(at).await {
+                            if self.finish(now_millis(), None).await {
+                                return;
+                            }
+                            continue;
+                        }
+                        Ended::Failed(error) if plan.connection.on_end == OnEnd::Finish => {
+                            if self.finish(now_millis(), Some(error)).await {
                                 return;
                             }
                             continue;
@@ -251,11 +286,11 @@ impl<C: Connector> Supervisor<C> {
 
     /// Finished (the stream was a job's answer): recorded in the store, so that a restart does
     /// not run the job again, and then waits until someone runs it; true when told to stop.
-    async fn finish(&mut self, at: Millis) -> bool {
+    async fn finish(&mut self, at: Millis, cut_short: Option<String>) -> bool {
         let id = self.plan.borrow().id.clone();
         let _ =
             self.shared.writer.send(ToWriter::Finished { feed_id: id.clone(), at: Some(at) }).await;
-        self.publish(FeedState::Finished { at }).await;
+        self.publish(FeedState::Finished { at, cut_short }).await;
         loop {
             match self.commands.recv().await {
                 None | Some(Command::Stop) => return true,
@@ -317,9 +352,9 @@ impl<C: Connector> Supervisor<C> {
         parser: &mut Parser,
         shaper: &mut Shaper,
         backoff: &mut Backoff,
-        idle: Duration,
-        live_since: Millis,
+        delivered: &mut Reading,
     ) -> Ended {
+        let (idle, live_since) = (delivered.idle, delivered.live_since);
         let mut last_event = Instant::now();
         let mut silence_alerted = false;
         let mut reported_warning = false;
@@ -361,8 +396,10 @@ impl<C: Connector> Supervisor<C> {
             let mut warning = None;
             parser.feed(&bytes, &mut |item| match item {
                 Item::Event(event) => {
-                    backoff.progress();
+                    delivered.any = true;
                     if let Some(shaped) = shaper.shape(&plan, &event, now) {
+                        delivered.new = true;
+                        backoff.progress();
                         if shaped.warning.is_some() {
                             warning = shaped.warning;
                         }

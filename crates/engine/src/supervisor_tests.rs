@@ -559,8 +559,53 @@ async fn a_feed_that_had_finished_before_a_restart_stays_finished() {
     );
     run_for(600).await;
     assert!(h.attempt_times().is_empty(), "a restart must not re-run the job");
-    assert_eq!(h.state(), FeedState::Finished { at: 1_000 });
+    assert_eq!(h.state(), FeedState::Finished { at: 1_000, cut_short: None });
     h.commands.send(Command::Run).unwrap();
     run_for(1).await;
     assert_eq!(h.attempt_times().len(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_post_stream_that_breaks_is_not_sent_again_either() {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let h = Harness::start(vec![Outcome::Stream(rx)], 0.0, post());
+    run_for(1).await;
+    tx.send(Bytes::from_static(b"data: half an answer\n\n")).unwrap();
+    // The server goes silent: the watchdog gives up on the connection after 90 s.
+    run_for(200).await;
+    assert_eq!(h.attempt_times(), [0.0], "a broken job stream was posted again");
+    match h.state() {
+        FeedState::Finished { cut_short: Some(why), .. } => {
+            assert!(why.contains("no data"), "{why}")
+        }
+        other => panic!("{other:?}"),
+    }
+    drop(tx);
+}
+
+#[tokio::test(start_paused = true)]
+async fn connections_that_bring_only_heartbeats_or_repeats_back_off() {
+    let mut senders = Vec::new();
+    let mut outcomes = Vec::new();
+    for _ in 0..8 {
+        let (tx, rx) = mpsc::unbounded_channel();
+        senders.push(tx);
+        outcomes.push(Outcome::Stream(rx));
+    }
+    let h = Harness::start(outcomes, 0.0, FeedSpec::default());
+    for (n, tx) in senders.into_iter().enumerate() {
+        wait_for_attempts(&h, n + 1).await;
+        // Only a heartbeat, and the same old event again and again.
+        tx.send(Bytes::from_static(b"retry: 100\nevent: ping\ndata:\n\nid: 1\ndata: old\n\n"))
+            .unwrap();
+        tokio::task::yield_now().await;
+        drop(tx);
+    }
+    wait_for_attempts(&h, 8).await;
+    let gaps: Vec<f64> = h.attempt_times().windows(2).map(|w| w[1] - w[0]).collect();
+    // The first brought a new event (id 1); the second only a repeat (forgiven once); from
+    // the third on they are failures, at least 1 s apart and growing.
+    assert!(gaps[0] < 0.2 && gaps[1] < 0.2, "{gaps:?}");
+    assert!(gaps[2..].iter().all(|g| *g >= 1.0), "{gaps:?}");
+    assert!(gaps[gaps.len() - 1] > gaps[2], "{gaps:?}");
 }

@@ -199,6 +199,10 @@ fn start_tray(requests: Sender<Request>) -> Option<Tray> {
     }
 }
 
+/// How long after SIGINT/SIGTERM the process ends whatever it is doing.
+#[cfg(unix)]
+const EXIT_DEADLINE: std::time::Duration = std::time::Duration::from_millis(1_900);
+
 #[cfg(unix)]
 fn stop_on_signals(requests: Sender<Request>) -> anyhow::Result<()> {
     use signal_hook::consts::{SIGINT, SIGTERM};
@@ -210,6 +214,14 @@ fn stop_on_signals(requests: Sender<Request>) -> anyhow::Result<()> {
             if let Some(signal) = signals.forever().next() {
                 tracing::info!(signal, "stopping on signal");
                 let _ = requests.send(Request::Quit);
+                // The promise is an exit within 2 s in every state. Every part of the stop has
+                // its own deadline, but a start still waiting for the database (locked by
+                // another program) has not reached them: past this, the process just ends.
+                // Nothing is lost: SQLite keeps what was committed, and what was not is fetched
+                // again.
+                std::thread::sleep(EXIT_DEADLINE);
+                tracing::warn!("stopping took too long; exiting now");
+                std::process::exit(0);
             }
         })
         .context("cannot start a thread")?;

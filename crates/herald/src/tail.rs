@@ -118,15 +118,16 @@ pub async fn run(
     let mut parser = Parser::new().with_last_event_id(&request.last_event_id);
     let mut backoff = Backoff::default();
     loop {
-        request.last_event_id = parser.last_event_id().to_owned();
+        let mut resume = request.last_event_id.clone();
         let ended = tokio::select! {
-            ended = connect_and_read(&client, &request, &mut parser, &mut backoff, options, out) => ended,
+            ended = connect_and_read(&client, &request, &mut parser, &mut backoff, &mut resume, options, out) => ended,
             _ = tokio::signal::ctrl_c() => {
                 say("stopped");
                 return ExitCode::SUCCESS;
             }
         };
         parser.reset_for_reconnect();
+        request.last_event_id = resume;
         let wait = match ended {
             Ended::Clean => {
                 // A POST's stream is a job's answer: sending it again would run the job again.
@@ -161,7 +162,8 @@ pub async fn run(
             },
             Ended::OutputClosed(words) => return fail(&words),
             Ended::Broken(words) => {
-                if once {
+                // A POST is not sent again after it was answered: that would re-run the job.
+                if once || request.method == Method::Post {
                     return fail(&words);
                 }
                 say(&words);
@@ -195,6 +197,7 @@ async fn connect_and_read(
     request: &Request,
     parser: &mut Parser,
     backoff: &mut Backoff,
+    resume: &mut String,
     options: Options,
     out: &mut impl Write,
 ) -> Ended {
@@ -231,13 +234,16 @@ async fn connect_and_read(
         let mut lines = Vec::with_capacity(chunk.len() + chunk.len() / 4);
         let mut delivered = false;
         parser.feed(&chunk, &mut |item| match item {
-            Item::Event(event) if json => {
-                delivered = true;
-                crate::json_line::push_event(&mut lines, &event);
-            }
             Item::Event(event) => {
                 delivered = true;
-                if let Err(err) = print_event(out, &event) {
+                // Where to resume: an id no header can carry (`id: bad\x01id`) leaves the last
+                // one that can.
+                if reqwest::header::HeaderValue::from_str(event.last_event_id).is_ok() {
+                    event.last_event_id.clone_into(resume);
+                }
+                if json {
+                    crate::json_line::push_event(&mut lines, &event);
+                } else if let Err(err) = print_event(out, &event) {
                     write_error.get_or_insert(err);
                 }
             }

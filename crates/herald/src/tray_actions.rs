@@ -76,6 +76,7 @@ impl TrayFeed {
                 herald_api::feeds::edit(store, &id, options)?;
             }
             Action::Reconnect(id) => engine.reconnect(Some(&id)),
+            Action::Run(id) => engine.run(&id),
             Action::PauseAll | Action::ResumeAll => {
                 let enable = action == Action::ResumeAll;
                 for feed in store.feeds()? {

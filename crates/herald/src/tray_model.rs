@@ -28,6 +28,8 @@ pub enum Action {
     MuteUntilTomorrow(String),
     Unmute(String),
     Reconnect(String),
+    /// A finished feed runs again.
+    Run(String),
     PauseAll,
     ResumeAll,
     ToggleDoNotDisturb,
@@ -186,8 +188,11 @@ fn feed_entry(feed: &TrayFeed) -> Entry {
     }
     if feed.state != "disabled" {
         // A finished feed (a POST job's stream) starts over only when asked, here.
-        let label = if feed.state == "finished" { "Run again" } else { "Reconnect now" };
-        items.push(Entry::Item { label: label.into(), action: Action::Reconnect(id()) });
+        items.push(if feed.state == "finished" {
+            Entry::Item { label: "Run again".into(), action: Action::Run(id()) }
+        } else {
+            Entry::Item { label: "Reconnect now".into(), action: Action::Reconnect(id()) }
+        });
     }
     Entry::Submenu { label: format!("{}: {state}{quiet}", feed.name), items }
 }

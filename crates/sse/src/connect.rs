@@ -340,9 +340,15 @@ async fn body_excerpt(mut response: reqwest::Response, scrubber: &Scrubber) -> S
     line
 }
 
+/// `Retry-After` as delay-seconds or as an HTTP date (a date in the past is no wait). Any
+/// value is safe: the caller bounds it.
 fn parse_retry_after(value: &HeaderValue) -> Option<Duration> {
-    // Only the delay-seconds form; an HTTP date is rare for SSE servers and falls back to backoff.
-    value.to_str().ok()?.trim().parse::<u64>().ok().map(Duration::from_secs)
+    let text = value.to_str().ok()?.trim();
+    if let Ok(seconds) = text.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = httpdate::parse_http_date(text).ok()?;
+    Some(at.duration_since(std::time::SystemTime::now()).unwrap_or(Duration::ZERO))
 }
 
 /// reqwest's error and its causes, in words: "error sending request: ... : Connection refused".

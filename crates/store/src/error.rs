@@ -24,7 +24,7 @@ pub enum StoreError {
     UnknownFeed(String),
     #[error("invalid {what}: {detail}")]
     Invalid { what: &'static str, detail: String },
-    #[error("the database is busy in another Herald process; try again")]
+    #[error("the database is busy (another program or Herald process is writing to it); try again")]
     Busy,
     #[error("database error: {0}")]
     Sqlite(String),

@@ -151,17 +151,22 @@ impl Store {
 /// Something only the resident can do, asked for from another process.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ResidentRequest {
-    /// Drop the feed's connection (or its wait) and connect now; a finished feed runs again.
+    /// Drop the feed's connection (or its wait) and connect now; a finished feed stays so.
     Reconnect(String),
+    /// A finished feed runs again; any other reconnects.
+    Run(String),
 }
 
 impl Store {
     pub fn request(&mut self, request: &ResidentRequest) -> Result<(), StoreError> {
-        let ResidentRequest::Reconnect(feed_id) = request;
+        let (feed_id, kind) = match request {
+            ResidentRequest::Reconnect(feed_id) => (feed_id, "reconnect"),
+            ResidentRequest::Run(feed_id) => (feed_id, "run"),
+        };
         self.feed(feed_id)?;
         self.conn.execute(
-            "INSERT INTO requests (feed_id, kind, created_at) VALUES (?1, 'reconnect', ?2)",
-            params![feed_id, crate::now_millis()],
+            "INSERT INTO requests (feed_id, kind, created_at) VALUES (?1, ?2, ?3)",
+            params![feed_id, kind, crate::now_millis()],
         )?;
         Ok(())
     }
@@ -170,7 +175,7 @@ impl Store {
     /// which will then start it), and a running resident is asked to start it at once.
     pub fn run_again(&mut self, feed_id: &str) -> Result<(), StoreError> {
         self.set_finished(feed_id, None)?;
-        self.request(&ResidentRequest::Reconnect(feed_id.to_owned()))
+        self.request(&ResidentRequest::Run(feed_id.to_owned()))
     }
 
     /// Takes every pending request (the resident, which then carries them out).
@@ -183,6 +188,7 @@ impl Store {
                     Ok((kind, Some(feed))) if kind == "reconnect" => {
                         Some(Ok(ResidentRequest::Reconnect(feed)))
                     }
+                    Ok((kind, Some(feed))) if kind == "run" => Some(Ok(ResidentRequest::Run(feed))),
                     Ok(_) => None,
                     Err(e) => Some(Err(e)),
                 })

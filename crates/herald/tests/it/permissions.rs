@@ -87,6 +87,13 @@ fn the_daemon_keeps_its_logs_private() {
     }
     assert_eq!(mode(&dir), 0o700, "the data dir");
     assert_eq!(mode(&logs), 0o700, "the logs folder");
+    // Everything else the resident keeps there (database, lock, its trouble file) too.
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            assert_eq!(mode(&path), 0o600, "{}", path.display());
+        }
+    }
     let files: Vec<_> = std::fs::read_dir(&logs).unwrap().map(|e| e.unwrap().path()).collect();
     assert!(files.len() >= 2, "today's log file was written: {files:?}");
     for file in files {

@@ -139,3 +139,37 @@ fn a_store_that_refuses_writes_shows_in_status_and_feeds_list_until_it_works_aga
         ok(dir.path(), &["history", "--json"]).contains("cannot be stored yet")
     });
 }
+
+#[test]
+fn sigterm_stops_a_daemon_still_starting_against_a_locked_database_within_2_s() {
+    let dir = tempfile::tempdir().unwrap();
+    ok(dir.path(), &["feeds", "add", "http://127.0.0.1:9/x", "--name", "Any"]);
+    let lock = rusqlite::Connection::open(dir.path().join("herald.db")).unwrap();
+    lock.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    let mut daemon = KillOnDrop(
+        herald(dir.path())
+            .arg("daemon")
+            .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/herald-test-bus")
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    // Signals are routed before the database is opened: wait until the daemon holds its lock.
+    wait_for("the daemon to take its lock", || dir.path().join("resident.lock.pid").exists());
+    let asked = Instant::now();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &daemon.0.id().to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let mut status = None;
+    while status.is_none() && asked.elapsed() < Duration::from_secs(20) {
+        status = daemon.0.try_wait().unwrap();
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert!(status.is_some(), "the daemon did not stop");
+    assert!(asked.elapsed() <= EXIT_WITHIN, "exit took {:?}", asked.elapsed());
+    drop(lock);
+}

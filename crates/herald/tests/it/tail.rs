@@ -326,3 +326,43 @@ fn idle_timeout_must_be_a_positive_number_of_seconds() {
         assert_eq!(output.status.code(), Some(2), "{bad}: {}", stderr(&output));
     }
 }
+
+#[test]
+fn an_id_no_header_can_carry_leaves_tail_resuming_at_the_last_one_that_can() {
+    let server = SseServer::start(|_, _| {
+        Reply::stream(
+            vec![b"retry: 100\nid: good1\ndata: a\n\nid: bad\x01id\ndata: b\n\n".to_vec()],
+            End::Close,
+        )
+    });
+    let mut child = tail(&["--json", &server.url("/s")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while server.requests().len() < 2 {
+        assert!(Instant::now() < deadline, "tail did not reconnect");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(server.requests()[1].header("last-event-id"), Some("good1"));
+}
+
+#[test]
+fn a_post_stream_that_breaks_is_not_posted_again() {
+    // A chunked answer cut off in the middle of a chunk: the connection broke.
+    let server = SseServer::start(|_, _| {
+        Reply::Raw(
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n10\r\ndata: tok\n\n".to_vec(),
+        )
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let body = dir.path().join("body.json");
+    std::fs::write(&body, "{}").unwrap();
+    let output =
+        run(&["--method", "POST", "--body-file", body.to_str().unwrap(), &server.url("/run")]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert_eq!(server.requests().len(), 1, "the job was posted again");
+}

@@ -131,6 +131,23 @@ async fn retry_after_is_read_on_503_and_429() {
 }
 
 #[tokio::test]
+async fn retry_after_may_be_an_http_date() {
+    let in_ten_minutes =
+        httpdate::fmt_http_date(std::time::SystemTime::now() + std::time::Duration::from_secs(600));
+    for (value, low, high) in
+        [(in_ten_minutes.as_str(), 590, 600), ("Wed, 21 Oct 2015 07:28:00 GMT", 0, 0)]
+    {
+        let value = value.to_owned();
+        let server = SseServer::start(move |_, _| {
+            Reply::status(503, "Busy", &[("Retry-After", &value)], "")
+        });
+        let err = read_all(&request(&server.url("/"))).await.unwrap_err();
+        let wait = err.retry_after().unwrap().as_secs();
+        assert!((low..=high).contains(&wait), "{wait}");
+    }
+}
+
+#[tokio::test]
 async fn relative_redirects_are_followed() {
     for code in [301u16, 307] {
         let server = SseServer::start(move |req, _| {
