@@ -47,6 +47,11 @@ pub fn big_events(herald: &Path) {
     let mut store = Store::open(&path).unwrap();
     let spec = FeedSpec { name: "big".into(), url: server.url("/big"), ..FeedSpec::default() };
     let id = store.add_feed(&spec).unwrap().id;
+    // No byte budget here, so the database size shows how many times each event is stored
+    // (the budget would delete the oldest as they come).
+    let mut settings = store.settings().unwrap();
+    settings.retention_mib_per_feed = None;
+    store.set_settings(&settings).unwrap();
     drop(store);
     let start = Instant::now();
     let daemon = Daemon(
