@@ -9,6 +9,7 @@ const COMMANDS: &[&str] = &[
     "set_do_not_disturb",
     "set_launch_at_login",
     "reconnect",
+    "run_feed",
     "mark_read",
     "delete_entries",
     "open_link",

@@ -377,6 +377,19 @@ async fn general_settings(client: &Client, data: &DataDir) {
         .expect("change");
     text_with(client, "[data-testid=general-problem]", "must be 1 to 1000").await;
     assert_eq!(settings().coalesce_count, 7, "a refused value changes nothing");
+    // The history's size per feed, beside its entry count.
+    let mib = "[data-testid=retention-mib]";
+    type_into(client, mib, "50").await;
+    client
+        .execute(
+            "document.querySelector(arguments[0]).dispatchEvent(new Event('change', { bubbles: true }))",
+            vec![serde_json::json!(mib)],
+        )
+        .await
+        .expect("change");
+    wait::until("the MiB per feed stored", LONG, || {
+        (settings().retention_mib_per_feed == Some(50)).then_some(())
+    });
     // Back as it was, so the dark pass shows the same settings.
     click(client, "[data-testid=quiet-hours]").await;
     wait::until("quiet hours off", LONG, || settings().quiet_from.is_none().then_some(()));
@@ -448,6 +461,41 @@ async fn both_windows_in_light_and_dark() {
             });
         }
     }
+    if let Some(resident) = data.holder("resident.lock") {
+        terminate(resident);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_finished_job_feed_says_so_and_runs_again_from_its_button() {
+    require_desktop_session();
+    // An OpenAI-style completion: streamed to a POST, ended with [DONE].
+    let server = SseServer::start(|_, n| {
+        Reply::events(format!("data: {{\"token\":\"run {n}\"}}\n\ndata: [DONE]\n\n"))
+    });
+    let data = DataDir::new();
+    let body = data.path().join("body.json");
+    std::fs::write(&body, r#"{"prompt":"hi"}"#).unwrap();
+    let added = data
+        .command("herald")
+        .args(["feeds", "add", &server.url("/v1/run"), "--name", "Job", "--method", "POST"])
+        .arg("--body-file")
+        .arg(&body)
+        .output()
+        .unwrap();
+    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    let driver = Driver::start(data.path(), &[]);
+    let client = driver.session(&["--window", "settings"]).await;
+    let shown = text_with(&client, "[data-testid=feed][data-state=finished]", "finished at").await;
+    assert!(shown.contains("Job"), "{shown}");
+    assert_eq!(server.requests().len(), 1, "the job ran once");
+    click(&client, "[data-testid=run-feed]").await;
+    wait::until("the job to run again", LONG, || (server.requests().len() == 2).then_some(()));
+    text_with(&client, "[data-testid=feed][data-state=finished]", "finished at").await;
+    // The feed's editor offers the choice, with the POST default named.
+    click(&client, "[data-testid=edit-feed]").await;
+    text_with(&client, "#feed-on-end", "Finish (the POST default)").await;
+    client.close().await.expect("close session");
     if let Some(resident) = data.holder("resident.lock") {
         terminate(resident);
     }
