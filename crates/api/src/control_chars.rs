@@ -20,9 +20,15 @@ pub fn is_bidi_control(c: char) -> bool {
     )
 }
 
-/// Any Unicode `Cc` (C0, DEL, C1) or a bidi control.
+/// Characters that show as nothing (zero width space, BOM, soft hyphen, Mongolian vowel
+/// separator): two feed names that look the same must not be two names.
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{200b}' | '\u{feff}' | '\u{ad}' | '\u{180e}')
+}
+
+/// Any Unicode `Cc` (C0, DEL, C1), a bidi control, or an invisible character.
 pub fn is_hostile(c: char) -> bool {
-    c.is_control() || is_bidi_control(c)
+    c.is_control() || is_bidi_control(c) || is_invisible(c)
 }
 
 #[cfg(test)]
@@ -33,7 +39,8 @@ mod tests {
     fn the_hostile_set() {
         for c in [
             '\x1b', '\x07', '\r', '\n', '\t', '\x7f', '\u{85}', '\u{9b}', '\u{202e}', '\u{2066}',
-            '\u{200e}', '\u{200f}', '\u{061c}', '\u{2028}', '\u{2029}', '\u{206a}',
+            '\u{200e}', '\u{200f}', '\u{061c}', '\u{2028}', '\u{2029}', '\u{206a}', '\u{200b}',
+            '\u{feff}', '\u{ad}', '\u{180e}',
         ] {
             assert!(is_hostile(c), "{c:?}");
         }

@@ -94,12 +94,29 @@ pub(crate) fn create_private_dir(dir: &Path) -> std::io::Result<()> {
 }
 
 /// Options that create a file readable by its owner only (Unix), as everything in the data
-/// dir should be.
+/// dir should be; [`make_private`] tightens one an older Herald left readable.
 pub(crate) fn private_file() -> std::fs::OpenOptions {
     let mut options = std::fs::OpenOptions::new();
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     options
+}
+
+/// Takes the group's and others' permissions off an open file (Unix); failing is harmless
+/// (the data dir itself is private).
+pub(crate) fn make_private(file: &std::fs::File) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(metadata) = file.metadata()
+            && metadata.permissions().mode() & 0o077 != 0
+        {
+            let mode = metadata.permissions().mode() & 0o700;
+            let _ = file.set_permissions(std::fs::Permissions::from_mode(mode));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = file;
 }
 
 fn default_path() -> PathBuf {

@@ -64,6 +64,7 @@ fn try_lock(path: &Path) -> Result<Option<File>, ApiError> {
         .write(true)
         .open(path)
         .map_err(lock_err)?;
+    crate::data_dir::make_private(&file);
     match file.try_lock() {
         Ok(()) => Ok(Some(file)),
         Err(TryLockError::WouldBlock) => Ok(None),

@@ -35,6 +35,7 @@ impl TroubleFile {
             .read(true)
             .write(true)
             .open(path(data_dir))?;
+        crate::data_dir::make_private(&file);
         file.write_all(&[b' '; SIZE])?;
         file.sync_all()?;
         Ok(Self { file: Mutex::new(file) })

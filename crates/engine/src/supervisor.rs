@@ -417,7 +417,13 @@ impl<C: Connector> Supervisor<C> {
             if let Some(warning) = warning.filter(|_| !reported_warning) {
                 // Reported once per connection, in the feed's state: the event itself was kept.
                 reported_warning = true;
-                tracing::warn!(feed = %plan.id, "{warning}");
+                // Folded like state lines: a feed reconnecting often would repeat it.
+                for line in self.log.lines(warning.clone(), Instant::now()) {
+                    match line {
+                        Line::Info(words) => tracing::warn!(feed = %plan.id, "{words}"),
+                        Line::Debug(words) => tracing::debug!(feed = %plan.id, "{words}"),
+                    }
+                }
                 self.publish(FeedState::Live { since: live_since, warning: Some(warning) }).await;
             }
             if !events.is_empty() {

@@ -38,6 +38,10 @@ pub fn request(args: &TailArgs) -> anyhow::Result<Request> {
         request.headers.append(name, value);
     }
     if let Some(id) = &args.last_event_id {
+        anyhow::ensure!(
+            HeaderValue::from_str(id).is_ok(),
+            "--last-event-id cannot hold control characters: it is sent as a header"
+        );
         request.last_event_id = id.clone();
     }
     if args.method.eq_ignore_ascii_case("POST") {
@@ -235,7 +239,11 @@ async fn connect_and_read(
         let mut delivered = false;
         parser.feed(&chunk, &mut |item| match item {
             Item::Event(event) => {
-                delivered = true;
+                // Progress is a new event: not a heartbeat (empty data), not the event it
+                // resumed after sent again. A server that only pings or replays backs off.
+                if !event.data.is_empty() && event.own_id != Some(request.last_event_id.as_str()) {
+                    delivered = true;
+                }
                 // Where to resume: an id no header can carry (`id: bad\x01id`) leaves the last
                 // one that can.
                 if reqwest::header::HeaderValue::from_str(event.last_event_id).is_ok() {

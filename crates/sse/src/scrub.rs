@@ -62,6 +62,10 @@ impl Scrubber {
             needles.extend(encodings(secret));
         }
         needles.retain(|n| n.len() >= MIN_NEEDLE);
+        // Matching ignores ASCII case (see `scrub`).
+        for needle in &mut needles {
+            needle.make_ascii_lowercase();
+        }
         needles.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
         needles.dedup();
         Self { needles }
@@ -79,7 +83,7 @@ impl Scrubber {
         for needle in &self.needles {
             let from = text.len().saturating_sub(needle.len() - 1);
             for start in (from..text.len()).filter(|&i| text.is_char_boundary(i)) {
-                if needle.starts_with(&text[start..]) {
+                if needle.starts_with(&text[start..].to_ascii_lowercase()) {
                     end = end.min(start);
                     break;
                 }
@@ -89,12 +93,31 @@ impl Scrubber {
     }
 
     /// `text` with every secret replaced by [`REDACTED`].
+    ///
+    /// Matched without regard to ASCII case: a server that lower-cases what it echoes
+    /// (`bearer%20tok%2f123`) still shows the secret.
     pub fn scrub<'a>(&self, text: &'a str) -> Cow<'a, str> {
         let mut text = Cow::Borrowed(text);
         for needle in &self.needles {
-            if text.contains(needle.as_str()) {
-                text = Cow::Owned(text.replace(needle.as_str(), REDACTED));
+            let lower = text.to_ascii_lowercase();
+            // ASCII lower-casing keeps every byte offset, so a match in `lower` is the same
+            // range in `text`.
+            let found: Vec<usize> = lower.match_indices(needle.as_str()).map(|(i, _)| i).collect();
+            if found.is_empty() {
+                continue;
             }
+            let mut out = String::with_capacity(text.len());
+            let mut from = 0;
+            for start in found {
+                if start < from {
+                    continue;
+                }
+                out.push_str(&text[from..start]);
+                out.push_str(REDACTED);
+                from = start + needle.len();
+            }
+            out.push_str(&text[from..]);
+            text = Cow::Owned(out);
         }
         text
     }
@@ -143,6 +166,9 @@ fn encodings(secret: &str) -> Vec<String> {
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret),
         html("&#39;", "&quot;"),
         html("&#x27;", "&quot;"),
+        // OWASP's encoder escapes the slash too.
+        html("&#x27;", "&quot;").replace('/', "&#x2f;"),
+        html("&#39;", "&quot;").replace('/', "&#47;"),
         html("&#x27;", "&#x22;"),
         html("&apos;", "&quot;"),
         json.replace('/', "\\/"),
@@ -235,13 +261,15 @@ mod tests {
     #[test]
     fn echoes_in_other_servers_escapes_are_hidden_too() {
         let mut request = Request::get("http://a.example/".parse().unwrap());
-        for secret in ["Tok'en123", "Tok/en123", "Tok\"en123", "Tok\\en123"] {
+        for secret in ["Tok'en123", "Tok/en123", "Tok\"en123", "Tok\\en123", "Tok'en/123"] {
             request.secrets.push(secret.into());
         }
         let scrubber = Scrubber::for_request(&request);
         for echoed in [
             "you sent Tok&#x27;en123",
             "you sent Tok%2fen123 and Tok%2Fen123",
+            "you sent bearer%20tok%27en%2f123 and TOK'EN123",
+            "you sent Tok&#x27;en&#x2F;123 and Tok&#x27;en&#x2f;123",
             r#"{"error":"bad token Tok\"en123"}"#,
             r#"{"error":"bad token Tok\\en123"}"#,
             r#"{"error":"bad token Tok\/en123"}"#,

@@ -73,6 +73,11 @@ fn the_daemon_keeps_its_logs_private() {
     let old_log = logs.join("herald.2020-01-01.log");
     std::fs::write(&old_log, "old\n").unwrap();
     std::fs::set_permissions(&old_log, std::fs::Permissions::from_mode(0o644)).unwrap();
+    // And its lock and trouble files, left readable.
+    for name in ["resident.lock", "resident.trouble"] {
+        std::fs::write(dir.join(name), "").unwrap();
+        std::fs::set_permissions(dir.join(name), std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
 
     let mut daemon =
         KillOnDrop(herald_umask_022(&dir).arg("daemon").stderr(Stdio::null()).spawn().unwrap());

@@ -366,3 +366,34 @@ fn a_post_stream_that_breaks_is_not_posted_again() {
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     assert_eq!(server.requests().len(), 1, "the job was posted again");
 }
+
+#[test]
+fn a_server_that_only_sends_heartbeats_is_not_hammered() {
+    let server = SseServer::start(|_, _| Reply::events("retry: 0\nevent: ping\ndata:\n\n"));
+    let mut child = tail(&["--json", &server.url("/s")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let when = |n: usize| {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while server.requests().len() < n {
+            assert!(Instant::now() < deadline, "only {} requests", server.requests().len());
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        Instant::now()
+    };
+    let second = when(2);
+    let third = when(3);
+    let _ = child.kill();
+    let _ = child.wait();
+    // Before: 173 requests in 20 s. A gap can only grow under load, so this cannot flake.
+    assert!(third - second >= Duration::from_millis(900), "{:?}", third - second);
+}
+
+#[test]
+fn a_last_event_id_no_header_can_carry_is_a_usage_error() {
+    let output = run(&["--once", "--last-event-id", "x\u{1}y", "http://127.0.0.1:9/s"]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("control characters"), "{}", stderr(&output));
+}
