@@ -116,3 +116,109 @@ fn a_hostile_feed_never_takes_the_daemon_or_the_other_feeds_down() {
     assert_eq!(status.and_then(|s| s.code()), Some(0), "SIGTERM is a clean stop");
     assert!(asked.elapsed() <= Duration::from_secs(2), "exit took {:?}", asked.elapsed());
 }
+
+fn daemon(dir: &Path) -> KillOnDrop {
+    KillOnDrop(
+        herald(dir)
+            .arg("daemon")
+            .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/herald-test-bus")
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    )
+}
+
+fn stops_within_2_s(mut daemon: KillOnDrop) {
+    let asked = Instant::now();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &daemon.0.id().to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    while daemon.0.try_wait().unwrap().is_none() {
+        assert!(asked.elapsed() < Duration::from_secs(2), "the daemon did not stop within 2 s");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[test]
+fn templates_that_loop_or_allocate_without_bound_freeze_and_kill_nothing() {
+    let server = SseServer::start(|_, _| {
+        Reply::stream(vec![b"id: 1\ndata: build 7 passed\n\n".to_vec()], End::Hold)
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let nested =
+        "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}x";
+    cli(dir.path(), &["feeds", "add", &server.url("/loop"), "--name", "Loop", "--title", nested]);
+    let petabyte = "{{ 'a' | indent(1000000000000000) }}";
+    cli(
+        dir.path(),
+        &["feeds", "add", &server.url("/alloc"), "--name", "Alloc", "--title", petabyte],
+    );
+    cli(dir.path(), &["feeds", "add", &server.url("/good"), "--name", "Good"]);
+    let mut resident = daemon(dir.path());
+    // Every feed's event is stored (the hostile ones with the preset's title), and the feeds
+    // say why their template was not used.
+    wait_for("the three events", || cli(dir.path(), &["history", "--json"]).lines().count() == 3);
+    assert_alive(&mut resident, "with hostile templates");
+    wait_for("the template's trouble in the feed's words", || {
+        state(dir.path(), "Loop").1.contains("too much work")
+            && state(dir.path(), "Alloc").1.contains("refused")
+    });
+    stops_within_2_s(resident);
+}
+
+#[test]
+fn retry_zero_then_retry_after_zero_does_not_make_the_daemon_hammer() {
+    // Once 195 requests in 20 s. The first retry may be at once; later ones at least 1 s apart.
+    let server = SseServer::start(|_, n| {
+        if n == 0 {
+            Reply::stream(vec![b"retry: 0\n\n".to_vec()], End::Close)
+        } else {
+            Reply::status(503, "Service Unavailable", &[("Retry-After", "0")], "")
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    cli(dir.path(), &["feeds", "add", &server.url("/storm"), "--name", "Storm"]);
+    let resident = daemon(dir.path());
+    let when = |n: usize| {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while server.requests().len() < n {
+            assert!(Instant::now() < deadline, "only {} requests", server.requests().len());
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        Instant::now()
+    };
+    let (third, fourth) = (when(3), when(4));
+    // A gap can only grow under load: this cannot flake.
+    assert!(fourth - third >= Duration::from_millis(900), "{:?}", fourth - third);
+    stops_within_2_s(resident);
+}
+
+#[test]
+fn an_id_no_header_can_carry_does_not_stop_the_feed_and_it_resumes_at_the_last_good_one() {
+    let server = SseServer::start(|_, n| {
+        if n == 0 {
+            Reply::stream(
+                vec![b"retry: 100\nid: good1\ndata: a\n\nid: bad\x01id\ndata: b\n\n".to_vec()],
+                End::Close,
+            )
+        } else {
+            Reply::stream(vec![b": hello\n\n".to_vec()], End::Hold)
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    cli(dir.path(), &["feeds", "add", &server.url("/ids"), "--name", "Ids"]);
+    let resident = daemon(dir.path());
+    wait_for("the reconnection", || server.requests().len() >= 2);
+    assert_eq!(server.requests()[1].header("last-event-id"), Some("good1"));
+    wait_for("the feed live again", || state(dir.path(), "Ids").0 == "live");
+    stops_within_2_s(resident);
+    // And after a restart, from the store.
+    let resident = daemon(dir.path());
+    wait_for("the restart's connection", || server.requests().len() >= 3);
+    assert_eq!(server.requests()[2].header("last-event-id"), Some("good1"));
+    stops_within_2_s(resident);
+}
