@@ -80,6 +80,16 @@ fn secrets_are_set_changed_and_deleted_in_the_keyring_and_nowhere_else() {
     session.wait_lookup(&id, None);
 }
 
+/// `herald daemon` in the keyring's session.
+fn resident(session: &KeyringSession, data: &DataDir) -> Running {
+    Running::spawn({
+        let mut command = data.command("herald");
+        command.arg("daemon").stderr(Stdio::null());
+        session.apply(&mut command);
+        command
+    })
+}
+
 /// Whether any file under `dir` (database, WAL, logs) contains `needle`.
 fn files_contain(dir: &std::path::Path, needle: &str) -> bool {
     let Ok(entries) = std::fs::read_dir(dir) else { return false };
@@ -118,12 +128,7 @@ fn each_kind_of_credentials_connects_and_a_rejected_one_stops_until_it_changes()
     });
     let session = KeyringSession::start(Keyring::Unlocked);
     let data = DataDir::new();
-    let _resident = Running::spawn({
-        let mut command = data.command("herald");
-        command.arg("daemon").stderr(Stdio::null());
-        session.apply(&mut command);
-        command
-    });
+    let _resident = resident(&session, &data);
     let url = |p: &str| server.url(p);
     ok(
         &session,
@@ -234,12 +239,7 @@ fn secrets_echoed_by_a_server_are_hidden_everywhere_the_resident_keeps_its_words
     });
     let session = KeyringSession::start(Keyring::Unlocked);
     let data = DataDir::new();
-    let _resident = Running::spawn({
-        let mut command = data.command("herald");
-        command.arg("daemon").stderr(Stdio::null());
-        session.apply(&mut command);
-        command
-    });
+    let _resident = resident(&session, &data);
     let url = |p: &str| server.url(p);
     let with_userinfo =
         url("/s500?token=tok-url-1122").replace("http://", "http://bob:pw-url-9900@");

@@ -20,6 +20,51 @@ pub fn wait_for(what: &str, mut probe: impl FnMut() -> bool) {
 
 pub struct KillOnDrop(pub Child);
 
+/// Runs `herald ARGS` on `data_dir` and returns its standard output; any failure fails the
+/// test with the command's words.
+pub fn cli(data_dir: &Path, args: &[&str]) -> String {
+    let out = herald(data_dir).args(args).output().unwrap();
+    assert!(out.status.success(), "herald {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// `herald daemon` on `data_dir`, with a session bus that does not exist: no notification
+/// service to talk to, whatever the machine running the tests has.
+pub fn daemon(data_dir: &Path) -> KillOnDrop {
+    KillOnDrop(
+        herald(data_dir)
+            .arg("daemon")
+            .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/herald-test-bus")
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    )
+}
+
+/// Sends `signal` (`-TERM`, `-INT`) and waits for the exit, 20 s at most: how long it took and
+/// the exit code (None when it did not exit, or was killed).
+pub fn signal_and_wait(daemon: &mut KillOnDrop, signal: &str) -> (Duration, Option<i32>) {
+    let asked = Instant::now();
+    let sent = Command::new("kill").args([signal, &daemon.0.id().to_string()]).status().unwrap();
+    assert!(sent.success(), "kill {signal}");
+    let mut status = None;
+    while status.is_none() && asked.elapsed() < Duration::from_secs(20) {
+        status = daemon.0.try_wait().unwrap();
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    (asked.elapsed(), status.and_then(|s| s.code()))
+}
+
+/// Waits until `server` has seen `n` requests (30 s at most) and says when.
+pub fn when_requests(server: &herald_sse_server::SseServer, n: usize) -> Instant {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while server.requests().len() < n {
+        assert!(Instant::now() < deadline, "only {} requests", server.requests().len());
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    Instant::now()
+}
+
 impl Drop for KillOnDrop {
     fn drop(&mut self) {
         let _ = self.0.kill();

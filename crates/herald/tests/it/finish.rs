@@ -3,17 +3,10 @@
 //! POST` stops at the end too. Running the job again would re-run and re-bill it.
 
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 use herald_sse_server::{Reply, SseServer};
 
-use crate::daemon::{KillOnDrop, herald, wait_for};
-
-fn ok(dir: &std::path::Path, args: &[&str]) -> String {
-    let out = herald(dir).args(args).output().unwrap();
-    assert!(out.status.success(), "herald {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap()
-}
+use crate::daemon::{KillOnDrop, cli as ok, daemon, herald, signal_and_wait, wait_for};
 
 fn completion() -> SseServer {
     SseServer::start(|_, n| {
@@ -21,24 +14,9 @@ fn completion() -> SseServer {
     })
 }
 
-fn daemon(dir: &std::path::Path) -> KillOnDrop {
-    KillOnDrop(
-        herald(dir)
-            .arg("daemon")
-            .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/herald-test-bus")
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    )
-}
-
 fn stop(mut daemon: KillOnDrop) {
-    Command::new("kill").args(["-TERM", &daemon.0.id().to_string()]).status().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while daemon.0.try_wait().unwrap().is_none() {
-        assert!(Instant::now() < deadline, "the daemon did not stop");
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    let (_, code) = signal_and_wait(&mut daemon, "-TERM");
+    assert_eq!(code, Some(0), "the daemon did not stop cleanly");
 }
 
 fn state(dir: &std::path::Path) -> (String, String) {

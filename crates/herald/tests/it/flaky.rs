@@ -3,13 +3,12 @@
 //! the start, and a resident that is SIGKILLed and started again. Every event must be stored
 //! exactly once, soon after it exists; and the daemon must still stop at once when asked.
 
-use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use herald_sse_server::{End, Reply, SseServer};
 
-use crate::daemon::{KillOnDrop, herald};
+use crate::daemon::{daemon, herald, signal_and_wait};
 
 const EVENTS: u64 = 120;
 const EVERY: Duration = Duration::from_millis(40);
@@ -74,17 +73,6 @@ fn flaky_server(start: Instant) -> SseServer {
     })
 }
 
-fn daemon(dir: &std::path::Path) -> KillOnDrop {
-    KillOnDrop(
-        herald(dir)
-            .arg("daemon")
-            .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/herald-test-bus")
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    )
-}
-
 /// The event ids in the history, in the order they are listed.
 fn stored_ids(dir: &std::path::Path) -> Vec<String> {
     let out = herald(dir).args(["history", "--json", "--limit", "10000"]).output().unwrap();
@@ -145,21 +133,9 @@ fn a_flaky_server_and_a_killed_daemon_still_give_every_event_once_and_in_time() 
     );
 
     // And it stops at once when asked, in the middle of all this.
-    let asked = Instant::now();
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &second.0.id().to_string()])
-            .status()
-            .unwrap()
-            .success()
-    );
-    let mut status = None;
-    while status.is_none() && asked.elapsed() < Duration::from_secs(20) {
-        status = second.0.try_wait().unwrap();
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    assert_eq!(status.and_then(|s| s.code()), Some(0));
-    assert!(asked.elapsed() <= Duration::from_secs(2), "exit took {:?}", asked.elapsed());
+    let (took, code) = signal_and_wait(&mut second, "-TERM");
+    assert_eq!(code, Some(0));
+    assert!(took <= Duration::from_secs(2), "exit took {took:?}");
     // Nothing was stored twice afterwards either.
     let after = stored_ids(dir.path());
     assert_eq!(after.len(), EVENTS as usize, "{after:?}");

@@ -3,11 +3,10 @@
 //! the history (and so out of the unread count and the notifications).
 
 use std::path::Path;
-use std::process::Stdio;
 
 use herald_sse_server::{End, Reply, SseServer};
 
-use crate::daemon::{KillOnDrop, herald, wait_for};
+use crate::daemon::{daemon, herald, wait_for};
 
 fn history(dir: &Path) -> Vec<serde_json::Value> {
     let out = herald(dir).args(["history", "--json"]).output().unwrap();
@@ -33,14 +32,7 @@ fn django_eventstream_heartbeats_stay_out_of_the_history() {
         .output()
         .unwrap();
     assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
-    let _daemon = KillOnDrop(
-        herald(dir.path())
-            .arg("daemon")
-            .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/herald-test-bus")
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
+    let _daemon = daemon(dir.path());
     // The heartbeats came first on the same connection, and the writer commits in order: once
     // the real event is in, so is anything before it.
     wait_for("the real event in the history", || {

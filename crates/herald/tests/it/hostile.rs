@@ -6,18 +6,11 @@
 //! stop cleanly and at once.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use herald_sse_server::{End, Reply, SseServer};
 
-use crate::daemon::{KillOnDrop, herald, wait_for};
-
-fn cli(dir: &Path, args: &[&str]) -> String {
-    let out = herald(dir).args(args).output().unwrap();
-    assert!(out.status.success(), "herald {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap()
-}
+use crate::daemon::{KillOnDrop, cli, daemon, signal_and_wait, wait_for, when_requests};
 
 /// A feed's (state, state_detail) from `feeds list --json`.
 fn state(dir: &Path, name: &str) -> (String, String) {
@@ -68,14 +61,7 @@ fn a_hostile_feed_never_takes_the_daemon_or_the_other_feeds_down() {
     cli(dir.path(), &["feeds", "add", &good.url("/good"), "--name", "Good"]);
     cli(dir.path(), &["feeds", "add", &over_an_hour.url("/h"), "--name", "Hour"]);
     cli(dir.path(), &["feeds", "add", &largest.url("/m"), "--name", "Max"]);
-    let mut daemon = KillOnDrop(
-        herald(dir.path())
-            .arg("daemon")
-            .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/herald-test-bus")
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
+    let mut daemon = daemon(dir.path());
     wait_for("the good feed's first event", || good_data(dir.path()).len() == 1);
 
     // The backoff after the ended stream is minutes long: reconnecting is what makes the
@@ -105,42 +91,13 @@ fn a_hostile_feed_never_takes_the_daemon_or_the_other_feeds_down() {
     }
     assert_alive(&mut daemon, "at the end");
 
-    let asked = Instant::now();
-    let pid = daemon.0.id().to_string();
-    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
-    let mut status = None;
-    while status.is_none() && asked.elapsed() < Duration::from_secs(20) {
-        status = daemon.0.try_wait().unwrap();
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    assert_eq!(status.and_then(|s| s.code()), Some(0), "SIGTERM is a clean stop");
-    assert!(asked.elapsed() <= Duration::from_secs(2), "exit took {:?}", asked.elapsed());
-}
-
-fn daemon(dir: &Path) -> KillOnDrop {
-    KillOnDrop(
-        herald(dir)
-            .arg("daemon")
-            .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/herald-test-bus")
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    )
+    stops_within_2_s(daemon);
 }
 
 fn stops_within_2_s(mut daemon: KillOnDrop) {
-    let asked = Instant::now();
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &daemon.0.id().to_string()])
-            .status()
-            .unwrap()
-            .success()
-    );
-    while daemon.0.try_wait().unwrap().is_none() {
-        assert!(asked.elapsed() < Duration::from_secs(2), "the daemon did not stop within 2 s");
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    let (took, code) = signal_and_wait(&mut daemon, "-TERM");
+    assert_eq!(code, Some(0), "SIGTERM is a clean stop");
+    assert!(took <= Duration::from_secs(2), "the daemon took {took:?} to stop");
 }
 
 #[test]
@@ -183,15 +140,7 @@ fn retry_zero_then_retry_after_zero_does_not_make_the_daemon_hammer() {
     let dir = tempfile::tempdir().unwrap();
     cli(dir.path(), &["feeds", "add", &server.url("/storm"), "--name", "Storm"]);
     let resident = daemon(dir.path());
-    let when = |n: usize| {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while server.requests().len() < n {
-            assert!(Instant::now() < deadline, "only {} requests", server.requests().len());
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        Instant::now()
-    };
-    let (third, fourth) = (when(3), when(4));
+    let (third, fourth) = (when_requests(&server, 3), when_requests(&server, 4));
     // A gap can only grow under load: this cannot flake.
     assert!(fourth - third >= Duration::from_millis(900), "{:?}", fourth - third);
     stops_within_2_s(resident);

@@ -8,6 +8,8 @@ use std::process::{Command, Output, Stdio};
 use herald_sse_server::{Reply, SseServer};
 use herald_store::{FeedSpec, Incoming, LiveState, Rendered, Store};
 
+use crate::daemon::cli as ok;
+
 /// OSC 52 (write the clipboard), clear the screen, a C1 CSI, and a right-to-left override.
 const CLIPBOARD: &str = "\x1b]52;c;Y3VybCBldmlsLnNoIHwgc2g=\x07";
 const CLEAR: &str = "\x1b[2J";
@@ -15,19 +17,7 @@ const C1_CSI: &str = "\u{9b}31m";
 const RLO: &str = "\u{202e}";
 
 fn herald(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_herald"))
-        .arg("--data-dir")
-        .arg(dir)
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
-}
-
-fn ok(dir: &Path, args: &[&str]) -> String {
-    let out = herald(dir, args);
-    assert_eq!(out.status.code(), Some(0), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap()
+    crate::daemon::herald(dir).args(args).output().unwrap()
 }
 
 /// Line breaks and tabs are the only control characters a terminal may receive.

@@ -3,23 +3,16 @@
 //! would refuse them). Each round asks at a different moment of a busy run and times the exit;
 //! across all rounds, no event is stored twice.
 
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use herald_sse_server::{End, Reply, SseServer};
 
-use crate::daemon::{KillOnDrop, herald, wait_for};
+use crate::daemon::{cli as ok, daemon, signal_and_wait, wait_for};
 
 /// The promise, with room for a loaded CI machine to start the signal's delivery.
 const EXIT_WITHIN: Duration = Duration::from_secs(2);
-
-fn ok(dir: &std::path::Path, args: &[&str]) -> String {
-    let out = herald(dir).args(args).output().unwrap();
-    assert!(out.status.success(), "herald {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap()
-}
 
 #[test]
 fn sigterm_and_sigint_stop_a_busy_daemon_within_2_s_even_with_the_store_locked() {
@@ -47,14 +40,7 @@ fn sigterm_and_sigint_stop_a_busy_daemon_within_2_s_even_with_the_store_locked()
 
     let mut exits = Vec::new();
     for round in 0..8u64 {
-        let mut daemon = KillOnDrop(
-            herald(dir.path())
-                .arg("daemon")
-                .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/herald-test-bus")
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap(),
-        );
+        let mut daemon = daemon(dir.path());
         wait_for("the feed to be live", || server.live_connections() > 0);
         // Odd rounds: another program holds the write lock, so every commit waits and fails
         // and the writer's queue fills up (the state a full disk makes).
@@ -66,26 +52,9 @@ fn sigterm_and_sigint_stop_a_busy_daemon_within_2_s_even_with_the_store_locked()
         // A different moment of the run each round: 0 to 1.4 s after it went live.
         std::thread::sleep(Duration::from_millis(round * 200));
         let signal = if round % 4 < 2 { "-TERM" } else { "-INT" };
-        let asked = Instant::now();
-        assert!(
-            Command::new("kill")
-                .args([signal, &daemon.0.id().to_string()])
-                .status()
-                .unwrap()
-                .success()
-        );
-        let mut status = None;
-        while status.is_none() && asked.elapsed() < Duration::from_secs(20) {
-            status = daemon.0.try_wait().unwrap();
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        let took = asked.elapsed();
+        let (took, code) = signal_and_wait(&mut daemon, signal);
         exits.push(took);
-        assert_eq!(
-            status.and_then(|s| s.code()),
-            Some(0),
-            "round {round}: {signal} is a clean stop"
-        );
+        assert_eq!(code, Some(0), "round {round}: {signal} is a clean stop");
         assert!(
             took <= EXIT_WITHIN,
             "round {round} ({signal}, locked {}): exit took {took:?}",
@@ -115,14 +84,7 @@ fn a_store_that_refuses_writes_shows_in_status_and_feeds_list_until_it_works_aga
         SseServer::start(|_, _| Reply::stream(vec![b"retry: 100\n\n".to_vec()], End::Live));
     let dir = tempfile::tempdir().unwrap();
     ok(dir.path(), &["feeds", "add", &server.url("/busy"), "--name", "Busy"]);
-    let _daemon = KillOnDrop(
-        herald(dir.path())
-            .arg("daemon")
-            .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/herald-test-bus")
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
+    let _daemon = daemon(dir.path());
     wait_for("the feed to be live", || server.live_connections() > 0);
     // Another program holds the write lock, as a full disk refuses writes: the feed's events
     // cannot be stored, and nothing in the database can say so.
@@ -146,30 +108,11 @@ fn sigterm_stops_a_daemon_still_starting_against_a_locked_database_within_2_s() 
     ok(dir.path(), &["feeds", "add", "http://127.0.0.1:9/x", "--name", "Any"]);
     let lock = rusqlite::Connection::open(dir.path().join("herald.db")).unwrap();
     lock.execute_batch("BEGIN EXCLUSIVE").unwrap();
-    let mut daemon = KillOnDrop(
-        herald(dir.path())
-            .arg("daemon")
-            .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/herald-test-bus")
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
+    let mut daemon = daemon(dir.path());
     // Signals are routed before the database is opened: wait until the daemon holds its lock.
     wait_for("the daemon to take its lock", || dir.path().join("resident.lock.pid").exists());
-    let asked = Instant::now();
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &daemon.0.id().to_string()])
-            .status()
-            .unwrap()
-            .success()
-    );
-    let mut status = None;
-    while status.is_none() && asked.elapsed() < Duration::from_secs(20) {
-        status = daemon.0.try_wait().unwrap();
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    assert!(status.is_some(), "the daemon did not stop");
-    assert!(asked.elapsed() <= EXIT_WITHIN, "exit took {:?}", asked.elapsed());
+    let (took, code) = signal_and_wait(&mut daemon, "-TERM");
+    assert!(code.is_some(), "the daemon did not stop");
+    assert!(took <= EXIT_WITHIN, "exit took {took:?}");
     drop(lock);
 }
