@@ -3,6 +3,9 @@
 //! (the kernel's high-water mark, VmHWM, so no sampling can miss the peak), the time to store
 //! them, and the bytes the database holds per event byte (each event stored once: ~1.0).
 //! Target: peak RSS <= 256 MB.
+//!
+//! And the other end (issue: idle resident): 1,000,000 tiny events as fast as possible, peak
+//! RSS (target <= 64 MB) and every one stored once.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -90,5 +93,54 @@ pub fn big_events(herald: &Path) {
         state.duplicates,
         db_bytes as f64 / 1e6,
         db_bytes as f64 / sent as f64
+    );
+}
+
+pub fn many_small_events(herald: &Path) {
+    const COUNT: usize = 1_000_000;
+    let mut body = Vec::with_capacity(COUNT * 40);
+    for n in 0..COUNT {
+        body.extend_from_slice(format!("id: {n}\ndata: build {n} passed\n\n").as_bytes());
+    }
+    let sent = body.len();
+    let server = SseServer::start(move |_, _| Reply::stream(vec![body.clone()], End::Hold));
+    let dir = tempfile::tempdir().unwrap();
+    let path = Store::path_in(dir.path());
+    let mut store = Store::open(&path).unwrap();
+    let spec = FeedSpec { name: "many".into(), url: server.url("/many"), ..FeedSpec::default() };
+    let id = store.add_feed(&spec).unwrap().id;
+    let mut settings = store.settings().unwrap();
+    (settings.retention_per_feed, settings.retention_mib_per_feed) = (None, None);
+    store.set_settings(&settings).unwrap();
+    drop(store);
+    let start = Instant::now();
+    let daemon = Daemon(
+        Command::new(herald)
+            .arg("--data-dir")
+            .arg(dir.path())
+            .arg("daemon")
+            .env("RUST_LOG", "warn")
+            .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/herald-bench-bus")
+            .stdin(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("herald daemon"),
+    );
+    let pid = daemon.0.id();
+    let store = Store::open(&path).unwrap();
+    wait_until(Duration::from_secs(600), "every small event accepted", || {
+        store.resume_state(&id).map(|s| s.accepted as usize >= COUNT).unwrap_or(false)
+    });
+    let took = start.elapsed();
+    let peak = status_kib(pid, "VmHWM:");
+    drop(daemon);
+    let state = store.resume_state(&id).unwrap();
+    println!(
+        "small events: {COUNT} events ({:.0} MB) into a real daemon in {:.1} s: peak RSS {} MB (target <= 64 MB); {} accepted, {} duplicates",
+        sent as f64 / 1e6,
+        took.as_secs_f64(),
+        peak / 1024,
+        state.accepted,
+        state.duplicates
     );
 }

@@ -61,7 +61,11 @@ fn throughput() {
     store.set_settings(&settings).unwrap();
     let notifier = Arc::new(Counting::default());
     let start = Instant::now();
-    let engine = Engine::start(EngineOptions::new(path.clone()), notifier.clone(), Arc::new(NoSecrets)).unwrap();
+    let mut options = EngineOptions::new(path.clone());
+    if let Some(bytes) = std::env::var("BENCH_IN_FLIGHT").ok().and_then(|b| b.parse().ok()) {
+        options.in_flight_bytes = bytes;
+    }
+    let engine = Engine::start(options, notifier.clone(), Arc::new(NoSecrets)).unwrap();
     wait_until(Duration::from_secs(120), "every event accepted", || {
         store.resume_state(&id).map(|s| s.accepted as u64 >= EVENTS).unwrap_or(false)
     });
@@ -298,10 +302,12 @@ fn footprint(herald: &Path) {
 fn main() {
     let herald = std::env::args().nth(1).expect("usage: herald-bench-engine PATH/TO/release/herald");
     let herald = Path::new(&herald);
-    // BENCH_ONLY=big_events runs just that one (it needs no display).
-    if std::env::var("BENCH_ONLY").as_deref() == Ok("big_events") {
-        big_events::big_events(herald);
-        return;
+    // BENCH_ONLY=big_events, small_events or throughput runs just that one (no display needed).
+    match std::env::var("BENCH_ONLY").as_deref() {
+        Ok("big_events") => return big_events::big_events(herald),
+        Ok("small_events") => return big_events::many_small_events(herald),
+        Ok("throughput") => return throughput(),
+        _ => {}
     }
     throughput();
     latency();
@@ -309,4 +315,5 @@ fn main() {
     idle_cpu(herald);
     footprint(herald);
     big_events::big_events(herald);
+    big_events::many_small_events(herald);
 }

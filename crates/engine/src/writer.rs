@@ -38,7 +38,7 @@ pub enum ToWriter {
 /// How many bytes of shaped events may wait between the sockets and the commit, by default.
 /// A message count alone let 1,024 events of 8 MiB queue up (gigabytes with a full disk); with
 /// this budget a supervisor that would exceed it waits before reading its socket further.
-pub const IN_FLIGHT_BYTES: usize = 32 * 1024 * 1024;
+pub const IN_FLIGHT_BYTES: usize = 16 * 1024 * 1024;
 
 /// The in-flight budget, counted in KiB (a semaphore's permits), shared by every supervisor.
 #[derive(Debug, Clone)]
@@ -76,7 +76,10 @@ pub fn weight(event: &Incoming) -> usize {
         .kept
         .as_ref()
         .map_or(0, |r| r.title.len() + r.body.len() + r.link.as_ref().map_or(0, String::len));
-    event.data.len() + rendered + event.event_type.len() + event.resume_position.len() + 128
+    // Beside the text: the struct and its eight or so allocations, and the stored event it
+    // becomes for the dispatcher. Measured with 1,000,000 tiny events, 128 undercounted them
+    // fourfold.
+    event.data.len() + rendered + event.event_type.len() + event.resume_position.len() + 512
 }
 
 /// Event data larger than this is not handed to the dispatcher: it is only read there for
