@@ -2,7 +2,7 @@
 # `make bundle`: .deb and .rpm packages with both programs (herald-ui, the Tauri app, and herald,
 # the resident), built offline with @tauri-apps/cli from npm and the root tauri.conf.json.
 # The CLI treats the folder holding tauri.conf.json as the app crate, so it runs in src-tauri with
-# a temporary link to the root config, and paths made absolute (shared/linux-testing.md).
+# a temporary link to the root config, and paths made absolute.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 target="${CARGO_TARGET_DIR:-$root/target}"

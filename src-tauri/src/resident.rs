@@ -1,5 +1,5 @@
 //! The windows need the resident (it owns the feeds). Started from the app menu with no resident
-//! running, `herald-ui` starts one in the background, as shared/cli.md says.
+//! running, `herald-ui` starts one in the background, as docs/cli.md says.
 
 use herald_api::{DataDir, InstanceLock, Program};
 

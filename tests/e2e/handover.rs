@@ -1,4 +1,4 @@
-//! How `herald` and `herald-ui` find each other for one data dir (shared/cli.md, "The two
+//! How `herald` and `herald-ui` find each other for one data dir (docs/cli.md, "The two
 //! binaries" and "Starting the resident").
 
 use herald_e2e::desktop::Display;

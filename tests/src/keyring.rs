@@ -1,5 +1,5 @@
 //! A private Secret Service for a test: its own D-Bus session with gnome-keyring-daemon, a fresh
-//! HOME and XDG_RUNTIME_DIR (recipe in shared/linux-testing.md). Commands run inside it through
+//! HOME and XDG_RUNTIME_DIR. Commands run inside it through
 //! [`KeyringSession::command`]; `secret-tool` checks the keyring from outside Herald.
 
 use std::path::{Path, PathBuf};

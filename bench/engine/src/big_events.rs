@@ -46,37 +46,11 @@ pub fn big_events(herald: &Path) {
     let sent = body.len();
     let server = SseServer::start(move |_, _| Reply::stream(vec![body.clone()], End::Hold));
     let dir = tempfile::tempdir().unwrap();
-    let path = Store::path_in(dir.path());
-    let mut store = Store::open(&path).unwrap();
     let spec = FeedSpec { name: "big".into(), url: server.url("/big"), ..FeedSpec::default() };
-    let id = store.add_feed(&spec).unwrap().id;
     // No byte budget here, so the database size shows how many times each event is stored
     // (the budget would delete the oldest as they come).
-    let mut settings = store.settings().unwrap();
-    settings.retention_mib_per_feed = None;
-    store.set_settings(&settings).unwrap();
-    drop(store);
-    let start = Instant::now();
-    let daemon = Daemon(
-        Command::new(herald)
-            .arg("--data-dir")
-            .arg(dir.path())
-            .arg("daemon")
-            .env("RUST_LOG", "warn")
-            .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/herald-bench-bus")
-            .stdin(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("herald daemon"),
-    );
-    let pid = daemon.0.id();
-    let store = Store::open(&path).unwrap();
-    wait_until(Duration::from_secs(300), "every big event accepted", || {
-        store.resume_state(&id).map(|s| s.accepted as usize >= EVENTS).unwrap_or(false)
-    });
-    let took = start.elapsed();
-    let peak = status_kib(pid, "VmHWM:");
-    drop(daemon);
+    let (id, took, peak, store) =
+        run(herald, dir.path(), spec, EVENTS, |s| s.retention_mib_per_feed = None);
     let state = store.resume_state(&id).unwrap();
     let db_bytes: u64 = ["herald.db", "herald.db-wal"]
         .iter()
@@ -105,35 +79,10 @@ pub fn many_small_events(herald: &Path) {
     let sent = body.len();
     let server = SseServer::start(move |_, _| Reply::stream(vec![body.clone()], End::Hold));
     let dir = tempfile::tempdir().unwrap();
-    let path = Store::path_in(dir.path());
-    let mut store = Store::open(&path).unwrap();
     let spec = FeedSpec { name: "many".into(), url: server.url("/many"), ..FeedSpec::default() };
-    let id = store.add_feed(&spec).unwrap().id;
-    let mut settings = store.settings().unwrap();
-    (settings.retention_per_feed, settings.retention_mib_per_feed) = (None, None);
-    store.set_settings(&settings).unwrap();
-    drop(store);
-    let start = Instant::now();
-    let daemon = Daemon(
-        Command::new(herald)
-            .arg("--data-dir")
-            .arg(dir.path())
-            .arg("daemon")
-            .env("RUST_LOG", "warn")
-            .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/herald-bench-bus")
-            .stdin(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("herald daemon"),
-    );
-    let pid = daemon.0.id();
-    let store = Store::open(&path).unwrap();
-    wait_until(Duration::from_secs(600), "every small event accepted", || {
-        store.resume_state(&id).map(|s| s.accepted as usize >= COUNT).unwrap_or(false)
+    let (id, took, peak, store) = run(herald, dir.path(), spec, COUNT, |s| {
+        (s.retention_per_feed, s.retention_mib_per_feed) = (None, None);
     });
-    let took = start.elapsed();
-    let peak = status_kib(pid, "VmHWM:");
-    drop(daemon);
     let state = store.resume_state(&id).unwrap();
     println!(
         "small events: {COUNT} events ({:.0} MB) into a real daemon in {:.1} s: peak RSS {} MB (target <= 64 MB); {} accepted, {} duplicates",
@@ -143,4 +92,42 @@ pub fn many_small_events(herald: &Path) {
         state.accepted,
         state.duplicates
     );
+}
+
+/// Adds `spec` (with `settings` changed), runs a real daemon until it accepted `count` events,
+/// and stops it: the feed's id, how long it took, the daemon's peak RSS in KiB, and the store.
+fn run(
+    herald: &Path,
+    dir: &Path,
+    spec: FeedSpec,
+    count: usize,
+    settings: impl FnOnce(&mut herald_store::Settings),
+) -> (String, Duration, u64, Store) {
+    let path = Store::path_in(dir);
+    let mut store = Store::open(&path).unwrap();
+    let id = store.add_feed(&spec).unwrap().id;
+    let mut changed = store.settings().unwrap();
+    settings(&mut changed);
+    store.set_settings(&changed).unwrap();
+    let start = Instant::now();
+    let daemon = Daemon(
+        Command::new(herald)
+            .arg("--data-dir")
+            .arg(dir)
+            .arg("daemon")
+            .env("RUST_LOG", "warn")
+            .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/herald-bench-bus")
+            .stdin(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("herald daemon"),
+    );
+    let pid = daemon.0.id();
+    wait_until(Duration::from_secs(600), "every event accepted", || {
+        store.resume_state(&id).map(|s| s.accepted as usize >= count).unwrap_or(false)
+    });
+    let took = start.elapsed();
+    let peak = status_kib(pid, "VmHWM:");
+    drop(daemon);
+    (id, took, peak, store)
 }

@@ -51,7 +51,8 @@ fn throughput() {
         .map(|i| format!("id: {i}\nevent: deploy\ndata: {{\"text\":\"build {i} passed on host-{}\",\"priority\":3}}\n\n", i % 97))
         .collect();
     let bytes = body.len();
-    let server = SseServer::start(move |_, _| Reply::stream(vec![body.clone().into_bytes()], End::Hold));
+    let server =
+        SseServer::start(move |_, _| Reply::stream(vec![body.clone().into_bytes()], End::Hold));
     let dir = tempfile::tempdir().unwrap();
     let path = Store::path_in(dir.path());
     let mut store = Store::open(&path).unwrap();
@@ -90,7 +91,9 @@ fn latency() {
     // Coalescing off: every event is its own notification.
     add_feed(&mut store, "latency", server.url("/"), 0);
     let notifier = Arc::new(Counting::default());
-    let engine = Engine::start(EngineOptions::new(path.clone()), notifier.clone(), Arc::new(NoSecrets)).unwrap();
+    let engine =
+        Engine::start(EngineOptions::new(path.clone()), notifier.clone(), Arc::new(NoSecrets))
+            .unwrap();
     wait_until(Duration::from_secs(10), "the feed to connect", || server.live_connections() == 1);
     let base = Instant::now();
     let mut sent = Vec::with_capacity(EVENTS);
@@ -101,7 +104,9 @@ fn latency() {
         sent.push(Instant::now());
         server.push(format!("id: {i}\ndata: {i}\n\n"));
     }
-    wait_until(Duration::from_secs(10), "every notification", || notifier.shown.lock().unwrap().len() >= EVENTS);
+    wait_until(Duration::from_secs(10), "every notification", || {
+        notifier.shown.lock().unwrap().len() >= EVENTS
+    });
     engine.stop();
     let shown = notifier.shown.lock().unwrap();
     let mut latencies: Vec<Duration> = shown
@@ -237,7 +242,9 @@ fn rss_kib(pid: u32) -> u64 {
 /// The resident with its tray and 10 live feeds, then with the history window open (needs a
 /// display and a session bus: `make bench` runs this under xvfb-run and dbus-run-session).
 fn footprint(herald: &Path) {
-    if std::env::var_os("DISPLAY").is_none() || std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() {
+    if std::env::var_os("DISPLAY").is_none()
+        || std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none()
+    {
         println!("footprint: skipped (needs DISPLAY and a session bus)");
         return;
     }
@@ -300,7 +307,8 @@ fn footprint(herald: &Path) {
 }
 
 fn main() {
-    let herald = std::env::args().nth(1).expect("usage: herald-bench-engine PATH/TO/release/herald");
+    let herald =
+        std::env::args().nth(1).expect("usage: herald-bench-engine PATH/TO/release/herald");
     let herald = Path::new(&herald);
     // BENCH_ONLY=big_events, small_events or throughput runs just that one (no display needed).
     match std::env::var("BENCH_ONLY").as_deref() {

@@ -41,7 +41,7 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    /// Usage errors (shared/cli.md exit code 2): bad values, unknown feeds, taken names.
+    /// Usage errors (docs/cli.md exit code 2): bad values, unknown feeds, taken names.
     pub fn is_usage(&self) -> bool {
         matches!(
             self.code(),

@@ -1,7 +1,7 @@
 //! How a supervisor gets a stream of bytes. The real connector shares HTTP clients between
 //! feeds; a test can put a scripted one in its place to drive the supervisor with paused time.
 //!
-//! The HTTP/2 trap (shared/design.md): hyper never opens a second HTTP/2 connection to a host
+//! The HTTP/2 trap: hyper never opens a second HTTP/2 connection to a host
 //! whose concurrent-stream limit is full, and SSE streams never end, so feed number 101 on one
 //! host would wait forever for a slot. Feeds are therefore spread over "slots": each slot is its
 //! own client (its own connection pool), and a slot takes at most `streams_per_connection` feeds

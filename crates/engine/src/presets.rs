@@ -1,4 +1,4 @@
-//! What the presets fill in for the servers Herald knows (facts in shared/design.md).
+//! What the presets fill in for the servers Herald knows (facts in ARCHITECTURE.md).
 
 use std::time::Duration;
 

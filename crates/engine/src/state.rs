@@ -53,7 +53,7 @@ impl FeedState {
         matches!(self, FeedState::Live { .. })
     }
 
-    /// The state word of shared/cli.md.
+    /// The state word of docs/cli.md.
     pub fn word(&self) -> &'static str {
         match self {
             FeedState::Connecting { .. } => "connecting",

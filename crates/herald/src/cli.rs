@@ -1,4 +1,4 @@
-//! The command-line surface of `herald` (see shared/cli.md, the contract) and the only place
+//! The command-line surface of `herald` (see docs/cli.md, the contract) and the only place
 //! that writes to stdout or stderr directly.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 

@@ -70,7 +70,7 @@ fn push_byte(out: &mut Vec<u8>, b: u8) {
     }
 }
 
-/// `{"type":…,"data":…,"last_event_id":…,"id":…}` and a newline (shared/cli.md, "Tail").
+/// `{"type":…,"data":…,"last_event_id":…,"id":…}` and a newline (docs/cli.md, "Tail").
 pub fn push_event(out: &mut Vec<u8>, event: &herald_sse::EventRef<'_>) {
     out.extend_from_slice(b"{\"type\":");
     push_str(out, event.event_type);

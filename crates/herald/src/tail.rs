@@ -1,4 +1,4 @@
-//! `herald tail URL`: print a feed's events as they arrive (shared/cli.md, "Tail"). It is the
+//! `herald tail URL`: print a feed's events as they arrive (docs/cli.md, "Tail"). It is the
 //! connection and parser of the engine with nothing but a printer behind them, so it is also
 //! the quickest way to see what a server really sends.
 

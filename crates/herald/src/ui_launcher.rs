@@ -1,6 +1,6 @@
 //! Starting `herald-ui`, the process that owns the windows. It lives only while a window is
 //! open, so the resident stays small; a UI that is already running for this data dir takes the
-//! request over and the new process exits at once (single instance, see shared/cli.md).
+//! request over and the new process exits at once (single instance, see docs/cli.md).
 
 use std::ffi::OsStr;
 

@@ -30,7 +30,7 @@ pub struct Entry {
 }
 
 impl Entry {
-    /// The JSON object `herald history --json` prints (shared/cli.md).
+    /// The JSON object `herald history --json` prints (docs/cli.md).
     pub fn to_cli_json(&self) -> serde_json::Value {
         serde_json::json!({
             "feed": self.feed,

@@ -38,7 +38,7 @@ pub struct FeedStatus {
 }
 
 impl FeedStatus {
-    /// The state word of shared/cli.md: disabled feeds say so whatever the resident last wrote;
+    /// The state word of docs/cli.md: disabled feeds say so whatever the resident last wrote;
     /// an enabled feed nothing was written for yet is `connecting`.
     pub fn state(&self) -> &str {
         if !self.feed.spec.enabled {

@@ -1,4 +1,4 @@
-//! `herald feeds ...` (shared/cli.md, "Feeds").
+//! `herald feeds ...` (docs/cli.md, "Feeds").
 
 use std::io::Write;
 
@@ -287,7 +287,7 @@ fn set_enabled(
     Ok(())
 }
 
-/// The JSON object `feeds list --json` prints (shared/cli.md).
+/// The JSON object `feeds list --json` prints (docs/cli.md).
 pub fn status_json(status: &FeedStatus) -> serde_json::Value {
     serde_json::json!({
         "id": status.feed.id,

@@ -1,4 +1,4 @@
-//! `herald history ...` (shared/cli.md, "History").
+//! `herald history ...` (docs/cli.md, "History").
 
 use std::io::Write;
 

@@ -16,7 +16,7 @@ pub fn open_store(data_dir: &DataDir) -> Result<Store, ApiError> {
     Ok(Store::open(&Store::path_in(data_dir.path()))?)
 }
 
-/// Says what went wrong and picks the exit code of shared/cli.md: 2 for usage errors (bad
+/// Says what went wrong and picks the exit code of docs/cli.md: 2 for usage errors (bad
 /// values, unknown feed, taken name), 1 for operational failures (database, disk).
 pub fn report(err: &ApiError) -> ExitCode {
     crate::cli::print_error(&anyhow::anyhow!("{err}"));

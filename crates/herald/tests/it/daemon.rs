@@ -1,4 +1,4 @@
-//! `herald daemon`: the resident without a tray, one per data dir (shared/cli.md).
+//! `herald daemon`: the resident without a tray, one per data dir (docs/cli.md).
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};

@@ -1,5 +1,5 @@
 //! `herald feeds`, `herald history` and `herald status` on a real database in a temp dir
-//! (shared/cli.md: fields, exit codes), including while a resident runs.
+//! (docs/cli.md: fields, exit codes), including while a resident runs.
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};

@@ -1,6 +1,6 @@
 //! What a hostile server (or an old database) can put into Herald's output: terminal escapes,
 //! C1 controls and bidi overrides must reach the terminal only as visible escapes, and feed
-//! names must refuse them (shared/cli.md, "Feeds" and "Tail").
+//! names must refuse them (docs/cli.md, "Feeds" and "Tail").
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};

@@ -1,4 +1,4 @@
-//! `herald tail` against a real SSE server on 127.0.0.1 (shared/cli.md, "Tail").
+//! `herald tail` against a real SSE server on 127.0.0.1 (docs/cli.md, "Tail").
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
