@@ -216,9 +216,10 @@ fn idle_cpu(herald: &Path) {
     let resident = daemon(herald, dir.path());
     wait_until(Duration::from_secs(20), "10 feeds live", || live_feeds(&path) == FEEDS);
     let pid = resident.0.id();
-    let (t0, c0) = (Instant::now(), cpu_ticks(pid));
+    let (t0, c0, w0) = (Instant::now(), cpu_ticks(pid), wake_ups(pid));
     std::thread::sleep(Duration::from_secs(60));
     let (elapsed, ticks) = (t0.elapsed(), cpu_ticks(pid) - c0);
+    let woke = wake_ups(pid).saturating_sub(w0);
     // Kernel clock ticks are 1/100 s on Linux.
     let cpu = ticks as f64 / 100.0;
     println!(
@@ -228,6 +229,30 @@ fn idle_cpu(herald: &Path) {
         cpu / elapsed.as_secs_f64() * 100.0,
         pss_kib(pid)
     );
+    println!(
+        "resident idle wake-ups: same run, {woke} context switches over {:.0} s = {:.1} a second, whole process (target <= 2)",
+        elapsed.as_secs_f64(),
+        woke as f64 / elapsed.as_secs_f64()
+    );
+}
+
+/// Context switches (voluntary and not) of every thread of `pid`: each is a wake-up.
+fn wake_ups(pid: u32) -> u64 {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else { return 0 };
+    tasks
+        .flatten()
+        .map(|task| {
+            let status = std::fs::read_to_string(task.path().join("status")).unwrap_or_default();
+            status
+                .lines()
+                .filter_map(|l| {
+                    l.strip_prefix("voluntary_ctxt_switches:")
+                        .or_else(|| l.strip_prefix("nonvoluntary_ctxt_switches:"))
+                })
+                .filter_map(|v| v.trim().parse::<u64>().ok())
+                .sum::<u64>()
+        })
+        .sum()
 }
 
 fn rss_kib(pid: u32) -> u64 {
@@ -310,11 +335,13 @@ fn main() {
     let herald =
         std::env::args().nth(1).expect("usage: herald-bench-engine PATH/TO/release/herald");
     let herald = Path::new(&herald);
-    // BENCH_ONLY=big_events, small_events or throughput runs just that one (no display needed).
+    // BENCH_ONLY=big_events, small_events, throughput or idle runs just that one (no display
+    // needed).
     match std::env::var("BENCH_ONLY").as_deref() {
         Ok("big_events") => return big_events::big_events(herald),
         Ok("small_events") => return big_events::many_small_events(herald),
         Ok("throughput") => return throughput(),
+        Ok("idle") => return idle_cpu(herald),
         _ => {}
     }
     throughput();
