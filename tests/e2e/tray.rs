@@ -88,6 +88,10 @@ fn the_tray_shows_every_feed_its_state_and_pauses_them_all() {
         command
     });
     let tray = wait::until("the tray item", wait::STARTUP, || TrayMenu::of_pid(resident.pid()));
+    // The first menu the tray publishes already lists every feed (it used to be empty until
+    // the first refresh, up to a second later).
+    let first = tray.layout().labels();
+    assert!(first.iter().any(|l| l.starts_with("Deploys: ")), "the first menu: {first:?}");
     wait::until("the feed live in the menu", wait::STARTUP, || {
         tray.layout().find("Deploys: live").map(|_| ())
     });

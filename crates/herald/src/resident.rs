@@ -17,7 +17,7 @@ use crate::notifier::DesktopNotifier;
 use crate::retention;
 use crate::tray::Tray;
 use crate::tray_actions::{self, TrayFeed};
-use crate::tray_model::Action;
+use crate::tray_model::{Action, TrayModel};
 use crate::ui_launcher::{self, Window};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -108,14 +108,17 @@ impl Resident {
         .context("cannot start the feeds")?;
         let (stop_retention, retention_stop) = crossbeam_channel::bounded(1);
         let retention = retention::spawn(store, retention_stop).context("cannot start a thread")?;
+        // The tray shows every feed from its first moment: the model is read before the icon
+        // is published, not at the first refresh.
+        let mut tray_feed = TrayFeed::new(Store::open(&db)?, trouble);
         let mut tray = match self.tray_mode {
             TrayMode::Tray => {
                 crate::event_loop::prepare();
-                start_tray(self.inbox.requests.clone())
+                let first = tray_feed.changed_model().unwrap_or_default();
+                start_tray(self.inbox.requests.clone(), &first)
             }
             TrayMode::None => None,
         };
-        let mut tray_feed = TrayFeed::new(Store::open(&db)?, trouble);
         tracing::info!(data_dir = %self.data_dir.path().display(), pid = std::process::id(), "resident started");
         if let Some(window) = self.open_on_start {
             self.open(window);
@@ -172,8 +175,8 @@ fn on_click(data_dir: &DataDir, db: &std::path::Path, click: Click) {
     }
 }
 
-fn start_tray(requests: Sender<Request>) -> Option<Tray> {
-    match Tray::start(requests) {
+fn start_tray(requests: Sender<Request>, model: &TrayModel) -> Option<Tray> {
+    match Tray::start(requests, model) {
         Ok(tray) => {
             if !crate::tray::host_present() {
                 tracing::warn!("{}", crate::tray::NO_HOST);

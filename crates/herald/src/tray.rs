@@ -41,7 +41,8 @@ fn png(look: TrayLook) -> &'static [u8] {
 }
 
 impl Tray {
-    pub fn start(requests: Sender<Request>) -> anyhow::Result<Self> {
+    /// Publishes the icon showing `model`.
+    pub fn start(requests: Sender<Request>, model: &TrayModel) -> anyhow::Result<Self> {
         let actions: Actions = Arc::default();
         let menu_actions = actions.clone();
         let menu_requests = requests.clone();
@@ -64,7 +65,6 @@ impl Tray {
                 let _ = requests.send(Request::Tray(Action::OpenHistory));
             }
         }));
-        let model = TrayModel::default();
         let icon = TrayIconBuilder::new()
             .with_id("herald")
             .with_title("Herald")
