@@ -64,6 +64,18 @@ async fn text_with(client: &Client, css: &str, wanted: &str) -> String {
 }
 
 /// How many elements match, counted in the page (element handles can go stale mid-render).
+/// Types `text` into a number field and commits it, as leaving the field does.
+async fn enter(client: &Client, css: &str, text: &str) {
+    type_into(client, css, text).await;
+    client
+        .execute(
+            "document.querySelector(arguments[0]).dispatchEvent(new Event('change', { bubbles: true }))",
+            vec![serde_json::json!(css)],
+        )
+        .await
+        .expect("change");
+}
+
 async fn count(client: &Client, css: &str) -> usize {
     let script = "return document.querySelectorAll(arguments[0]).length";
     let counted = client.execute(script, vec![serde_json::json!(css)]).await.expect("count");
@@ -358,35 +370,14 @@ async fn general_settings(client: &Client, data: &DataDir) {
             .then_some(())
     });
     let count = "[data-testid=coalesce-count]";
-    type_into(client, count, "7").await;
-    client
-        .execute(
-            "document.querySelector(arguments[0]).dispatchEvent(new Event('change', { bubbles: true }))",
-            vec![serde_json::json!(count)],
-        )
-        .await
-        .expect("change");
+    enter(client, count, "7").await;
     wait::until("the burst count stored", LONG, || (settings().coalesce_count == 7).then_some(()));
-    type_into(client, count, "5000").await;
-    client
-        .execute(
-            "document.querySelector(arguments[0]).dispatchEvent(new Event('change', { bubbles: true }))",
-            vec![serde_json::json!(count)],
-        )
-        .await
-        .expect("change");
+    enter(client, count, "5000").await;
     text_with(client, "[data-testid=general-problem]", "must be 1 to 1000").await;
     assert_eq!(settings().coalesce_count, 7, "a refused value changes nothing");
     // The history's size per feed, beside its entry count.
     let mib = "[data-testid=retention-mib]";
-    type_into(client, mib, "50").await;
-    client
-        .execute(
-            "document.querySelector(arguments[0]).dispatchEvent(new Event('change', { bubbles: true }))",
-            vec![serde_json::json!(mib)],
-        )
-        .await
-        .expect("change");
+    enter(client, mib, "50").await;
     wait::until("the MiB per feed stored", LONG, || {
         (settings().retention_mib_per_feed == Some(50)).then_some(())
     });
