@@ -37,7 +37,13 @@ impl TroubleFile {
             .open(path(data_dir))?;
         crate::data_dir::make_private(&file);
         file.write_all(&[b' '; SIZE])?;
-        file.sync_all()?;
+        // On disk (not only in the page cache), so that overwriting it later needs no new
+        // space. Off the start: under heavy writeback an fsync can take seconds.
+        if let Ok(copy) = file.try_clone() {
+            let _ = std::thread::Builder::new()
+                .name("trouble-file".into())
+                .spawn(move || copy.sync_all());
+        }
         Ok(Self { file: Mutex::new(file) })
     }
 

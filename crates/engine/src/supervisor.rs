@@ -160,11 +160,15 @@ impl<C: Connector> Supervisor<C> {
                 let Some(lease_ref) = lease.as_ref() else { continue };
                 let attempt = shared.connector.connect(lease_ref, request);
                 tokio::pin!(attempt);
+                // A job's stream (a feed that finishes) is not cut and sent again because the
+                // clock jumped: that would run the job again. Only someone asking does it.
+                let finishing = plan.connection.on_end == OnEnd::Finish;
                 loop {
                     tokio::select! {
                         biased;
                         command = self.commands.recv() => match command {
                             None | Some(Command::Stop) => return,
+                            Some(Command::ReconnectNow) if finishing => {}
                             Some(Command::ReconnectNow | Command::Run) => break None,
                             Some(Command::TryNowIfWaiting) => {}
                         },
@@ -358,6 +362,8 @@ impl<C: Connector> Supervisor<C> {
         let mut last_event = Instant::now();
         let mut silence_alerted = false;
         let mut reported_warning = false;
+        // See `run`: a job's stream is cut only when someone asks.
+        let finishing = self.plan.borrow().connection.on_end == OnEnd::Finish;
         loop {
             let silence = self.plan.borrow().notify.silence_alert.filter(|_| !silence_alerted);
             let silence_deadline = sleep_until_or_never(silence.map(|s| last_event + s));
@@ -365,6 +371,7 @@ impl<C: Connector> Supervisor<C> {
                 biased;
                 command = self.commands.recv() => match command {
                     None | Some(Command::Stop) => return Ended::Stop,
+                    Some(Command::ReconnectNow) if finishing => continue,
                     Some(Command::ReconnectNow | Command::Run) => return Ended::ReconnectNow,
                     Some(Command::TryNowIfWaiting) => continue,
                 },

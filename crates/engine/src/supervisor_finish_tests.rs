@@ -121,3 +121,24 @@ async fn a_post_stream_that_breaks_is_not_sent_again_either() {
     }
     drop(tx);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_clock_jump_does_not_cut_and_resend_a_running_job() {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let (_tx2, rx2) = mpsc::unbounded_channel::<Bytes>();
+    let h = Harness::start(vec![Outcome::Stream(rx), Outcome::Stream(rx2)], 0.0, post());
+    run_for(1).await;
+    tx.send(Bytes::from_static(b"data: first token\n\n")).unwrap();
+    // The engine broadcasts this after a clock jump (sleep, resume).
+    h.commands.send(Command::ReconnectNow).unwrap();
+    run_for(1).await;
+    assert_eq!(h.attempt_times().len(), 1, "the job was posted again");
+    tx.send(Bytes::from_static(b"data: [DONE]\n\n")).unwrap();
+    drop(tx);
+    run_for(1).await;
+    assert!(matches!(h.state(), FeedState::Finished { cut_short: None, .. }), "{:?}", h.state());
+    // Someone asking still cuts it short and runs it again.
+    h.commands.send(Command::Run).unwrap();
+    run_for(1).await;
+    assert_eq!(h.attempt_times().len(), 2);
+}

@@ -19,6 +19,29 @@ fn stop(mut daemon: KillOnDrop) {
     assert_eq!(code, Some(0), "the daemon did not stop cleanly");
 }
 
+/// Waits (30 s at most) for the feed to be finished; says what it was doing if it never is.
+fn finished(dir: &std::path::Path, server: &SseServer) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while state(dir).0 != "finished" {
+        if std::time::Instant::now() > deadline {
+            let logs = std::fs::read_dir(dir.join("logs"))
+                .map(|entries| {
+                    entries
+                        .flatten()
+                        .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
+                        .collect::<String>()
+                })
+                .unwrap_or_default();
+            panic!(
+                "never finished: {:?} after {} requests; log:\n{logs}",
+                state(dir),
+                server.requests().len()
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
 fn state(dir: &std::path::Path) -> (String, String) {
     let list = ok(dir, &["feeds", "list", "--json"]);
     let feed: serde_json::Value = serde_json::from_str(list.lines().next().unwrap()).unwrap();
@@ -48,7 +71,7 @@ fn a_post_job_runs_once_stays_finished_across_restarts_and_runs_again_when_asked
     );
 
     let first = daemon(dir.path());
-    wait_for("the job to finish", || state(dir.path()).0 == "finished");
+    finished(dir.path(), &server);
     assert!(state(dir.path()).1.starts_with("finished at "), "{:?}", state(dir.path()));
     assert!(ok(dir.path(), &["status"]).contains("finished at"));
     // "finished", not "retrying in ...": no new attempt is scheduled (the engine's tests check
