@@ -88,6 +88,7 @@ bench:
 	  $(CARGO) run --release -p herald-bench-engine -- $(TARGET_DIR)/release/herald
 	xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- \
 	  $(CARGO) bench -p herald-e2e --bench history_window
+	dbus-run-session -- $(CARGO) bench -p herald-e2e --bench resident
 
 clean:
 	$(CARGO) clean

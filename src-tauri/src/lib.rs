@@ -20,6 +20,9 @@ use crate::args::Args;
 use crate::single_instance::Claim;
 use crate::windows::Target;
 
+/// Keeps the windows following the store (see `store_watch`).
+struct StoreFollower(#[allow(dead_code)] herald_store::changes::Follower);
+
 /// What every command can reach. Cheap to clone, so a blocking task can hold it.
 #[derive(Clone)]
 pub struct AppState {
@@ -77,6 +80,7 @@ fn start(args: Args) -> anyhow::Result<ExitCode> {
     let db = herald_store::Store::path_in(data_dir.path());
     let store = herald_store::Store::open(&db)?;
     let watched = herald_store::Store::open(&db)?;
+    let watch_dir = data_dir.clone();
 
     tauri::Builder::default()
         .manage(AppState {
@@ -109,7 +113,9 @@ fn start(args: Args) -> anyhow::Result<ExitCode> {
             commands::set_general,
         ])
         .setup(move |app| {
-            store_watch::spawn(app.handle().clone(), watched)?;
+            // Managed state lives as long as the app: the windows follow the store until then.
+            let follower = store_watch::spawn(app.handle().clone(), watch_dir, watched)?;
+            tauri::Manager::manage(app, StoreFollower(follower));
             // The first window before any hand-over: a request that arrives meanwhile waits in
             // the listener's backlog, and then finds this window instead of making a second.
             windows::open(app.handle(), &target)?;

@@ -1,34 +1,53 @@
 //! The windows update live: the resident (and `herald feeds ...`) write the store from other
-//! processes; this thread notices within half a second (`PRAGMA data_version` moves when another
-//! connection commits) and tells every window, which then re-reads what it shows.
+//! processes. The store announces every commit (see `herald_store::changes`), and the resident
+//! rings the same beacon when its trouble with the store starts or ends. After each
+//! announcement that changed either, every window is told and re-reads what it shows, at most
+//! every [`GAP`] (a burst of events is a few re-reads, not one per commit). Nothing polls: an
+//! idle window costs no wake-ups.
 
+use std::sync::mpsc::Receiver;
 use std::time::Duration;
 
+use herald_api::DataDir;
 use herald_api::views::StoreChanged;
 use herald_store::Store;
+use herald_store::changes::Follower;
 use tauri::{AppHandle, Emitter};
 
 /// The event name the UI's backend module listens to.
 pub const EVENT: &str = "store-changed";
 
-const POLL: Duration = Duration::from_millis(400);
+const GAP: Duration = Duration::from_millis(250);
 
-pub fn spawn(app: AppHandle, store: Store) -> std::io::Result<()> {
-    std::thread::Builder::new().name("store-watch".into()).spawn(move || {
-        let mut seen = store.data_version().ok();
-        loop {
-            std::thread::sleep(POLL);
-            match store.data_version() {
-                Ok(version) if Some(version) != seen => {
-                    seen = Some(version);
-                    if let Err(e) = app.emit(EVENT, StoreChanged { version }) {
-                        tracing::debug!("cannot tell the windows: {e}");
-                    }
-                }
-                Ok(_) => {}
-                Err(e) => tracing::debug!("cannot watch the store: {e}"),
-            }
+/// Follows the store for as long as the returned value lives.
+pub fn spawn(app: AppHandle, data_dir: DataDir, store: Store) -> std::io::Result<Follower> {
+    // One waiting signal at most: signals during a re-read or the gap merge into one.
+    let (signal, signals) = std::sync::mpsc::sync_channel::<()>(1);
+    let path = store.path().to_owned();
+    std::thread::Builder::new()
+        .name("store-watch".into())
+        .spawn(move || tell_windows(&app, &data_dir, &store, &signals))?;
+    let signal = std::sync::Mutex::new(signal);
+    Ok(Follower::start(&path, move || {
+        // Full: a look is already due; disconnected: the windows are closing.
+        if let Ok(signal) = signal.lock() {
+            let _ = signal.try_send(());
         }
-    })?;
-    Ok(())
+    }))
+}
+
+fn tell_windows(app: &AppHandle, data_dir: &DataDir, store: &Store, signals: &Receiver<()>) {
+    let mut seen = (store.data_version().ok(), herald_api::trouble::read(data_dir));
+    // Ends when the follower (and with it the sender) is dropped.
+    while signals.recv().is_ok() {
+        let now = (store.data_version().ok(), herald_api::trouble::read(data_dir));
+        if now != seen {
+            let version = now.0.unwrap_or_default();
+            seen = now;
+            if let Err(e) = app.emit(EVENT, StoreChanged { version }) {
+                tracing::debug!("cannot tell the windows: {e}");
+            }
+            std::thread::sleep(GAP);
+        }
+    }
 }

@@ -24,6 +24,8 @@ fn path(data_dir: &DataDir) -> PathBuf {
 #[derive(Debug)]
 pub struct TroubleFile {
     file: Mutex<File>,
+    /// Rung after each change, so that open windows show it without polling.
+    beacon: PathBuf,
 }
 
 impl TroubleFile {
@@ -44,7 +46,9 @@ impl TroubleFile {
                 .name("trouble-file".into())
                 .spawn(move || copy.sync_all());
         }
-        Ok(Self { file: Mutex::new(file) })
+        let beacon =
+            herald_store::changes::beacon_path(&herald_store::Store::path_in(data_dir.path()));
+        Ok(Self { file: Mutex::new(file), beacon })
     }
 
     /// Says `words`, or that all is well again. Failing to say it is only logged: the trouble
@@ -61,6 +65,8 @@ impl TroubleFile {
         if let Err(e) = written {
             tracing::debug!("cannot record the store's trouble for other windows: {e}");
         }
+        drop(file);
+        herald_store::changes::ring(&self.beacon);
     }
 }
 

@@ -1,7 +1,8 @@
 //! The engine: a supervisor per enabled feed, the store writer, the notification dispatcher and
 //! the watchers, on one thread with a single-threaded runtime (1,000 idle feeds need no more).
-//! It follows the store: every `poll` it checks whether feeds or settings changed (in this
-//! process or another) and starts, restarts or stops only the feeds that changed.
+//! It follows the store: when any connection commits (in this process or another, announced by
+//! the store's `changes::Follower`, not polled) it checks whether feeds or settings changed and
+//! starts, restarts or stops only the feeds that changed.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -10,6 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use herald_secrets::SecretStore;
+use herald_store::changes::Follower;
 use herald_store::{Feed, Millis, Store, StoreError};
 use tokio::sync::{Notify, mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
@@ -36,8 +38,6 @@ pub enum EngineError {
 
 pub struct EngineOptions {
     pub store_path: PathBuf,
-    /// How often the store is checked for configuration changes.
-    pub poll: Duration,
     pub streams_per_connection: usize,
     pub clock: Arc<dyn WallClock>,
     pub network: Arc<dyn NetworkProbe>,
@@ -59,11 +59,12 @@ impl EngineOptions {
     pub fn new(store_path: PathBuf) -> Self {
         Self {
             store_path,
-            poll: Duration::from_millis(500),
             streams_per_connection: DEFAULT_STREAMS_PER_CONNECTION,
             clock: Arc::new(SystemClock),
             network: Arc::new(OsNetwork),
-            watch_period: Duration::from_secs(5),
+            // Nothing reports a suspend or a new address without asking; asking every 10 s
+            // costs one wake-up (both checks run at the same tick).
+            watch_period: Duration::from_secs(10),
             writer_queue: 1024,
             in_flight_bytes: writer::IN_FLIGHT_BYTES,
             on_store_trouble: Arc::new(|_| {}),
@@ -76,6 +77,11 @@ impl EngineOptions {
 /// program), a notification service that does not answer, a feed mid-burst. What was not
 /// committed by then is simply fetched again: a feed's position moves only with a commit.
 pub const STOP_BUDGET: Duration = Duration::from_millis(1200);
+
+/// The least time between two looks at the configuration: a burst of commits (the writer's own
+/// among them) costs at most ten cheap checks a second, and a change still takes effect at once
+/// when the store was quiet.
+const RECHECK_GAP: Duration = Duration::from_millis(100);
 
 /// Requests to a running engine.
 #[derive(Debug)]
@@ -333,17 +339,25 @@ impl<C: Connector> Core<C> {
     }
 
     async fn run(mut self, mut control: mpsc::UnboundedReceiver<Control>, stop: Arc<Notify>) {
-        let mut poll = tokio::time::interval(self.options.poll);
-        poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let changed = Arc::new(Notify::new());
+        let signal = changed.clone();
+        // Signals that come while a look is under way leave one permit: one more look.
+        let _follower = Follower::start(&self.options.store_path, move || signal.notify_one());
+        changed.notify_one();
+        let mut not_before = Instant::now();
         loop {
             tokio::select! {
-                _ = poll.tick() => {
+                () = changed.notified() => {
                     // Starting a feed first waits for the writer, which waits for a store that
                     // refuses writes: that must not keep the engine from hearing Stop.
                     tokio::select! {
-                        () = self.reconcile() => {}
+                        () = async {
+                            tokio::time::sleep_until(not_before).await;
+                            self.reconcile().await;
+                        } => {}
                         () = stop.notified() => break,
                     }
+                    not_before = Instant::now() + RECHECK_GAP;
                 }
                 message = control.recv() => match message {
                     None | Some(Control::Stop) => break,

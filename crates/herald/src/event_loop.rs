@@ -7,7 +7,7 @@
 //! other threads through a channel, which the platform's wait cannot see; the slice bounds how
 //! late such a request is noticed.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, RecvTimeoutError};
 
@@ -23,25 +23,31 @@ pub fn prepare() {
     macos::prepare();
 }
 
-/// The next request, or `Timeout` after `timeout`, with the platform's events handled meanwhile.
-pub fn next(inbox: &Receiver<Request>, timeout: Duration) -> Result<Request, RecvTimeoutError> {
+/// The next request, or `Timeout` at `deadline` (None: no deadline), with the platform's events
+/// handled meanwhile.
+pub fn next(
+    inbox: &Receiver<Request>,
+    deadline: Option<Instant>,
+) -> Result<Request, RecvTimeoutError> {
     #[cfg(windows)]
-    return sliced(inbox, timeout, windows::pump);
+    return sliced(inbox, deadline, windows::pump);
     #[cfg(target_os = "macos")]
-    return sliced(inbox, timeout, macos::pump);
+    return sliced(inbox, deadline, macos::pump);
     #[cfg(not(any(windows, target_os = "macos")))]
-    return inbox.recv_timeout(timeout);
+    return match deadline {
+        Some(deadline) => inbox.recv_deadline(deadline),
+        None => inbox.recv().map_err(|_| RecvTimeoutError::Disconnected),
+    };
 }
 
 /// Alternates `pump(slice)` (handles the platform's events for at most `slice`) with a look at
-/// the inbox until a request comes or `timeout` passed.
+/// the inbox until a request comes or the deadline passed.
 #[cfg_attr(not(any(windows, target_os = "macos")), allow(dead_code))]
 fn sliced(
     inbox: &Receiver<Request>,
-    timeout: Duration,
+    deadline: Option<Instant>,
     mut pump: impl FnMut(Duration),
 ) -> Result<Request, RecvTimeoutError> {
-    let deadline = std::time::Instant::now() + timeout;
     loop {
         match inbox.try_recv() {
             Ok(request) => return Ok(request),
@@ -50,7 +56,7 @@ fn sliced(
             }
             Err(crossbeam_channel::TryRecvError::Empty) => {}
         }
-        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        let left = deadline.map_or(SLICE, |d| d.saturating_duration_since(Instant::now()));
         if left.is_zero() {
             return Err(RecvTimeoutError::Timeout);
         }
@@ -138,7 +144,7 @@ mod tests {
     fn sliced_wait_returns_a_request_sent_while_pumping() {
         let (tx, rx) = crossbeam_channel::unbounded();
         let mut pumps = 0;
-        let got = sliced(&rx, Duration::from_secs(30), |_| {
+        let got = sliced(&rx, Some(Instant::now() + Duration::from_secs(30)), |_| {
             pumps += 1;
             if pumps == 3 {
                 tx.send(Request::Tray(Action::Quit)).unwrap();
@@ -152,7 +158,7 @@ mod tests {
     fn sliced_wait_pumps_in_slices_until_the_timeout() {
         let (_tx, rx) = crossbeam_channel::unbounded::<Request>();
         let mut slices = Vec::new();
-        let got = sliced(&rx, Duration::from_millis(120), |slice| {
+        let got = sliced(&rx, Some(Instant::now() + Duration::from_millis(120)), |slice| {
             slices.push(slice);
             std::thread::sleep(slice);
         });
@@ -165,7 +171,9 @@ mod tests {
     fn sliced_wait_ends_when_every_sender_is_gone() {
         let (tx, rx) = crossbeam_channel::unbounded::<Request>();
         drop(tx);
-        let got = sliced(&rx, Duration::from_secs(30), |_| panic!("no pumping after the end"));
+        let got = sliced(&rx, Some(Instant::now() + Duration::from_secs(30)), |_| {
+            panic!("no pumping after the end")
+        });
         assert!(matches!(got, Err(RecvTimeoutError::Disconnected)));
     }
 }

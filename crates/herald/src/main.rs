@@ -16,6 +16,8 @@ mod tray;
 mod tray_actions;
 mod tray_model;
 mod ui_launcher;
+#[cfg(all(unix, not(target_os = "macos")))]
+mod xdg_notify;
 
 use std::process::ExitCode;
 

@@ -1,12 +1,12 @@
-//! The desktop side of notifications, through notify-rust (org.freedesktop.Notifications on
-//! Linux, toasts on Windows, the notification center on macOS). The engine decides what to show;
-//! this turns it into the platform's notification.
+//! The desktop side of notifications: org.freedesktop.Notifications on Linux (over one
+//! connection, `xdg_notify`), toasts on Windows and the notification center on macOS (through
+//! notify-rust). The engine decides what to show; this turns it into the platform's
+//! notification.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use herald_engine::{Notification, NotificationKind, Notifier};
-use notify_rust::{Timeout, Urgency};
 
 use crate::clicks::{ClickTarget, ClickTargets};
 
@@ -25,6 +25,8 @@ pub struct DesktopNotifier {
     /// should not flood the log.
     warned: AtomicBool,
     targets: Arc<ClickTargets>,
+    #[cfg(all(unix, not(target_os = "macos")))]
+    bus: crate::xdg_notify::SessionBus,
 }
 
 impl DesktopNotifier {
@@ -35,45 +37,35 @@ impl DesktopNotifier {
         if let Err(e) = notify_rust::set_application(APP_ID) {
             tracing::debug!("notifications will not show as Herald's: {e:?}");
         }
-        Self { warned: AtomicBool::new(false), targets }
+        Self { targets, ..Self::default() }
     }
 }
 
 impl Notifier for DesktopNotifier {
     fn notify(&self, n: &Notification) {
-        let mut notification = notify_rust::Notification::new();
-        notification
-            .appname("Herald")
-            .icon("herald-ui")
-            .summary(&n.title)
-            .body(&body_text(&n.body))
-            .urgency(urgency(n.priority))
-            .timeout(if n.priority == Some(5) { Timeout::Never } else { Timeout::Default });
-        #[cfg(target_os = "windows")]
-        notification.app_id(APP_ID);
         let history_id = match n.kind {
             NotificationKind::Event { history_id, .. } => Some(history_id),
             _ => None,
         };
-        let target = ClickTarget { link: n.link.clone(), history_id, buttons: Vec::new() };
+        let mut target = ClickTarget { link: n.link.clone(), history_id, buttons: Vec::new() };
+        let mut actions: Vec<(String, String)> = Vec::new();
         // A click on the notification itself opens its link, or the event in the history.
         if target.link.is_some() || history_id.is_some() {
-            notification.action("default", "Open");
+            actions.push(("default".into(), "Open".into()));
         }
         if n.link.is_some() {
-            notification.action("open", "Open");
+            actions.push(("open".into(), "Open".into()));
         }
-        let mut target = target;
         for (i, (label, url)) in n.buttons.iter().enumerate() {
-            notification.action(&format!("view:{i}"), label);
+            actions.push((format!("view:{i}"), label.clone()));
             target.buttons.push(url.clone());
         }
         if history_id.is_some() {
-            notification.action("read", "Mark read");
+            actions.push(("read".into(), "Mark read".into()));
         }
-        match notification.show() {
-            Ok(handle) => {
-                self.remember(&handle, target);
+        match self.show(n, actions) {
+            Ok(id) => {
+                self.remember(id, target);
                 self.warned.store(false, Ordering::Relaxed);
             }
             Err(e) => {
@@ -89,22 +81,56 @@ impl Notifier for DesktopNotifier {
     }
 }
 
+/// The notification's id, where the platform reports clicks by id.
+type Shown = Option<u32>;
+
 impl DesktopNotifier {
     #[cfg(all(unix, not(target_os = "macos")))]
-    fn remember(&self, handle: &notify_rust::NotificationHandle, target: ClickTarget) {
-        self.targets.remember(handle.id(), target);
+    fn show(&self, n: &Notification, actions: Vec<(String, String)>) -> anyhow::Result<Shown> {
+        let body = body_text(&n.body);
+        let notice = crate::xdg_notify::Notice {
+            summary: &n.title,
+            body: &body,
+            actions: actions.into_iter().flat_map(|(key, label)| [key, label]).collect(),
+            urgency: urgency(n.priority),
+            expire_timeout: if n.priority == Some(5) { 0 } else { -1 },
+        };
+        Ok(Some(self.bus.notify(&notice)?))
     }
 
     #[cfg(not(all(unix, not(target_os = "macos"))))]
-    fn remember(&self, _handle: &notify_rust::NotificationHandle, _target: ClickTarget) {}
+    fn show(&self, n: &Notification, actions: Vec<(String, String)>) -> anyhow::Result<Shown> {
+        use notify_rust::Timeout;
+        let mut notification = notify_rust::Notification::new();
+        notification
+            .appname("Herald")
+            .icon("herald-ui")
+            .summary(&n.title)
+            .body(&body_text(&n.body))
+            .timeout(if n.priority == Some(5) { Timeout::Never } else { Timeout::Default });
+        #[cfg(target_os = "windows")]
+        notification.app_id(APP_ID);
+        for (key, label) in &actions {
+            notification.action(key, label);
+        }
+        notification.show()?;
+        Ok(None)
+    }
+
+    fn remember(&self, id: Shown, target: ClickTarget) {
+        if let Some(id) = id {
+            self.targets.remember(id, target);
+        }
+    }
 }
 
-/// ntfy's priorities: 1-2 low, 3-4 normal, 5 urgent.
-fn urgency(priority: Option<u8>) -> Urgency {
+/// ntfy's priorities (1-2 low, 3-4 normal, 5 urgent) as the specification's urgency levels.
+#[cfg_attr(not(all(unix, not(target_os = "macos"))), allow(dead_code))]
+fn urgency(priority: Option<u8>) -> u8 {
     match priority {
-        Some(1 | 2) => Urgency::Low,
-        Some(5) => Urgency::Critical,
-        _ => Urgency::Normal,
+        Some(1 | 2) => 0,
+        Some(5) => 2,
+        _ => 1,
     }
 }
 
@@ -142,8 +168,8 @@ mod tests {
 
     #[test]
     fn priorities_map_to_urgency() {
-        assert_eq!(urgency(Some(1)), Urgency::Low);
-        assert_eq!(urgency(None), Urgency::Normal);
-        assert_eq!(urgency(Some(5)), Urgency::Critical);
+        assert_eq!(urgency(Some(1)), 0);
+        assert_eq!(urgency(None), 1);
+        assert_eq!(urgency(Some(5)), 2);
     }
 }

@@ -16,7 +16,7 @@ use crate::clicks::{self, Click, ClickTargets};
 use crate::notifier::DesktopNotifier;
 use crate::retention;
 use crate::tray::Tray;
-use crate::tray_actions::{self, TrayFeed};
+use crate::tray_actions::TrayFeed;
 use crate::tray_model::{Action, TrayModel};
 use crate::ui_launcher::{self, Window};
 
@@ -31,6 +31,9 @@ pub enum TrayMode {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Request {
     Tray(crate::tray_model::Action),
+    /// Something the tray shows may have changed: a commit to the store (by any process) or
+    /// the store's trouble.
+    StoreChanged,
     Quit,
 }
 
@@ -91,6 +94,7 @@ impl Resident {
         let mut options = EngineOptions::new(db.clone());
         options.on_store_trouble = {
             let trouble = trouble.clone();
+            let changed = self.inbox.requests.clone();
             Arc::new(move |words: Option<&str>| {
                 if let Some(file) = &trouble_file {
                     file.set(words);
@@ -98,6 +102,7 @@ impl Resident {
                 if let Ok(mut shared) = trouble.lock() {
                     *shared = words.map(str::to_owned);
                 }
+                let _ = changed.send(Request::StoreChanged);
             })
         };
         let engine = Engine::start(
@@ -119,6 +124,8 @@ impl Resident {
             }
             TrayMode::None => None,
         };
+        // Without a tray nothing on this thread shows the store: it only waits for Quit.
+        let _follower = tray.is_some().then(|| tray_feed.follow(&db, self.inbox.requests.clone()));
         tracing::info!(data_dir = %self.data_dir.path().display(), pid = std::process::id(), "resident started");
         if let Some(window) = self.open_on_start {
             self.open(window);
@@ -134,13 +141,16 @@ impl Resident {
     }
 
     fn serve(&self, engine: &Engine, mut tray: Option<&mut Tray>, feed: &mut TrayFeed) {
-        // This thread waits for requests (pumping the window system's events where the tray
-        // needs that, see `event_loop`), and between them keeps the tray in line with the store.
-        // The inbox holds a sender itself, so it only ends by Quit.
+        // This thread sleeps until a request comes (pumping the window system's events where the
+        // tray needs that, see `event_loop`) or the tray's model changes by the clock alone (a
+        // snooze ends), and then keeps the tray in line with the store. The inbox holds a
+        // sender itself, so it only ends by Quit.
         loop {
-            match crate::event_loop::next(&self.inbox.inbox, tray_actions::REFRESH) {
+            let wake = tray.is_some().then(|| feed.next_look()).flatten();
+            match crate::event_loop::next(&self.inbox.inbox, wake) {
                 Ok(Request::Tray(Action::Quit)) | Ok(Request::Quit) => break,
                 Ok(Request::Tray(action)) => feed.perform(action, engine, &self.data_dir),
+                Ok(Request::StoreChanged) => feed.heard(),
                 Err(crossbeam_channel::RecvTimeoutError::Timeout) => {}
                 Err(crossbeam_channel::RecvTimeoutError::Disconnected) => break,
             }

@@ -2,50 +2,120 @@
 //! their live states, unread counts, do-not-disturb, written by this process or any other), and
 //! carry out the menu's actions through the same API the command line uses.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::Sender;
+use herald_store::changes::Follower;
 
 use herald_api::DataDir;
 use herald_api::feeds::FeedOptions;
 use herald_engine::Engine;
 use herald_store::{Millis, Store, now_millis};
 
+use crate::resident::Request;
 use crate::tray_model::{Action, TrayModel};
 use crate::ui_launcher::{self, Window};
 
+/// The least time between two rebuilds of the tray's model: a burst of events (each commit
+/// signals) updates the menu five times a second at most, and a lone change shows at once.
+const REBUILD_GAP: Duration = Duration::from_millis(200);
+
 /// Notices changes in the store cheaply: the model is rebuilt only when another connection
-/// committed something.
+/// committed something, at most every [`REBUILD_GAP`].
 pub struct TrayFeed {
     store: Store,
     seen_version: Option<i64>,
     /// The engine's trouble with the store, which no commit announces (it is what fails).
     trouble: Arc<Mutex<Option<String>>>,
     seen_trouble: Option<String>,
+    /// Whether a signal from the store waits in the resident's inbox (so that a burst of
+    /// commits queues one request, not one per commit).
+    signalled: Arc<AtomicBool>,
+    last_build: Option<Instant>,
+    /// A change was seen during the gap: rebuild when it ends.
+    deferred: bool,
+    /// The next moment the model changes by the clock alone (a snooze ends).
+    expires: Option<Millis>,
 }
 
 impl TrayFeed {
     pub fn new(store: Store, trouble: Arc<Mutex<Option<String>>>) -> Self {
-        Self { store, seen_version: None, trouble, seen_trouble: None }
+        Self {
+            store,
+            seen_version: None,
+            trouble,
+            seen_trouble: None,
+            signalled: Arc::default(),
+            last_build: None,
+            deferred: false,
+            expires: None,
+        }
+    }
+
+    /// Sends `Request::StoreChanged` after commits to the store at `db` (by any process).
+    pub fn follow(&self, db: &std::path::Path, requests: Sender<Request>) -> Follower {
+        let signalled = self.signalled.clone();
+        Follower::start(db, move || {
+            if !signalled.swap(true, Ordering::AcqRel) {
+                let _ = requests.send(Request::StoreChanged);
+            }
+        })
+    }
+
+    /// The resident took the signal: the next commit sends another.
+    pub fn heard(&self) {
+        self.signalled.store(false, Ordering::Release);
+    }
+
+    /// When the resident must look again without being asked: the end of a deferred rebuild
+    /// or of a snooze. None: only a request brings a change.
+    pub fn next_look(&self) -> Option<Instant> {
+        let deferred = self.deferred.then(|| self.last_build.map(|at| at + REBUILD_GAP)).flatten();
+        let expiry = self.expires.map(|at| {
+            let left = u64::try_from(at.saturating_sub(now_millis())).unwrap_or(0);
+            Instant::now() + Duration::from_millis(left)
+        });
+        match (deferred, expiry) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     /// The model, when something may have changed since the last call.
     pub fn changed_model(&mut self) -> Option<TrayModel> {
+        let now = Instant::now();
+        if self.last_build.is_some_and(|at| now < at + REBUILD_GAP) {
+            self.deferred = true;
+            return None;
+        }
+        self.deferred = false;
         let version = self.store.data_version().ok()?;
         let trouble = self.trouble.lock().ok()?.clone();
-        if self.seen_version == Some(version) && self.seen_trouble == trouble {
+        let expired = self.expires.is_some_and(|at| at <= now_millis());
+        if self.seen_version == Some(version) && self.seen_trouble == trouble && !expired {
             return None;
         }
         self.seen_version = Some(version);
         self.seen_trouble.clone_from(&trouble);
+        self.last_build = Some(now);
         let statuses = self.store.feed_statuses().ok()?;
         let dnd = self.store.settings().ok()?.do_not_disturb;
-        Some(TrayModel::new(&statuses, dnd, now_millis()).with_store_trouble(trouble))
+        let at = now_millis();
+        self.expires = statuses
+            .iter()
+            .filter_map(|s| s.feed.spec.snooze_until)
+            .filter(|&until| until > at)
+            .min();
+        Some(TrayModel::new(&statuses, dnd, at).with_store_trouble(trouble))
     }
 
     /// Forces a rebuild at the next call (after this connection wrote something itself, which
-    /// does not move its own data_version).
+    /// does not move its own data_version), at once: a click shows its effect.
     pub fn invalidate(&mut self) {
         self.seen_version = None;
+        self.last_build = None;
     }
 
     pub fn perform(&mut self, action: Action, engine: &Engine, data_dir: &DataDir) {
@@ -113,5 +183,6 @@ fn tomorrow_morning() -> Millis {
         .map_or_else(|| now_millis() + 86_400_000, |t| t.timestamp_millis())
 }
 
-/// How often the resident looks for changes to show in the tray.
-pub const REFRESH: Duration = Duration::from_millis(500);
+#[cfg(test)]
+#[path = "tray_actions_tests.rs"]
+mod tests;

@@ -4,6 +4,7 @@
 //! stored with its resume position or not at all: nothing is lost, nothing is stored twice.
 
 mod accept;
+pub mod changes;
 mod error;
 mod feeds;
 mod history;
@@ -51,8 +52,8 @@ impl Store {
         &self.path
     }
 
-    /// A counter that changes whenever another connection commits; polling it a few times a
-    /// second is how the windows and the resident notice each other's writes.
+    /// A counter that changes whenever another connection commits: after a signal from
+    /// [`changes::Follower`], whether anything did.
     pub fn data_version(&self) -> Result<i64, StoreError> {
         Ok(self.conn.query_row("PRAGMA data_version", [], |r| r.get(0))?)
     }
@@ -66,7 +67,7 @@ impl Store {
     }
 
     /// A counter that moves whenever feeds or settings change (in any process): cheaper to
-    /// poll than re-reading every feed.
+    /// check on every signal than re-reading every feed.
     pub fn config_version(&self) -> Result<i64, StoreError> {
         Ok(self
             .conn

@@ -24,7 +24,7 @@ pub fn open(path: &Path) -> Result<Connection, StoreError> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(|e| open_err(e.to_string()))?;
     }
-    let conn = Connection::open_with_flags(
+    let mut conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
@@ -64,7 +64,11 @@ pub fn open(path: &Path) -> Result<Connection, StoreError> {
             .map_err(StoreError::from)
             .and_then(|()| migrate(&conn, found));
         match setup {
-            Ok(()) => return Ok(conn),
+            Ok(()) => {
+                crate::changes::ring_on_commit(&mut conn, path)
+                    .map_err(|e| open_err(e.to_string()))?;
+                return Ok(conn);
+            }
             Err(StoreError::Busy) if attempts < 100 => {
                 attempts += 1;
                 std::thread::sleep(Duration::from_millis(20 + fastrand::u64(..30)));

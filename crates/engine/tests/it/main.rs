@@ -86,9 +86,7 @@ impl Rig {
     }
 
     pub fn options(&self) -> EngineOptions {
-        let mut options = EngineOptions::new(self.path.clone());
-        options.poll = Duration::from_millis(100);
-        options
+        EngineOptions::new(self.path.clone())
     }
 
     pub fn start(&mut self) -> &Engine {

@@ -9,6 +9,7 @@ mod flaky;
 mod heartbeats;
 mod hostile;
 mod hostile_text;
+mod idle;
 mod permissions;
 mod shutdown;
 mod tail;

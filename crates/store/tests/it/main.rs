@@ -2,6 +2,7 @@
 
 mod accept;
 mod bad_files;
+mod changes;
 mod crash;
 mod feeds;
 mod history;

@@ -1,0 +1,94 @@
+//! The tray follows the store without polling: a commit elsewhere is one request and a new
+//! model, a burst is one rebuild per gap, and the clock alone wakes the resident only when a
+//! snooze ends.
+
+use std::time::{Duration, Instant};
+
+use herald_store::{FeedSpec, Store, now_millis};
+
+use super::*;
+
+const DEADLINE: Duration = Duration::from_secs(5);
+
+fn spec(name: &str) -> FeedSpec {
+    FeedSpec { name: name.into(), url: "http://127.0.0.1:9/".into(), ..FeedSpec::default() }
+}
+
+struct Rig {
+    _dir: tempfile::TempDir,
+    db: std::path::PathBuf,
+    tray: TrayFeed,
+    other: Store,
+}
+
+fn rig() -> Rig {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Store::path_in(dir.path());
+    let other = Store::open(&db).unwrap();
+    let tray = TrayFeed::new(Store::open(&db).unwrap(), Arc::default());
+    Rig { _dir: dir, db, tray, other }
+}
+
+/// The model as the resident gets it: asks, and when the gap defers it, sleeps to the deadline.
+fn model_when_due(tray: &mut TrayFeed) -> Option<TrayModel> {
+    let give_up = Instant::now() + DEADLINE;
+    loop {
+        if let Some(model) = tray.changed_model() {
+            return Some(model);
+        }
+        let due = tray.next_look()?;
+        assert!(due < give_up, "the tray put its next look off too far");
+        std::thread::sleep(due.saturating_duration_since(Instant::now()));
+    }
+}
+
+#[test]
+fn a_commit_elsewhere_is_one_request_and_a_new_model() {
+    let mut rig = rig();
+    let (requests, inbox) = crossbeam_channel::unbounded();
+    let _follower = rig.tray.follow(&rig.db, requests);
+    assert!(rig.tray.changed_model().unwrap().feeds.is_empty());
+    assert_eq!(rig.tray.next_look(), None, "nothing to wait for: no timer");
+    for n in 0..5 {
+        rig.other.add_feed(&spec(&format!("feed {n}"))).unwrap();
+    }
+    assert_eq!(inbox.recv_timeout(DEADLINE), Ok(Request::StoreChanged));
+    // Five commits, one request: the next waits until the resident took this one.
+    assert!(inbox.try_recv().is_err(), "a burst of commits queued more than one request");
+    rig.tray.heard();
+    let model = model_when_due(&mut rig.tray).expect("the commits brought no new model");
+    assert_eq!(model.feeds.len(), 5);
+    rig.other.add_feed(&spec("after")).unwrap();
+    assert_eq!(inbox.recv_timeout(DEADLINE), Ok(Request::StoreChanged), "heard() re-arms");
+}
+
+#[test]
+fn rebuilds_within_the_gap_are_deferred_to_its_end_not_dropped() {
+    let mut rig = rig();
+    assert!(rig.tray.changed_model().is_some());
+    rig.other.add_feed(&spec("soon after")).unwrap();
+    let asked = Instant::now();
+    if rig.tray.changed_model().is_none() {
+        let due = rig.tray.next_look().expect("a deferred rebuild sets a deadline");
+        assert!(due <= asked + REBUILD_GAP, "deferred past the gap");
+    }
+    assert_eq!(model_when_due(&mut rig.tray).map(|m| m.feeds.len()), Some(1));
+    assert_eq!(rig.tray.next_look(), None);
+}
+
+#[test]
+fn the_end_of_a_snooze_is_the_only_timer() {
+    let mut rig = rig();
+    let feed = rig.other.add_feed(&spec("snoozed")).unwrap();
+    let mut snoozed = feed.spec.clone();
+    snoozed.snooze_until = Some(now_millis() + 600);
+    rig.other.update_feed(&feed.id, &snoozed).unwrap();
+    let model = rig.tray.changed_model().unwrap();
+    assert!(model.feeds[0].snoozed);
+    let due = rig.tray.next_look().expect("no wake-up at the end of the snooze");
+    assert!(due <= Instant::now() + Duration::from_millis(600), "woken too late");
+    // Nothing was committed, yet at the deadline the model changes.
+    let model = model_when_due(&mut rig.tray).expect("the snooze ended unseen");
+    assert!(!model.feeds[0].snoozed, "still snoozed after its end");
+    assert_eq!(rig.tray.next_look(), None);
+}

@@ -1,0 +1,93 @@
+//! Followers hear about commits from the OS's file notifications, not by polling: a commit in
+//! another process or on another connection signals them, the signal comes after the commit is
+//! visible, nothing signals while nobody writes, and the WAL is still checkpointed.
+
+use std::process::Command;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use herald_store::Store;
+use herald_store::changes::Follower;
+
+use crate::{TestDb, spec};
+
+const DEADLINE: Duration = Duration::from_secs(5);
+
+fn follow(path: &std::path::Path) -> (Follower, mpsc::Receiver<()>) {
+    let (tx, rx) = mpsc::channel();
+    let tx = std::sync::Mutex::new(tx);
+    let follower = Follower::start(path, move || {
+        let _ = tx.lock().unwrap().send(());
+    });
+    (follower, rx)
+}
+
+#[test]
+fn a_commit_in_another_process_signals_a_follower() {
+    let db = TestDb::new();
+    let path = db.store.path().to_owned();
+    let (_follower, signals) = follow(&path);
+    let writer = std::env::current_exe()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join("examples/crash_writer");
+    let mut child =
+        Command::new(writer).arg(&path).stdout(std::process::Stdio::null()).spawn().unwrap();
+    let heard = signals.recv_timeout(DEADLINE);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    heard.expect("no signal while another process committed");
+}
+
+#[test]
+fn a_signal_comes_after_the_commit_is_visible() {
+    let mut db = TestDb::new();
+    let path = db.store.path().to_owned();
+    let (seen_tx, seen) = mpsc::channel();
+    let seen_tx = std::sync::Mutex::new(seen_tx);
+    let reader = std::sync::Mutex::new(Store::open(&path).unwrap());
+    let _follower = Follower::start(&path, move || {
+        let feeds = reader.lock().unwrap().feeds().unwrap().len();
+        let _ = seen_tx.lock().unwrap().send(feeds);
+    });
+    for n in 1..=20 {
+        db.feed(&format!("feed {n}"));
+        // Signals may merge, but the one after commit n shows at least n feeds.
+        loop {
+            let feeds = seen.recv_timeout(DEADLINE).expect("no signal after a commit");
+            if feeds >= n {
+                break;
+            }
+        }
+    }
+}
+
+#[test]
+fn nothing_signals_while_nobody_writes() {
+    let mut db = TestDb::new();
+    db.feed("before");
+    let (_follower, signals) = follow(db.store.path());
+    // A follower that polled (every 500 ms, like the fallback) would have signalled by now.
+    assert_eq!(
+        signals.recv_timeout(Duration::from_millis(1_200)),
+        Err(mpsc::RecvTimeoutError::Timeout)
+    );
+    db.feed("after");
+    signals.recv_timeout(DEADLINE).expect("the follower stopped following");
+}
+
+#[test]
+fn the_wal_is_still_checkpointed_when_commits_ring() {
+    let mut db = TestDb::new();
+    let big = "x".repeat(3_000);
+    for n in 0..1_500 {
+        db.store.add_feed(&spec(&format!("{big}{n}"))).unwrap();
+    }
+    let wal = std::fs::metadata(db.dir.path().join("herald.db-wal")).unwrap().len();
+    // Without checkpoints 1,500 commits of a few pages each pass 10 MB; SQLite's threshold is
+    // 1,000 pages (4 MB), after which the log starts over.
+    assert!(wal < 6 << 20, "the WAL grew to {wal} bytes: no checkpoint ran");
+}

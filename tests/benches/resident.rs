@@ -1,0 +1,222 @@
+//! `make bench`: the resident as it runs all day, with its tray (`herald --background`) on a
+//! private session bus with a tray watcher and a notification service, the release build.
+//! Prints how soon the tray lists every feed after the process starts, and the wake-ups and CPU
+//! of an idle resident and of one whose feeds send events that are notified. Figures, not
+//! assertions (see BENCHMARKS.md).
+
+// A benchmark's output is its report.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use std::time::{Duration, Instant};
+
+use herald_e2e::dbusmenu::TrayMenu;
+use herald_e2e::notifications::Recorder;
+use herald_e2e::process::{DataDir, Running, terminate};
+use herald_e2e::sni_watcher::SniWatcher;
+use herald_sse_server::{End, Reply, SseServer};
+use herald_store::{FeedSpec, Store};
+
+const FEEDS: usize = 10;
+
+fn add_feeds(data: &DataDir, server: &SseServer, count: usize) {
+    let mut store = Store::open(&Store::path_in(data.path())).expect("store");
+    for i in 0..count {
+        store
+            .add_feed(&FeedSpec {
+                name: format!("Feed {i}"),
+                url: server.url(&format!("/feed/{i}")),
+                ..FeedSpec::default()
+            })
+            .expect("feed");
+    }
+}
+
+fn resident(data: &DataDir) -> Running {
+    let mut command = data.command("herald");
+    command.arg("--background").env("RUST_LOG", "warn").stderr(std::process::Stdio::null());
+    Running::spawn(command)
+}
+
+fn live_feeds(data: &DataDir) -> usize {
+    let store = Store::open(&Store::path_in(data.path())).expect("store");
+    store.feed_statuses().expect("statuses").iter().filter(|s| s.state() == "live").count()
+}
+
+fn wait_until(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(start.elapsed() < limit, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Context switches (voluntary and not) of every thread of `pid`: each is a wake-up.
+fn wake_ups(pid: u32) -> u64 {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else { return 0 };
+    tasks
+        .flatten()
+        .map(|task| {
+            let status = std::fs::read_to_string(task.path().join("status")).unwrap_or_default();
+            status
+                .lines()
+                .filter_map(|l| {
+                    l.strip_prefix("voluntary_ctxt_switches:")
+                        .or_else(|| l.strip_prefix("nonvoluntary_ctxt_switches:"))
+                })
+                .filter_map(|v| v.trim().parse::<u64>().ok())
+                .sum::<u64>()
+        })
+        .sum()
+}
+
+/// User plus system CPU time of `pid`, in kernel ticks (1/100 s).
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    fields.get(11).and_then(|u| u.parse::<u64>().ok()).unwrap_or(0)
+        + fields.get(12).and_then(|s| s.parse::<u64>().ok()).unwrap_or(0)
+}
+
+/// Per thread name: CPU ticks and context switches so far.
+fn per_thread(pid: u32) -> std::collections::BTreeMap<String, (u64, u64)> {
+    let mut out = std::collections::BTreeMap::new();
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else { return out };
+    for task in tasks.flatten() {
+        let name = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
+        let stat = std::fs::read_to_string(task.path().join("stat")).unwrap_or_default();
+        let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+        let fields: Vec<&str> = after_name.split_whitespace().collect();
+        let ticks = fields.get(11).and_then(|u| u.parse::<u64>().ok()).unwrap_or(0)
+            + fields.get(12).and_then(|s| s.parse::<u64>().ok()).unwrap_or(0);
+        let status = std::fs::read_to_string(task.path().join("status")).unwrap_or_default();
+        let switches: u64 = status
+            .lines()
+            .filter_map(|l| {
+                l.strip_prefix("voluntary_ctxt_switches:")
+                    .or_else(|| l.strip_prefix("nonvoluntary_ctxt_switches:"))
+            })
+            .filter_map(|v| v.trim().parse::<u64>().ok())
+            .sum();
+        let entry = out.entry(name.trim().to_owned()).or_insert((0, 0));
+        entry.0 += ticks;
+        entry.1 += switches;
+    }
+    out
+}
+
+/// Wake-ups a second and percent of a core over `window`.
+fn measure(pid: u32, window: Duration) -> (f64, f64) {
+    let (t0, c0, w0) = (Instant::now(), cpu_ticks(pid), wake_ups(pid));
+    std::thread::sleep(window);
+    let seconds = t0.elapsed().as_secs_f64();
+    let cpu = (cpu_ticks(pid) - c0) as f64 / 100.0;
+    (wake_ups(pid).saturating_sub(w0) as f64 / seconds, cpu / seconds * 100.0)
+}
+
+/// From the process's start to the first tray menu that lists every feed.
+fn tray_ready(feeds: usize) -> Duration {
+    let server = SseServer::start(|_, _| Reply::stream(vec![b": hi\n\n".to_vec()], End::Hold));
+    let data = DataDir::new();
+    add_feeds(&data, &server, feeds);
+    let start = Instant::now();
+    let herald = resident(&data);
+    let names: Vec<String> = (0..feeds).map(|i| format!("Feed {i}: ")).collect();
+    loop {
+        if let Some(tray) = TrayMenu::of_pid(herald.pid()) {
+            let labels = tray.layout().labels();
+            if names.iter().all(|n| labels.iter().any(|l| l.starts_with(n.as_str()))) {
+                let ready = start.elapsed();
+                terminate(herald.pid());
+                return ready;
+            }
+        }
+        assert!(start.elapsed() < Duration::from_secs(30), "the tray never listed every feed");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+fn idle() {
+    let keepalives: Vec<Vec<u8>> = (0..10).map(|_| b": keepalive\n\n".to_vec()).collect();
+    let server = SseServer::start(move |_, _| Reply::Stream {
+        content_type: "text/event-stream".into(),
+        pieces: keepalives.clone(),
+        pause: Duration::from_secs(15),
+        end: End::Hold,
+    });
+    let data = DataDir::new();
+    add_feeds(&data, &server, FEEDS);
+    let herald = resident(&data);
+    wait_until("10 feeds live", Duration::from_secs(30), || live_feeds(&data) == FEEDS);
+    let (woke, cpu) = measure(herald.pid(), Duration::from_secs(60));
+    println!(
+        "resident with tray, idle: {FEEDS} feeds with a keepalive every 15 s, over 60 s: {woke:.2} wake-ups a second (whole process; target <= 2), {cpu:.3}% of a core"
+    );
+    terminate(herald.pid());
+}
+
+fn busy() {
+    // Each second of a 75 s script: an event every 5 s, a keepalive every 2 s in between.
+    let pieces: Vec<Vec<u8>> = (0..75)
+        .map(|s| match s {
+            s if s % 5 == 0 => format!("id: {s}\ndata: deploy {s} is live\n\n").into_bytes(),
+            s if s % 2 == 0 => b": keepalive\n\n".to_vec(),
+            _ => Vec::new(),
+        })
+        .collect();
+    let server = SseServer::start(move |_, _| Reply::Stream {
+        content_type: "text/event-stream".into(),
+        pieces: pieces.clone(),
+        pause: Duration::from_secs(1),
+        end: End::Hold,
+    });
+    let data = DataDir::new();
+    add_feeds(&data, &server, FEEDS);
+    let herald = resident(&data);
+    wait_until("10 feeds live", Duration::from_secs(30), || live_feeds(&data) == FEEDS);
+    let shown = Recorder::shared().all().len();
+    let before = per_thread(herald.pid());
+    let (woke, cpu) = measure(herald.pid(), Duration::from_secs(60));
+    let after = per_thread(herald.pid());
+    let threads: Vec<String> = after
+        .iter()
+        .map(|(name, (ticks, switches))| {
+            let (t0, s0) = before.get(name).copied().unwrap_or_default();
+            format!(
+                "{name} {} ticks {} wake-ups",
+                ticks - t0.min(*ticks),
+                switches - s0.min(*switches)
+            )
+        })
+        .collect();
+    let shown = Recorder::shared().all().len() - shown;
+    println!(
+        "resident with tray, busy: {FEEDS} feeds each with a keepalive every 2 s and an event every 5 s, over 60 s: {cpu:.3}% of a core (target <= 0.1%), {woke:.1} wake-ups a second, {shown} notifications shown; by thread (ticks of 10 ms, threads that ended not counted): {}",
+        threads.join(", ")
+    );
+    terminate(herald.pid());
+}
+
+fn main() {
+    if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() {
+        println!("resident: skipped (needs a session bus: run under dbus-run-session)");
+        return;
+    }
+    let address = std::env::var("DBUS_SESSION_BUS_ADDRESS").unwrap_or_default();
+    let _watcher = SniWatcher::start(&address);
+    let _ = Recorder::shared();
+    if std::env::var("BENCH_ONLY").as_deref() == Ok("busy") {
+        return busy();
+    }
+    for feeds in [FEEDS, 100] {
+        let mut runs: Vec<Duration> = (0..5).map(|_| tray_ready(feeds)).collect();
+        runs.sort();
+        println!(
+            "tray ready: from the resident's start to a tray menu listing all {feeds} feeds: median {} ms, slowest {} ms of 5 (target <= 300 ms)",
+            runs[2].as_millis(),
+            runs[4].as_millis()
+        );
+    }
+    idle();
+    busy();
+}
