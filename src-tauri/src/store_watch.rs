@@ -11,7 +11,7 @@ use std::time::Duration;
 use herald_api::DataDir;
 use herald_api::views::StoreChanged;
 use herald_store::Store;
-use herald_store::changes::Follower;
+use herald_store::changes::{Beacon, Follower};
 use tauri::{AppHandle, Emitter};
 
 /// The event name the UI's backend module listens to.
@@ -28,7 +28,7 @@ pub fn spawn(app: AppHandle, data_dir: DataDir, store: Store) -> std::io::Result
         .name("store-watch".into())
         .spawn(move || tell_windows(&app, &data_dir, &store, &signals))?;
     let signal = std::sync::Mutex::new(signal);
-    Ok(Follower::start(&path, move || {
+    Ok(Follower::start(&path, Beacon::Any, move || {
         // Full: a look is already due; disconnected: the windows are closing.
         if let Ok(signal) = signal.lock() {
             let _ = signal.try_send(());

@@ -46,8 +46,10 @@ impl TroubleFile {
                 .name("trouble-file".into())
                 .spawn(move || copy.sync_all());
         }
-        let beacon =
-            herald_store::changes::beacon_path(&herald_store::Store::path_in(data_dir.path()));
+        let beacon = herald_store::changes::beacon_path(
+            &herald_store::Store::path_in(data_dir.path()),
+            herald_store::changes::Beacon::Any,
+        );
         Ok(Self { file: Mutex::new(file), beacon })
     }
 

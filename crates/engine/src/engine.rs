@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use herald_secrets::SecretStore;
-use herald_store::changes::Follower;
+use herald_store::changes::{Beacon, Follower};
 use herald_store::{Feed, Millis, Store, StoreError};
 use tokio::sync::{Notify, mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
@@ -342,7 +342,8 @@ impl<C: Connector> Core<C> {
         let changed = Arc::new(Notify::new());
         let signal = changed.clone();
         // Signals that come while a look is under way leave one permit: one more look.
-        let _follower = Follower::start(&self.options.store_path, move || signal.notify_one());
+        let _follower =
+            Follower::start(&self.options.store_path, Beacon::Config, move || signal.notify_one());
         changed.notify_one();
         let mut not_before = Instant::now();
         loop {

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::Sender;
-use herald_store::changes::Follower;
+use herald_store::changes::{Beacon, Follower};
 
 use herald_api::DataDir;
 use herald_api::feeds::FeedOptions;
@@ -19,8 +19,8 @@ use crate::tray_model::{Action, TrayModel};
 use crate::ui_launcher::{self, Window};
 
 /// The least time between two rebuilds of the tray's model: a burst of events (each commit
-/// signals) updates the menu five times a second at most, and a lone change shows at once.
-const REBUILD_GAP: Duration = Duration::from_millis(200);
+/// signals) updates the menu about twice a second at most, and a lone change shows at once.
+const REBUILD_GAP: Duration = Duration::from_millis(400);
 
 /// Notices changes in the store cheaply: the model is rebuilt only when another connection
 /// committed something, at most every [`REBUILD_GAP`].
@@ -57,7 +57,7 @@ impl TrayFeed {
     /// Sends `Request::StoreChanged` after commits to the store at `db` (by any process).
     pub fn follow(&self, db: &std::path::Path, requests: Sender<Request>) -> Follower {
         let signalled = self.signalled.clone();
-        Follower::start(db, move || {
+        Follower::start(db, Beacon::Any, move || {
             if !signalled.swap(true, Ordering::AcqRel) {
                 let _ = requests.send(Request::StoreChanged);
             }

@@ -9,6 +9,10 @@
 //! and the commit hook runs after SQLite released the write lock, so whoever reads on the
 //! signal sees the commit.
 //!
+//! A second beacon, `config`, rings only after commits that changed feeds, settings or requests
+//! to the resident (whatever moved `config_version`): the engine follows that one, so the
+//! events its own writer commits do not wake it.
+//!
 //! Nothing here carries data: a signal only says "look again", so signals that merge, or one
 //! from a process's own commit, cost a cheap re-check (`data_version`, `config_version`).
 
@@ -24,28 +28,52 @@ const CHECKPOINT_PAGES: i32 = 1000;
 /// How often a follower looks when the OS cannot watch files (no inotify instances left, say).
 pub const FALLBACK_POLL: Duration = Duration::from_millis(500);
 
-/// The file whose renames announce commits.
-pub fn beacon_path(db: &Path) -> PathBuf {
-    let mut name = db.file_name().map(|n| n.to_os_string()).unwrap_or_default();
-    name.push("-changes");
-    db.with_file_name(name).join("beacon")
+/// Which commits a beacon announces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Beacon {
+    /// Every commit.
+    Any,
+    /// Commits that moved `config_version`: feeds, settings, requests to the resident.
+    Config,
 }
 
-/// Makes every commit on `conn` ring the beacon (and checkpoint the WAL as SQLite would).
+/// The file whose renames announce commits.
+pub fn beacon_path(db: &Path, which: Beacon) -> PathBuf {
+    let mut name = db.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    name.push("-changes");
+    db.with_file_name(name).join(match which {
+        Beacon::Any => "beacon",
+        Beacon::Config => "config",
+    })
+}
+
+/// Makes every commit on `conn` ring the beacons (and checkpoint the WAL as SQLite would).
 pub(crate) fn ring_on_commit(conn: &mut rusqlite::Connection, db: &Path) -> rusqlite::Result<()> {
-    let beacon = beacon_path(db);
-    if let Some(dir) = beacon.parent()
+    let (any, config) = (beacon_path(db, Beacon::Any), beacon_path(db, Beacon::Config));
+    if let Some(dir) = any.parent()
         && let Err(e) = std::fs::create_dir_all(dir)
     {
         tracing::debug!("cannot make {}: {e}", dir.display());
     }
+    // Set by a write to config_version (by the triggers on feeds, settings and requests);
+    // a rolled-back one only costs followers one needless look.
+    let configured = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let written = configured.clone();
+    conn.update_hook(Some(move |_: rusqlite::hooks::Action, _: &str, table: &str, _: i64| {
+        if table == "config_version" {
+            written.store(true, Ordering::Relaxed);
+        }
+    }))?;
     conn.wal_hook(Some(move |wal: &mut rusqlite::hooks::Wal, pages: i32| {
         if pages >= CHECKPOINT_PAGES {
             // Passive, as SQLite's own: it never waits for readers, and a busy result is only
             // "later".
             let _ = wal.checkpoint();
         }
-        ring(&beacon);
+        ring(&any);
+        if configured.swap(false, Ordering::Relaxed) {
+            ring(&config);
+        }
         Ok(())
     }))
 }
@@ -94,10 +122,14 @@ enum Watch {
 }
 
 impl Follower {
-    /// Watches the beacon; where the OS refuses a watch, looks every [`FALLBACK_POLL`] instead
-    /// (and says so in the log), so a follower always follows.
-    pub fn start(db: &Path, on_change: impl Fn() + Send + Sync + 'static) -> Follower {
-        let beacon = beacon_path(db);
+    /// Watches the beacon `which`; where the OS refuses a watch, looks every
+    /// [`FALLBACK_POLL`] instead (and says so in the log), so a follower always follows.
+    pub fn start(
+        db: &Path,
+        which: Beacon,
+        on_change: impl Fn() + Send + Sync + 'static,
+    ) -> Follower {
+        let beacon = beacon_path(db, which);
         let dir = beacon.parent().map(Path::to_owned).unwrap_or_else(|| PathBuf::from("."));
         if let Err(e) = std::fs::create_dir_all(&dir) {
             tracing::debug!("cannot make {}: {e}", dir.display());

@@ -7,7 +7,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use herald_store::Store;
-use herald_store::changes::Follower;
+use herald_store::changes::{Beacon, Follower};
 
 use crate::{TestDb, spec};
 
@@ -16,7 +16,7 @@ const DEADLINE: Duration = Duration::from_secs(5);
 fn follow(path: &std::path::Path) -> (Follower, mpsc::Receiver<()>) {
     let (tx, rx) = mpsc::channel();
     let tx = std::sync::Mutex::new(tx);
-    let follower = Follower::start(path, move || {
+    let follower = Follower::start(path, Beacon::Any, move || {
         let _ = tx.lock().unwrap().send(());
     });
     (follower, rx)
@@ -49,7 +49,7 @@ fn a_signal_comes_after_the_commit_is_visible() {
     let (seen_tx, seen) = mpsc::channel();
     let seen_tx = std::sync::Mutex::new(seen_tx);
     let reader = std::sync::Mutex::new(Store::open(&path).unwrap());
-    let _follower = Follower::start(&path, move || {
+    let _follower = Follower::start(&path, Beacon::Any, move || {
         let feeds = reader.lock().unwrap().feeds().unwrap().len();
         let _ = seen_tx.lock().unwrap().send(feeds);
     });
@@ -90,4 +90,27 @@ fn the_wal_is_still_checkpointed_when_commits_ring() {
     // Without checkpoints 1,500 commits of a few pages each pass 10 MB; SQLite's threshold is
     // 1,000 pages (4 MB), after which the log starts over.
     assert!(wal < 6 << 20, "the WAL grew to {wal} bytes: no checkpoint ran");
+}
+
+#[test]
+fn the_config_beacon_rings_for_feeds_and_settings_not_for_events() {
+    let mut db = TestDb::new();
+    let feed = db.feed("quiet");
+    let (tx, config) = mpsc::channel();
+    let tx = std::sync::Mutex::new(tx);
+    let _follower = Follower::start(db.store.path(), Beacon::Config, move || {
+        let _ = tx.lock().unwrap().send(());
+    });
+    db.store.accept(&crate::kept(&feed, "1", Some("1"), "a")).unwrap();
+    let (_any, any) = follow(db.store.path());
+    db.store.accept(&crate::kept(&feed, "2", Some("2"), "b")).unwrap();
+    any.recv_timeout(DEADLINE).expect("an event's commit rang no beacon");
+    assert!(config.try_recv().is_err(), "an event's commit rang the config beacon");
+    db.feed("another");
+    config.recv_timeout(DEADLINE).expect("adding a feed did not ring the config beacon");
+    let mut settings = db.store.settings().unwrap();
+    settings.do_not_disturb = !settings.do_not_disturb;
+    while config.try_recv().is_ok() {}
+    db.store.set_settings(&settings).unwrap();
+    config.recv_timeout(DEADLINE).expect("a settings change did not ring the config beacon");
 }
