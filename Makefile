@@ -8,7 +8,7 @@ TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 NPM_STAMP := ui/node_modules/.herald-stamp
 TAURI_DRIVER_VERSION := ^2
 
-.PHONY: run demo bundle test deps ui build lint ui-check unit bindings e2e check-resident tauri-driver bench clean
+.PHONY: run demo bundle test deps ui build lint ui-check unit bindings e2e check-resident tauri-driver cross bench clean
 
 ## Install what is missing, build, and start the tray app.
 run: deps build
@@ -40,7 +40,7 @@ build: ui
 
 ## The whole suite: formatting, lints, the UI's type check and unit tests, Rust tests, then the
 ## end-to-end tests on a private X display and D-Bus session.
-test: deps ui lint ui-check unit bindings build check-resident bundle e2e
+test: deps ui lint ui-check unit bindings build check-resident bundle e2e cross
 
 lint:
 	$(CARGO) fmt --all --check
@@ -72,6 +72,12 @@ bindings:
 	  echo "ui/src/lib/bindings is stale: run cargo test -p herald-api and commit the result"; \
 	  git status --short -- ui/src/lib/bindings; exit 1; fi
 	@echo "bindings: ui/src/lib/bindings matches the Rust types"
+
+## Windows and macOS from this machine: clippy (-D warnings) for x86_64-pc-windows-gnu,
+## aarch64-apple-darwin and x86_64-apple-darwin, then the Windows tests under Wine
+## (scripts/cross.sh says how).
+cross: deps ui
+	scripts/cross.sh all
 
 ## End-to-end tests fail (never skip) without a display, bus or driver, so they run inside both.
 e2e: build tauri-driver

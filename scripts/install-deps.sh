@@ -11,6 +11,10 @@ packages=(
   # Running the end-to-end tests: a private X display and D-Bus session, WebKit's WebDriver,
   # a real Secret Service and a real notification daemon.
   xvfb xauth dbus dbus-x11 webkit2gtk-driver gnome-keyring libsecret-tools dunst x11-utils
+  # Checking Windows and macOS (`make cross`): Debian's Rust with its standard library's source
+  # and clippy (any target, through -Zbuild-std), mingw-w64 to link Windows programs, and Wine
+  # to run their tests.
+  rustc-web cargo-web rust-web-src rust-web-clippy rust-web-llvm gcc-mingw-w64-x86-64 wine wine64
 )
 
 missing=()

@@ -2,7 +2,7 @@
 //! reports what the OS actually has, not a stored flag: on Linux an XDG autostart entry, on
 //! macOS a LaunchAgent, on Windows a value under the user's Run key.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::{ApiError, DataDir};
 
@@ -38,6 +38,7 @@ fn arguments(data_dir: &DataDir) -> Vec<String> {
 #[cfg(all(unix, not(target_os = "macos")))]
 mod platform {
     use super::*;
+    use std::path::PathBuf;
 
     fn entry_path() -> PathBuf {
         let config = std::env::var_os("XDG_CONFIG_HOME")
@@ -111,6 +112,7 @@ mod platform {
 #[cfg(target_os = "macos")]
 mod platform {
     use super::*;
+    use std::path::PathBuf;
 
     fn entry_path() -> PathBuf {
         dirs::home_dir().unwrap_or_default().join("Library/LaunchAgents/app.herald.resident.plist")
@@ -164,6 +166,8 @@ mod platform {
     use std::process::Command;
 
     const KEY: &str = r"HKCU\Software\Microsoft\Windows\CurrentVersion\Run";
+    /// The Run key's value that holds Herald's command line.
+    const VALUE: &str = "Herald";
 
     fn reg(args: &[&str]) -> Result<String, ApiError> {
         let out = Command::new("reg")
@@ -181,22 +185,38 @@ mod platform {
     }
 
     pub fn read() -> Result<Autostart, ApiError> {
-        let command = reg(&["query", KEY, "/v", "Herald"]).ok().and_then(|text| {
+        read_value(VALUE)
+    }
+
+    pub(super) fn read_value(value: &str) -> Result<Autostart, ApiError> {
+        let command = reg(&["query", KEY, "/v", value]).ok().and_then(|text| {
             text.lines().find_map(|l| l.split_once("REG_SZ").map(|(_, v)| v.trim().to_owned()))
         });
-        Ok(Autostart { enabled: command.is_some(), location: format!(r"{KEY}\Herald"), command })
+        Ok(Autostart { enabled: command.is_some(), location: format!(r"{KEY}\{value}"), command })
     }
 
     pub fn write(program: &Path, args: &[String]) -> Result<(), ApiError> {
+        write_value(VALUE, program, args)
+    }
+
+    pub(super) fn write_value(
+        value: &str,
+        program: &Path,
+        args: &[String],
+    ) -> Result<(), ApiError> {
         let mut command = format!("\"{}\"", program.display());
         for arg in args {
             command.push_str(&format!(" \"{arg}\""));
         }
-        reg(&["add", KEY, "/v", "Herald", "/t", "REG_SZ", "/d", &command, "/f"]).map(|_| ())
+        reg(&["add", KEY, "/v", value, "/t", "REG_SZ", "/d", &command, "/f"]).map(|_| ())
     }
 
     pub fn remove() -> Result<(), ApiError> {
-        let _ = reg(&["delete", KEY, "/v", "Herald", "/f"]);
+        remove_value(VALUE)
+    }
+
+    pub(super) fn remove_value(value: &str) -> Result<(), ApiError> {
+        let _ = reg(&["delete", KEY, "/v", value, "/f"]);
         Ok(())
     }
 }
@@ -232,5 +252,32 @@ mod tests {
             line,
             r#""/opt/my apps/herald" "--data-dir" "/home/a/\$x \"q\"" "--background""#
         );
+    }
+}
+
+/// The Run key for real (Wine's registry under `make test`), under a value of the test's own so
+/// that a developer's own Herald entry is never touched.
+#[cfg(all(test, windows))]
+mod tests {
+    use super::platform::{read_value, remove_value, write_value};
+    use std::path::Path;
+
+    #[test]
+    fn launch_at_login_goes_into_the_run_key_and_out_again() {
+        let value = format!("Herald-test-{}", std::process::id());
+        let program = Path::new(r"C:\Program Files\Herald\herald.exe");
+        let args =
+            ["--data-dir".to_owned(), r"C:\Users\a b\Herald".to_owned(), "--background".to_owned()];
+        write_value(&value, program, &args).unwrap();
+        let on = read_value(&value).unwrap();
+        remove_value(&value).unwrap();
+        assert!(on.enabled, "{on:?}");
+        assert_eq!(
+            on.command.as_deref(),
+            Some(
+                r#""C:\Program Files\Herald\herald.exe" "--data-dir" "C:\Users\a b\Herald" "--background""#
+            )
+        );
+        assert!(!read_value(&value).unwrap().enabled, "still there after removing it");
     }
 }

@@ -96,6 +96,7 @@ pub(crate) fn create_private_dir(dir: &Path) -> std::io::Result<()> {
 /// Options that create a file readable by its owner only (Unix), as everything in the data
 /// dir should be; [`make_private`] tightens one an older Herald left readable.
 pub(crate) fn private_file() -> std::fs::OpenOptions {
+    #[cfg_attr(not(unix), allow(unused_mut))]
     let mut options = std::fs::OpenOptions::new();
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);

@@ -1,8 +1,12 @@
-//! What a click on a notification does. The notifier remembers, per notification id, what its
-//! actions point at; a listener turns the notification server's `ActionInvoked` signals into
-//! opening the link, opening the history at the event, or marking it read.
+//! What a click on a notification does: open its link, open the history at its event, or mark
+//! it read. On Linux the notifier remembers, per notification id, what its actions point at,
+//! and a listener turns the notification server's `ActionInvoked` signals into clicks. Windows
+//! toasts and macOS notifications report their own activation: the notifier hands each one, with
+//! its target, to [`ClickTargets::clicked`].
 
+#[cfg(all(unix, not(target_os = "macos")))]
 use std::collections::VecDeque;
+#[cfg(all(unix, not(target_os = "macos")))]
 use std::sync::Mutex;
 
 /// What a shown notification's actions lead to.
@@ -42,24 +46,51 @@ impl ClickTarget {
     }
 }
 
-/// The targets of the most recent notifications (older ones are gone from the screen).
-#[derive(Debug, Default)]
-pub struct ClickTargets(Mutex<VecDeque<(u32, ClickTarget)>>);
+type Handler = Box<dyn Fn(Click) + Send + Sync>;
 
+/// Where clicks go: on Linux the targets of the most recent notifications by id (older ones are
+/// gone from the screen); everywhere the resident's handler.
+#[derive(Default)]
+pub struct ClickTargets {
+    #[cfg(all(unix, not(target_os = "macos")))]
+    recent: Mutex<VecDeque<(u32, ClickTarget)>>,
+    handler: std::sync::OnceLock<Handler>,
+}
+
+impl std::fmt::Debug for ClickTargets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ClickTargets")
+    }
+}
+
+#[cfg(all(unix, not(target_os = "macos")))]
 const REMEMBERED: usize = 256;
 
 impl ClickTargets {
+    #[cfg(all(unix, not(target_os = "macos")))]
     pub fn remember(&self, id: u32, target: ClickTarget) {
-        let mut targets = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let mut targets = self.recent.lock().unwrap_or_else(|p| p.into_inner());
         if targets.len() == REMEMBERED {
             targets.pop_front();
         }
         targets.push_back((id, target));
     }
 
+    #[cfg(all(unix, not(target_os = "macos")))]
     pub fn get(&self, id: u32) -> Option<ClickTarget> {
-        let targets = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let targets = self.recent.lock().unwrap_or_else(|p| p.into_inner());
         targets.iter().rev().find(|(i, _)| *i == id).map(|(_, t)| t.clone())
+    }
+
+    /// The user activated a notification whose actions lead to `target`: `key` is the action
+    /// (`default` for the notification itself).
+    pub fn clicked(&self, target: &ClickTarget, key: &str) {
+        if let Some(click) = target.click(key) {
+            tracing::info!(key, "notification clicked");
+            if let Some(handler) = self.handler.get() {
+                handler(click);
+            }
+        }
     }
 }
 
@@ -67,9 +98,10 @@ impl ClickTargets {
 #[cfg(all(unix, not(target_os = "macos")))]
 pub fn listen(
     targets: std::sync::Arc<ClickTargets>,
-    on_click: impl Fn(Click) + Send + 'static,
+    on_click: impl Fn(Click) + Send + Sync + 'static,
 ) -> anyhow::Result<()> {
     use anyhow::Context;
+    let _ = targets.handler.set(Box::new(on_click));
     let connection = zbus::blocking::Connection::session().context("no session bus")?;
     let rule = zbus::MatchRule::builder()
         .msg_type(zbus::message::Type::Signal)
@@ -82,21 +114,22 @@ pub fn listen(
         for message in signals {
             let Ok(message) = message else { continue };
             let Ok((id, key)) = message.body().deserialize::<(u32, String)>() else { continue };
-            if let Some(click) = targets.get(id).and_then(|t| t.click(&key)) {
-                tracing::info!(id, key, "notification clicked");
-                on_click(click);
+            if let Some(target) = targets.get(id) {
+                targets.clicked(&target, &key);
             }
         }
     })?;
     Ok(())
 }
 
-/// Windows and macOS report clicks through notify-rust's own handles (see issue: platforms).
+/// Windows and macOS report each notification's activation to the notifier, which hands it to
+/// [`ClickTargets::clicked`]: nothing to listen to.
 #[cfg(not(all(unix, not(target_os = "macos"))))]
 pub fn listen(
-    _targets: std::sync::Arc<ClickTargets>,
-    _on_click: impl Fn(Click) + Send + 'static,
+    targets: std::sync::Arc<ClickTargets>,
+    on_click: impl Fn(Click) + Send + Sync + 'static,
 ) -> anyhow::Result<()> {
+    let _ = targets.handler.set(Box::new(on_click));
     Ok(())
 }
 
@@ -124,11 +157,32 @@ mod tests {
         let no_link = ClickTarget { link: None, history_id: Some(7), buttons: vec![] };
         assert_eq!(no_link.click("default"), Some(Click::ShowEvent(7)));
         assert_eq!(no_link.click("open"), None, "no link, nothing to open");
+    }
+
+    #[cfg(all(unix, not(target_os = "macos")))]
+    #[test]
+    fn only_the_recent_notifications_are_remembered() {
+        let no_link = ClickTarget { link: None, history_id: Some(7), buttons: vec![] };
         let targets = ClickTargets::default();
         for id in 0..300 {
             targets.remember(id, no_link.clone());
         }
         assert!(targets.get(10).is_none(), "only the recent ones are kept");
         assert!(targets.get(299).is_some());
+    }
+
+    #[test]
+    fn an_activation_reaches_the_resident_as_what_it_means() {
+        let targets = ClickTargets::default();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let tx = std::sync::Mutex::new(tx);
+        let _ = targets.handler.set(Box::new(move |click| {
+            let _ = tx.lock().unwrap().send(click);
+        }));
+        let target = ClickTarget { link: None, history_id: Some(7), buttons: vec![] };
+        targets.clicked(&target, "default");
+        targets.clicked(&target, "read");
+        targets.clicked(&target, "open");
+        assert_eq!(rx.try_iter().collect::<Vec<_>>(), [Click::ShowEvent(7), Click::MarkRead(7)]);
     }
 }

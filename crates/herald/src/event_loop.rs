@@ -1,26 +1,50 @@
-//! How the resident's main thread waits for its next request while the tray stays responsive.
+//! How the resident's main thread sleeps until its next request while the tray stays
+//! responsive, without ever polling.
 //!
 //! On Linux the tray is a D-Bus object served by ksni's own thread, so the main thread simply
 //! blocks on the inbox. Windows and macOS deliver tray clicks as window-system events to the
-//! thread that created the icon, and only while that thread pumps them: there the wait pumps
-//! the platform's queue in short slices and checks the inbox in between. Requests arrive from
-//! other threads through a channel, which the platform's wait cannot see; the slice bounds how
-//! late such a request is noticed.
+//! thread that created the icon, and only while that thread waits in the platform's own wait:
+//! there the thread waits for a window-system event *or* a request. A request comes through a
+//! channel the platform's wait cannot see, so whoever sends one also wakes the wait
+//! ([`Requests::send`]): on Windows an event object that `MsgWaitForMultipleObjectsEx` waits on
+//! beside the message queue, on macOS an application-defined event posted to AppKit's queue.
 
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, RecvTimeoutError};
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 
 use crate::resident::Request;
 
-/// The longest a request from another thread waits to be noticed on Windows and macOS.
-#[cfg_attr(not(any(windows, target_os = "macos")), allow(dead_code))]
-const SLICE: Duration = Duration::from_millis(50);
+/// Where requests to the resident are sent from any thread (tray clicks, signals, the store's
+/// signals); sending also wakes the main thread's wait.
+#[derive(Debug, Clone)]
+pub struct Requests(Sender<Request>);
+
+impl Requests {
+    pub fn send(&self, request: Request) {
+        if self.0.send(request).is_ok() {
+            wake();
+        }
+    }
+}
+
+/// A new inbox and its sending side.
+pub fn channel() -> (Requests, Receiver<Request>) {
+    let (tx, rx) = crossbeam_channel::unbounded();
+    (Requests(tx), rx)
+}
 
 /// Sets the process up as a tray-only app before the icon is created (macOS: no Dock icon).
 pub fn prepare() {
     #[cfg(target_os = "macos")]
     macos::prepare();
+}
+
+fn wake() {
+    #[cfg(windows)]
+    windows::wake();
+    #[cfg(target_os = "macos")]
+    macos::wake();
 }
 
 /// The next request, or `Timeout` at `deadline` (None: no deadline), with the platform's events
@@ -30,9 +54,9 @@ pub fn next(
     deadline: Option<Instant>,
 ) -> Result<Request, RecvTimeoutError> {
     #[cfg(windows)]
-    return sliced(inbox, deadline, windows::pump);
+    return wait_loop(inbox, deadline, windows::wait);
     #[cfg(target_os = "macos")]
-    return sliced(inbox, deadline, macos::pump);
+    return wait_loop(inbox, deadline, macos::wait);
     #[cfg(not(any(windows, target_os = "macos")))]
     return match deadline {
         Some(deadline) => inbox.recv_deadline(deadline),
@@ -40,13 +64,13 @@ pub fn next(
     };
 }
 
-/// Alternates `pump(slice)` (handles the platform's events for at most `slice`) with a look at
-/// the inbox until a request comes or the deadline passed.
+/// Alternates a look at the inbox with `wait(left)`, which handles the platform's events and
+/// returns after one, after a wake, or when `left` (None: forever) has passed.
 #[cfg_attr(not(any(windows, target_os = "macos")), allow(dead_code))]
-fn sliced(
+fn wait_loop(
     inbox: &Receiver<Request>,
     deadline: Option<Instant>,
-    mut pump: impl FnMut(Duration),
+    mut wait: impl FnMut(Option<Duration>),
 ) -> Result<Request, RecvTimeoutError> {
     loop {
         match inbox.try_recv() {
@@ -56,29 +80,69 @@ fn sliced(
             }
             Err(crossbeam_channel::TryRecvError::Empty) => {}
         }
-        let left = deadline.map_or(SLICE, |d| d.saturating_duration_since(Instant::now()));
-        if left.is_zero() {
+        let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+        if left == Some(Duration::ZERO) {
             return Err(RecvTimeoutError::Timeout);
         }
-        pump(left.min(SLICE));
+        wait(left);
     }
 }
 
-// The only unsafe code in Herald: the window system's C APIs, with nothing of ours behind the
-// pointers they take.
+// The window system's C APIs, with nothing of ours behind the pointers they take.
 #[cfg(windows)]
 #[allow(unsafe_code)]
 mod windows {
+    use std::sync::OnceLock;
     use std::time::Duration;
 
+    use windows_sys::Win32::Foundation::HANDLE;
+    use windows_sys::Win32::System::Threading::{CreateEventW, INFINITE, SetEvent};
     use windows_sys::Win32::UI::WindowsAndMessaging::{
-        DispatchMessageW, MSG, MsgWaitForMultipleObjects, PM_REMOVE, PeekMessageW, QS_ALLINPUT,
-        TranslateMessage,
+        DispatchMessageW, MSG, MWMO_INPUTAVAILABLE, MsgWaitForMultipleObjectsEx, PM_REMOVE,
+        PeekMessageW, QS_ALLINPUT, TranslateMessage,
     };
 
+    /// The auto-reset event that [`wake`] sets; the handle as an integer, which is Sync.
+    fn event() -> HANDLE {
+        static EVENT: OnceLock<usize> = OnceLock::new();
+        // SAFETY: no security attributes, no name; the handle lives as long as the process.
+        *EVENT.get_or_init(|| unsafe {
+            CreateEventW(std::ptr::null(), 0, 0, std::ptr::null()) as usize
+        }) as HANDLE
+    }
+
+    pub fn wake() {
+        // SAFETY: a valid event handle (or null, which SetEvent refuses harmlessly).
+        unsafe {
+            SetEvent(event());
+        }
+    }
+
     /// Dispatches every queued message (tray-icon's hidden window gets its clicks this way),
-    /// then sleeps until a new message arrives or `slice` passed.
-    pub fn pump(slice: Duration) {
+    /// then sleeps until a message arrives, [`wake`] is called, or `left` passed.
+    pub fn wait(left: Option<Duration>) {
+        dispatch();
+        let millis = left.map_or(INFINITE, |left| {
+            // Rounded up: a deadline a fraction of a millisecond away must not spin.
+            let ms = left.as_micros().div_ceil(1000);
+            u32::try_from(ms).unwrap_or(INFINITE - 1).min(INFINITE - 1)
+        });
+        let handles = [event()];
+        // SAFETY: one valid handle in a live array; MWMO_INPUTAVAILABLE also returns for
+        // messages that arrived before the call and are still queued.
+        unsafe {
+            MsgWaitForMultipleObjectsEx(
+                1,
+                handles.as_ptr(),
+                millis,
+                QS_ALLINPUT,
+                MWMO_INPUTAVAILABLE,
+            );
+        }
+        dispatch();
+    }
+
+    fn dispatch() {
         // SAFETY: MSG is plain data; PeekMessageW fills it before it is read, and the calls
         // happen on this thread, which owns the tray's window.
         unsafe {
@@ -87,8 +151,54 @@ mod windows {
                 TranslateMessage(&message);
                 DispatchMessageW(&message);
             }
-            let millis = u32::try_from(slice.as_millis()).unwrap_or(u32::MAX);
-            MsgWaitForMultipleObjects(0, std::ptr::null(), 0, millis, QS_ALLINPUT);
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+        use std::time::Instant;
+
+        use crate::event_loop::{channel, next};
+        use crate::resident::Request;
+
+        #[test]
+        fn a_request_from_another_thread_ends_the_wait_at_once() {
+            let (requests, inbox) = channel();
+            let sent = std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(200));
+                let at = Instant::now();
+                requests.send(Request::StoreChanged);
+                at
+            });
+            let got = next(&inbox, None);
+            let woke = Instant::now();
+            let at = sent.join().unwrap();
+            assert_eq!(got, Ok(Request::StoreChanged));
+            assert!(
+                woke - at < Duration::from_millis(50),
+                "handled {:?} after it was sent",
+                woke - at
+            );
+        }
+
+        #[test]
+        fn an_idle_wait_sleeps_until_its_deadline_in_one_wait() {
+            let (_requests, inbox) = channel();
+            let mut waits = 0;
+            let start = Instant::now();
+            let got = crate::event_loop::wait_loop(
+                &inbox,
+                Some(start + Duration::from_millis(300)),
+                |left| {
+                    waits += 1;
+                    wait(left);
+                },
+            );
+            assert_eq!(got, Err(crossbeam_channel::RecvTimeoutError::Timeout));
+            assert!(start.elapsed() >= Duration::from_millis(300));
+            // One wait, maybe a second for the rounding: never 50 ms slices.
+            assert!(waits <= 2, "woke {waits} times in 300 ms with nothing to do");
         }
     }
 }
@@ -99,8 +209,11 @@ mod macos {
     use std::time::Duration;
 
     use objc2::MainThreadMarker;
-    use objc2_app_kit::{NSApplication, NSApplicationActivationPolicy, NSEventMask};
-    use objc2_foundation::{NSDate, NSDefaultRunLoopMode};
+    use objc2_app_kit::{
+        NSApplication, NSApplicationActivationPolicy, NSEvent, NSEventMask, NSEventModifierFlags,
+        NSEventType,
+    };
+    use objc2_foundation::{NSDate, NSDefaultRunLoopMode, NSPoint};
 
     pub fn prepare() {
         let Some(main) = MainThreadMarker::new() else {
@@ -113,15 +226,41 @@ mod macos {
         app.finishLaunching();
     }
 
+    /// Posts an application-defined event, which ends the main thread's wait.
+    pub fn wake() {
+        // SAFETY: AppKit documents `postEvent:atStart:` as callable from secondary threads, and
+        // `sharedApplication` only returns the existing instance (made by `prepare`).
+        unsafe {
+            let main = MainThreadMarker::new_unchecked();
+            let event = NSEvent::otherEventWithType_location_modifierFlags_timestamp_windowNumber_context_subtype_data1_data2(
+                NSEventType::ApplicationDefined,
+                NSPoint::new(0.0, 0.0),
+                NSEventModifierFlags::empty(),
+                0.0,
+                0,
+                None,
+                0,
+                0,
+                0,
+            );
+            if let Some(event) = event {
+                NSApplication::sharedApplication(main).postEvent_atStart(&event, false);
+            }
+        }
+    }
+
     /// Hands AppKit's next event (a click on the status item, its menu) to the application,
-    /// waiting for one at most `slice`.
-    pub fn pump(slice: Duration) {
+    /// waiting for one (or a wake) at most `left`, or for ever.
+    pub fn wait(left: Option<Duration>) {
         let Some(main) = MainThreadMarker::new() else {
-            std::thread::sleep(slice);
+            std::thread::sleep(left.unwrap_or(Duration::from_secs(1)));
             return;
         };
         let app = NSApplication::sharedApplication(main);
-        let until = NSDate::dateWithTimeIntervalSinceNow(slice.as_secs_f64());
+        let until = match left {
+            Some(left) => NSDate::dateWithTimeIntervalSinceNow(left.as_secs_f64()),
+            None => NSDate::distantFuture(),
+        };
         // SAFETY: reading an AppKit constant that is initialised before main runs.
         let mode = unsafe { NSDefaultRunLoopMode };
         if let Some(event) = app.nextEventMatchingMask_untilDate_inMode_dequeue(
@@ -130,7 +269,10 @@ mod macos {
             mode,
             true,
         ) {
-            app.sendEvent(&event);
+            // Our own wake-up carries nothing for AppKit.
+            if event.r#type() != NSEventType::ApplicationDefined {
+                app.sendEvent(&event);
+            }
         }
     }
 }
@@ -141,39 +283,50 @@ mod tests {
     use crate::tray_model::Action;
 
     #[test]
-    fn sliced_wait_returns_a_request_sent_while_pumping() {
-        let (tx, rx) = crossbeam_channel::unbounded();
-        let mut pumps = 0;
-        let got = sliced(&rx, Some(Instant::now() + Duration::from_secs(30)), |_| {
-            pumps += 1;
-            if pumps == 3 {
-                tx.send(Request::Tray(Action::Quit)).unwrap();
+    fn the_wait_loop_returns_a_request_sent_while_waiting() {
+        let (tx, rx) = channel();
+        let mut waits = 0;
+        let got = wait_loop(&rx, None, |_| {
+            waits += 1;
+            if waits == 3 {
+                tx.send(Request::Tray(Action::Quit));
             }
         });
         assert!(matches!(got, Ok(Request::Tray(Action::Quit))), "{got:?}");
-        assert_eq!(pumps, 3);
+        assert_eq!(waits, 3);
     }
 
     #[test]
-    fn sliced_wait_pumps_in_slices_until_the_timeout() {
-        let (_tx, rx) = crossbeam_channel::unbounded::<Request>();
-        let mut slices = Vec::new();
-        let got = sliced(&rx, Some(Instant::now() + Duration::from_millis(120)), |slice| {
-            slices.push(slice);
-            std::thread::sleep(slice);
+    fn without_a_deadline_the_platform_waits_for_ever_not_in_slices() {
+        let (tx, rx) = channel();
+        let mut asked = Vec::new();
+        let got = wait_loop(&rx, None, |left| {
+            asked.push(left);
+            tx.send(Request::StoreChanged);
+        });
+        assert_eq!(got, Ok(Request::StoreChanged));
+        assert_eq!(asked, vec![None], "the wait was given a timeout with nothing due");
+    }
+
+    #[test]
+    fn with_a_deadline_the_platform_waits_until_it_and_no_longer() {
+        let (_tx, rx) = channel();
+        let deadline = Instant::now() + Duration::from_millis(120);
+        let mut asked = Vec::new();
+        let got = wait_loop(&rx, Some(deadline), |left| {
+            asked.push(left);
+            std::thread::sleep(left.unwrap());
         });
         assert!(matches!(got, Err(RecvTimeoutError::Timeout)));
-        assert!(slices.len() >= 3, "{slices:?}");
-        assert!(slices.iter().all(|s| *s <= SLICE), "{slices:?}");
+        assert!(asked[0].unwrap() <= Duration::from_millis(120), "{asked:?}");
+        assert!(asked.len() <= 2, "waited in slices: {asked:?}");
     }
 
     #[test]
-    fn sliced_wait_ends_when_every_sender_is_gone() {
-        let (tx, rx) = crossbeam_channel::unbounded::<Request>();
+    fn the_wait_loop_ends_when_every_sender_is_gone() {
+        let (tx, rx) = channel();
         drop(tx);
-        let got = sliced(&rx, Some(Instant::now() + Duration::from_secs(30)), |_| {
-            panic!("no pumping after the end")
-        });
+        let got = wait_loop(&rx, None, |_| panic!("no waiting after the end"));
         assert!(matches!(got, Err(RecvTimeoutError::Disconnected)));
     }
 }

@@ -63,9 +63,8 @@ impl Notifier for DesktopNotifier {
         if history_id.is_some() {
             actions.push(("read".into(), "Mark read".into()));
         }
-        match self.show(n, actions) {
-            Ok(id) => {
-                self.remember(id, target);
+        match self.show(n, actions, target) {
+            Ok(()) => {
                 self.warned.store(false, Ordering::Relaxed);
             }
             Err(e) => {
@@ -81,12 +80,15 @@ impl Notifier for DesktopNotifier {
     }
 }
 
-/// The notification's id, where the platform reports clicks by id.
-type Shown = Option<u32>;
-
 impl DesktopNotifier {
+    /// Linux: the server's id is what its `ActionInvoked` signal names later.
     #[cfg(all(unix, not(target_os = "macos")))]
-    fn show(&self, n: &Notification, actions: Vec<(String, String)>) -> anyhow::Result<Shown> {
+    fn show(
+        &self,
+        n: &Notification,
+        actions: Vec<(String, String)>,
+        target: ClickTarget,
+    ) -> anyhow::Result<()> {
         let body = body_text(&n.body);
         let notice = crate::xdg_notify::Notice {
             summary: &n.title,
@@ -95,33 +97,84 @@ impl DesktopNotifier {
             urgency: urgency(n.priority),
             expire_timeout: if n.priority == Some(5) { 0 } else { -1 },
         };
-        Ok(Some(self.bus.notify(&notice)?))
+        let id = self.bus.notify(&notice)?;
+        self.targets.remember(id, target);
+        Ok(())
     }
 
-    #[cfg(not(all(unix, not(target_os = "macos"))))]
-    fn show(&self, n: &Notification, actions: Vec<(String, String)>) -> anyhow::Result<Shown> {
-        use notify_rust::Timeout;
+    /// Windows: a toast reports its activation to a callback (on a WinRT thread): the body
+    /// (no argument, `default`) or a button's key. At most five buttons fit.
+    #[cfg(windows)]
+    fn show(
+        &self,
+        n: &Notification,
+        actions: Vec<(String, String)>,
+        target: ClickTarget,
+    ) -> anyhow::Result<()> {
+        use tauri_winrt_notification::{Duration, Toast};
+        let mut toast = Toast::new(APP_ID)
+            .title(&n.title)
+            .text1(&body_text(&n.body))
+            .duration(if n.priority == Some(5) { Duration::Long } else { Duration::Short });
+        for (key, label) in buttons(&actions) {
+            toast = toast.add_button(label, key);
+        }
+        let targets = self.targets.clone();
+        toast = toast.on_activated(move |key| {
+            targets.clicked(&target, key.as_deref().unwrap_or("default"));
+            Ok(())
+        });
+        toast.show()?;
+        Ok(())
+    }
+
+    /// macOS: notify-rust delivers the notification when its handle waits for the answer (or
+    /// is dropped), and the wait blocks until the user answers or closes it. A few threads wait;
+    /// past them a notification is shown without reporting its click.
+    #[cfg(target_os = "macos")]
+    fn show(
+        &self,
+        n: &Notification,
+        actions: Vec<(String, String)>,
+        target: ClickTarget,
+    ) -> anyhow::Result<()> {
+        use std::sync::atomic::AtomicUsize;
+        static WAITING: AtomicUsize = AtomicUsize::new(0);
+        const MAX_WAITING: usize = 8;
         let mut notification = notify_rust::Notification::new();
-        notification
-            .appname("Herald")
-            .icon("herald-ui")
-            .summary(&n.title)
-            .body(&body_text(&n.body))
-            .timeout(if n.priority == Some(5) { Timeout::Never } else { Timeout::Default });
-        #[cfg(target_os = "windows")]
-        notification.app_id(APP_ID);
-        for (key, label) in &actions {
+        notification.appname("Herald").summary(&n.title).body(&body_text(&n.body));
+        for (key, label) in buttons(&actions) {
             notification.action(key, label);
         }
-        notification.show()?;
-        Ok(None)
-    }
-
-    fn remember(&self, id: Shown, target: ClickTarget) {
-        if let Some(id) = id {
-            self.targets.remember(id, target);
+        let handle = notification.show()?;
+        if WAITING.fetch_add(1, Ordering::AcqRel) >= MAX_WAITING {
+            WAITING.fetch_sub(1, Ordering::AcqRel);
+            drop(handle);
+            return Ok(());
         }
+        let targets = self.targets.clone();
+        let spawned =
+            std::thread::Builder::new().name("notification-answer".into()).spawn(move || {
+                handle.wait_for_action(|key| targets.clicked(&target, key));
+                WAITING.fetch_sub(1, Ordering::AcqRel);
+            });
+        if let Err(e) = spawned {
+            WAITING.fetch_sub(1, Ordering::AcqRel);
+            tracing::debug!("the notification's click will do nothing: {e}");
+        }
+        Ok(())
     }
+}
+
+/// The buttons a toast or a macOS notification shows: the body itself is the `default` action
+/// there (a button for it would only repeat "Open"), and five buttons fit at most.
+#[cfg_attr(all(unix, not(target_os = "macos")), allow(dead_code))]
+fn buttons(actions: &[(String, String)]) -> impl Iterator<Item = (&str, &str)> {
+    actions
+        .iter()
+        .filter(|(key, _)| key != "default")
+        .take(5)
+        .map(|(key, label)| (key.as_str(), label.as_str()))
 }
 
 /// ntfy's priorities (1-2 low, 3-4 normal, 5 urgent) as the specification's urgency levels.
@@ -164,6 +217,17 @@ mod tests {
             escape_markup(r#"<b>x</b> & <a href="javascript:y">"#),
             r#"&lt;b&gt;x&lt;/b&gt; &amp; &lt;a href="javascript:y"&gt;"#
         );
+    }
+
+    #[test]
+    fn toasts_and_macos_buttons_leave_out_the_body_and_stop_at_five() {
+        let actions: Vec<(String, String)> =
+            ["default", "open", "view:0", "view:1", "view:2", "view:3", "read"]
+                .iter()
+                .map(|k| (k.to_string(), format!("label {k}")))
+                .collect();
+        let keys: Vec<&str> = buttons(&actions).map(|(k, _)| k).collect();
+        assert_eq!(keys, ["open", "view:0", "view:1", "view:2", "view:3"]);
     }
 
     #[test]

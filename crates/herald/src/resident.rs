@@ -3,7 +3,7 @@
 //! shuts down through one path, so whatever it holds is flushed.
 
 use anyhow::Context;
-use crossbeam_channel::{Receiver, Sender};
+use crossbeam_channel::Receiver;
 use std::sync::{Arc, Mutex};
 
 use herald_api::trouble::TroubleFile;
@@ -13,6 +13,7 @@ use herald_secrets::Keyring;
 use herald_store::Store;
 
 use crate::clicks::{self, Click, ClickTargets};
+use crate::event_loop::Requests;
 use crate::notifier::DesktopNotifier;
 use crate::retention;
 use crate::tray::Tray;
@@ -42,13 +43,13 @@ pub enum Request {
 /// must lead to the clean shutdown path.
 #[derive(Debug)]
 pub struct Inbox {
-    requests: Sender<Request>,
+    requests: Requests,
     inbox: Receiver<Request>,
 }
 
 impl Inbox {
     pub fn with_signals() -> anyhow::Result<Self> {
-        let (requests, inbox) = crossbeam_channel::unbounded();
+        let (requests, inbox) = crate::event_loop::channel();
         stop_on_signals(requests.clone())?;
         Ok(Self { requests, inbox })
     }
@@ -102,7 +103,7 @@ impl Resident {
                 if let Ok(mut shared) = trouble.lock() {
                     *shared = words.map(str::to_owned);
                 }
-                let _ = changed.send(Request::StoreChanged);
+                changed.send(Request::StoreChanged);
             })
         };
         let engine = Engine::start(
@@ -185,7 +186,7 @@ fn on_click(data_dir: &DataDir, db: &std::path::Path, click: Click) {
     }
 }
 
-fn start_tray(requests: Sender<Request>, model: &TrayModel) -> Option<Tray> {
+fn start_tray(requests: Requests, model: &TrayModel) -> Option<Tray> {
     match Tray::start(requests, model) {
         Ok(tray) => {
             if !crate::tray::host_present() {
@@ -212,12 +213,21 @@ fn start_tray(requests: Sender<Request>, model: &TrayModel) -> Option<Tray> {
     }
 }
 
-/// How long after SIGINT/SIGTERM the process ends whatever it is doing.
-#[cfg(unix)]
+/// How long after being asked to stop (SIGINT/SIGTERM, Ctrl+C) the process ends whatever it is
+/// doing. The promise is an exit within 2 s in every state. Every part of the stop has its own
+/// deadline, but a start still waiting for the database (locked by another program) has not
+/// reached them: past this, the process just ends. Nothing is lost: SQLite keeps what was
+/// committed, and what was not is fetched again.
 const EXIT_DEADLINE: std::time::Duration = std::time::Duration::from_millis(1_900);
 
+fn exit_after_deadline() {
+    std::thread::sleep(EXIT_DEADLINE);
+    tracing::warn!("stopping took too long; exiting now");
+    std::process::exit(0);
+}
+
 #[cfg(unix)]
-fn stop_on_signals(requests: Sender<Request>) -> anyhow::Result<()> {
+fn stop_on_signals(requests: Requests) -> anyhow::Result<()> {
     use signal_hook::consts::{SIGINT, SIGTERM};
     let mut signals =
         signal_hook::iterator::Signals::new([SIGINT, SIGTERM]).context("cannot watch signals")?;
@@ -226,23 +236,51 @@ fn stop_on_signals(requests: Sender<Request>) -> anyhow::Result<()> {
         .spawn(move || {
             if let Some(signal) = signals.forever().next() {
                 tracing::info!(signal, "stopping on signal");
-                let _ = requests.send(Request::Quit);
-                // The promise is an exit within 2 s in every state. Every part of the stop has
-                // its own deadline, but a start still waiting for the database (locked by
-                // another program) has not reached them: past this, the process just ends.
-                // Nothing is lost: SQLite keeps what was committed, and what was not is fetched
-                // again.
-                std::thread::sleep(EXIT_DEADLINE);
-                tracing::warn!("stopping took too long; exiting now");
-                std::process::exit(0);
+                requests.send(Request::Quit);
+                exit_after_deadline();
             }
         })
         .context("cannot start a thread")?;
     Ok(())
 }
 
-#[cfg(not(unix))]
-fn stop_on_signals(_requests: Sender<Request>) -> anyhow::Result<()> {
-    // Windows has no SIGTERM; the resident stops through the tray's Quit or at logoff.
+/// Windows has no signals: a console's Ctrl+C, Ctrl+Break and its window closing arrive as
+/// console control events (on a thread the system makes), for `herald daemon` in a terminal.
+#[cfg(windows)]
+#[allow(unsafe_code)]
+fn stop_on_signals(requests: Requests) -> anyhow::Result<()> {
+    use std::sync::OnceLock;
+    use windows_sys::Win32::System::Console::{
+        CTRL_BREAK_EVENT, CTRL_C_EVENT, CTRL_CLOSE_EVENT, SetConsoleCtrlHandler,
+    };
+
+    static STOP: OnceLock<Requests> = OnceLock::new();
+
+    unsafe extern "system" fn on_control(kind: u32) -> i32 {
+        if !matches!(kind, CTRL_C_EVENT | CTRL_BREAK_EVENT | CTRL_CLOSE_EVENT) {
+            return 0;
+        }
+        tracing::info!(kind, "stopping on a console control event");
+        if let Some(requests) = STOP.get() {
+            requests.send(Request::Quit);
+        }
+        if kind == CTRL_CLOSE_EVENT {
+            // The system ends the process when this returns: wait for the clean stop here.
+            exit_after_deadline();
+        }
+        let _ = std::thread::Builder::new().name("stop-deadline".into()).spawn(exit_after_deadline);
+        1
+    }
+
+    let _ = STOP.set(requests);
+    // SAFETY: registers a plain function that lives as long as the process.
+    if unsafe { SetConsoleCtrlHandler(Some(on_control), 1) } == 0 {
+        anyhow::bail!("cannot watch console control events: {}", std::io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+#[cfg(not(any(unix, windows)))]
+fn stop_on_signals(_requests: Requests) -> anyhow::Result<()> {
     Ok(())
 }

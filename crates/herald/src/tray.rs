@@ -7,12 +7,12 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
-use crossbeam_channel::Sender;
 use tray_icon::menu::{
     CheckMenuItem, IsMenuItem, Menu, MenuEvent, MenuId, MenuItem, PredefinedMenuItem, Submenu,
 };
 use tray_icon::{Icon, MouseButton, MouseButtonState, TrayIcon, TrayIconBuilder, TrayIconEvent};
 
+use crate::event_loop::Requests;
 use crate::resident::Request;
 use crate::tray_model::{Action, Entry, TrayLook, TrayModel};
 
@@ -42,7 +42,7 @@ fn png(look: TrayLook) -> &'static [u8] {
 
 impl Tray {
     /// Publishes the icon showing `model`.
-    pub fn start(requests: Sender<Request>, model: &TrayModel) -> anyhow::Result<Self> {
+    pub fn start(requests: Requests, model: &TrayModel) -> anyhow::Result<Self> {
         let actions: Actions = Arc::default();
         let menu_actions = actions.clone();
         let menu_requests = requests.clone();
@@ -52,7 +52,7 @@ impl Tray {
             // Only answer the click here: the resident's own thread does the work, so a Quit
             // still replies to the D-Bus call before the process goes.
             if let Some(action) = action {
-                let _ = menu_requests.send(Request::Tray(action));
+                menu_requests.send(Request::Tray(action));
             }
         }));
         TrayIconEvent::set_event_handler(Some(move |event: TrayIconEvent| {
@@ -62,7 +62,7 @@ impl Tray {
                 ..
             } = event
             {
-                let _ = requests.send(Request::Tray(Action::OpenHistory));
+                requests.send(Request::Tray(Action::OpenHistory));
             }
         }));
         let icon = TrayIconBuilder::new()

@@ -6,7 +6,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::Sender;
 use herald_store::changes::{Beacon, Follower};
 
 use herald_api::DataDir;
@@ -14,6 +13,7 @@ use herald_api::feeds::FeedOptions;
 use herald_engine::Engine;
 use herald_store::{Millis, Store, now_millis};
 
+use crate::event_loop::Requests;
 use crate::resident::Request;
 use crate::tray_model::{Action, TrayModel};
 use crate::ui_launcher::{self, Window};
@@ -55,11 +55,11 @@ impl TrayFeed {
     }
 
     /// Sends `Request::StoreChanged` after commits to the store at `db` (by any process).
-    pub fn follow(&self, db: &std::path::Path, requests: Sender<Request>) -> Follower {
+    pub fn follow(&self, db: &std::path::Path, requests: Requests) -> Follower {
         let signalled = self.signalled.clone();
         Follower::start(db, Beacon::Any, move || {
             if !signalled.swap(true, Ordering::AcqRel) {
-                let _ = requests.send(Request::StoreChanged);
+                requests.send(Request::StoreChanged);
             }
         })
     }

@@ -45,7 +45,7 @@ fn model_when_due(tray: &mut TrayFeed) -> Option<TrayModel> {
 #[test]
 fn a_commit_elsewhere_is_one_request_and_a_new_model() {
     let mut rig = rig();
-    let (requests, inbox) = crossbeam_channel::unbounded();
+    let (requests, inbox) = crate::event_loop::channel();
     let _follower = rig.tray.follow(&rig.db, requests);
     assert!(rig.tray.changed_model().unwrap().feeds.is_empty());
     assert_eq!(rig.tray.next_look(), None, "nothing to wait for: no timer");

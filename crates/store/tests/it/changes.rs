@@ -27,13 +27,7 @@ fn a_commit_in_another_process_signals_a_follower() {
     let db = TestDb::new();
     let path = db.store.path().to_owned();
     let (_follower, signals) = follow(&path);
-    let writer = std::env::current_exe()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .join("examples/crash_writer");
+    let writer = crate::example("crash_writer");
     let mut child =
         Command::new(writer).arg(&path).stdout(std::process::Stdio::null()).spawn().unwrap();
     let heard = signals.recv_timeout(DEADLINE);

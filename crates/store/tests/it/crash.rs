@@ -1,6 +1,7 @@
-//! A writer killed with SIGKILL in the middle of a burst: after reopening, every event it
-//! reported accepted is there exactly once, and the resume position names the last event that
-//! was committed (so resuming from it neither skips nor repeats).
+//! A writer killed in the middle of a burst (SIGKILL on Unix, TerminateProcess on Windows: what
+//! `Child::kill` does on each): after reopening, every event it reported accepted is there
+//! exactly once, and the resume position names the last event that was committed (so resuming
+//! from it neither skips nor repeats).
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -8,17 +9,10 @@ use std::process::{Command, Stdio};
 use herald_store::{HistoryQuery, Store};
 
 #[test]
-fn sigkill_mid_burst_loses_nothing_reported_and_repeats_nothing() {
+fn a_writer_killed_mid_burst_loses_nothing_reported_and_repeats_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let path = Store::path_in(dir.path());
-    let writer = std::env::current_exe()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .join("examples/crash_writer");
-    assert!(writer.is_file(), "cargo test builds examples; missing {}", writer.display());
+    let writer = crate::example("crash_writer");
     let mut child = Command::new(writer).arg(&path).stdout(Stdio::piped()).spawn().unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let feed = lines.next().unwrap().unwrap().strip_prefix("feed ").unwrap().to_owned();

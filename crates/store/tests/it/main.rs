@@ -36,6 +36,15 @@ impl TestDb {
     }
 }
 
+/// An example program of this crate (`cargo test` builds them next to the test binary).
+pub fn example(name: &str) -> std::path::PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let dir = exe.parent().unwrap().parent().unwrap().join("examples");
+    let path = dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    assert!(path.is_file(), "cargo test builds examples; missing {}", path.display());
+    path
+}
+
 pub fn spec(name: &str) -> FeedSpec {
     FeedSpec { name: name.into(), url: format!("http://127.0.0.1/{name}"), ..FeedSpec::default() }
 }
