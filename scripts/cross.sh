@@ -11,7 +11,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-target_dir="${CARGO_TARGET_DIR:-$root/target}/cross"
+outer_target_dir="${CARGO_TARGET_DIR:-$root/target}"
+target_dir="$outer_target_dir/cross"
 
 # Debian's toolchain first on PATH, so that `cargo clippy` finds Debian's clippy-driver (the one
 # that matches /usr/bin/rustc), not rustup's.
@@ -38,10 +39,10 @@ lint() {
 
 case "${1:-all}" in
   lint) shift; for t in "${@:-x86_64-pc-windows-gnu aarch64-apple-darwin x86_64-apple-darwin}"; do for x in $t; do lint "$x"; done; done ;;
-  wine) exec scripts/wine-tests.sh ;;
+  wine) CARGO_TARGET_DIR="$outer_target_dir" exec scripts/wine-tests.sh ;;
   all)
     for t in x86_64-pc-windows-gnu aarch64-apple-darwin x86_64-apple-darwin; do lint "$t"; done
-    scripts/wine-tests.sh
+    CARGO_TARGET_DIR="$outer_target_dir" scripts/wine-tests.sh
     ;;
   *) echo "usage: scripts/cross.sh [all|lint [TARGET...]|wine]" >&2; exit 2 ;;
 esac

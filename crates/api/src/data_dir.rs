@@ -152,6 +152,18 @@ mod tests {
         assert_eq!(dir.log_dir(), wanted.join("logs"), "an explicit data dir keeps its logs");
     }
 
+    /// Windows' own folders (Wine's under `make test`): the data in the roaming app data, the
+    /// logs in the local one, as Windows apps keep them.
+    #[cfg(windows)]
+    #[test]
+    fn on_windows_the_data_roams_and_the_logs_stay_local() {
+        let roaming = std::path::PathBuf::from(std::env::var_os("APPDATA").expect("APPDATA"));
+        let local =
+            std::path::PathBuf::from(std::env::var_os("LOCALAPPDATA").expect("LOCALAPPDATA"));
+        assert_eq!(default_path(), roaming.join("herald"));
+        assert_eq!(platform_log_dir(), Some(local.join("herald").join("logs")));
+    }
+
     #[cfg(unix)]
     #[test]
     fn the_data_dir_is_private_and_its_parents_are_left_alone() {

@@ -127,3 +127,26 @@ fn open_platform_store() -> keyring_core::Result<Arc<CredentialStore>> {
 fn open_platform_store() -> keyring_core::Result<Arc<CredentialStore>> {
     Err(Error::NoDefaultStore)
 }
+
+/// The Credential Manager for real (Wine's under `make test`, Windows' own in the workflow),
+/// under a feed id of the test's own.
+#[cfg(all(test, windows))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_secret_goes_into_the_credential_manager_and_out_again() {
+        let keyring = Keyring::new();
+        let feed = format!("herald-test-{}", std::process::id());
+        assert_eq!(keyring.get(&feed).unwrap().map(|s| s.expose().clone()), None);
+        keyring.set(&feed, &Sensitive::new("tk_live_ünïcode".to_owned())).unwrap();
+        let stored = keyring.get(&feed).unwrap().map(|s| s.expose().clone());
+        keyring.set(&feed, &Sensitive::new("second".to_owned())).unwrap();
+        let replaced = keyring.get(&feed).unwrap().map(|s| s.expose().clone());
+        keyring.delete(&feed).unwrap();
+        assert_eq!(stored.as_deref(), Some("tk_live_ünïcode"));
+        assert_eq!(replaced.as_deref(), Some("second"), "a second set replaces the first");
+        assert_eq!(keyring.get(&feed).unwrap().map(|s| s.expose().clone()), None, "deleted");
+        keyring.delete(&feed).expect("deleting what is gone is fine");
+    }
+}

@@ -108,3 +108,52 @@ fn the_config_beacon_rings_for_feeds_and_settings_not_for_events() {
     db.store.set_settings(&settings).unwrap();
     config.recv_timeout(DEADLINE).expect("a settings change did not ring the config beacon");
 }
+
+/// Someone (a cleaner, a sync tool, a curious user) removes, renames or replaces the beacons'
+/// directory while a follower watches it: the follower watches the new one, and a commit after
+/// that still signals.
+#[test]
+fn a_follower_keeps_following_when_its_directory_is_removed_renamed_or_replaced() {
+    let mut db = TestDb::new();
+    let path = db.store.path().to_owned();
+    let dir = herald_store::changes::beacon_path(&path, Beacon::Any).parent().unwrap().to_owned();
+    let (_follower, signals) = follow(&path);
+    type Tamper<'a> = (&'a str, Box<dyn Fn() + 'a>);
+    let tamper: [Tamper; 3] = [
+        ("removed", Box::new(|| std::fs::remove_dir_all(&dir).unwrap())),
+        ("renamed", Box::new(|| std::fs::rename(&dir, dir.with_extension("old")).unwrap())),
+        (
+            "replaced by a file",
+            Box::new(|| {
+                // The follower makes the directory again as soon as it is gone: replacing it
+                // may take a few tries.
+                for _ in 0..100 {
+                    let _ = std::fs::remove_dir_all(&dir);
+                    if std::fs::write(&dir, "junk").is_ok() {
+                        return;
+                    }
+                }
+                panic!("could not put a file in the directory's place");
+            }),
+        ),
+    ];
+    for (n, (what, tamper)) in tamper.iter().enumerate() {
+        tamper();
+        // The tampering itself may signal; a commit after it must, whatever came before.
+        while signals.recv_timeout(Duration::from_millis(300)).is_ok() {}
+        db.feed(&format!("after the directory was {what} {n}"));
+        signals.recv_timeout(DEADLINE).unwrap_or_else(|_| panic!("deaf after it was {what}"));
+    }
+}
+
+#[test]
+fn a_file_in_the_place_of_the_directory_at_start_is_replaced() {
+    let mut db = TestDb::new();
+    let path = db.store.path().to_owned();
+    let dir = herald_store::changes::beacon_path(&path, Beacon::Any).parent().unwrap().to_owned();
+    std::fs::remove_dir_all(&dir).unwrap();
+    std::fs::write(&dir, "junk").unwrap();
+    let (_follower, signals) = follow(&path);
+    db.feed("after");
+    signals.recv_timeout(DEADLINE).expect("a file where the directory belongs made it deaf");
+}

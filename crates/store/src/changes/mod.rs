@@ -18,15 +18,9 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
-
-use notify::{EventKind, RecursiveMode, Watcher};
 
 /// SQLite's own automatic checkpoint threshold, which a WAL hook replaces.
 const CHECKPOINT_PAGES: i32 = 1000;
-
-/// How often a follower looks when the OS cannot watch files (no inotify instances left, say).
-pub const FALLBACK_POLL: Duration = Duration::from_millis(500);
 
 /// Which commits a beacon announces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,11 +44,7 @@ pub fn beacon_path(db: &Path, which: Beacon) -> PathBuf {
 /// Makes every commit on `conn` ring the beacons (and checkpoint the WAL as SQLite would).
 pub(crate) fn ring_on_commit(conn: &mut rusqlite::Connection, db: &Path) -> rusqlite::Result<()> {
     let (any, config) = (beacon_path(db, Beacon::Any), beacon_path(db, Beacon::Config));
-    if let Some(dir) = any.parent()
-        && let Err(e) = std::fs::create_dir_all(dir)
-    {
-        tracing::debug!("cannot make {}: {e}", dir.display());
-    }
+    ensure_dir_for(&any);
     // Set by a write to config_version (by the triggers on feeds, settings and requests);
     // a rolled-back one only costs followers one needless look.
     let configured = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -82,19 +72,12 @@ pub(crate) fn ring_on_commit(conn: &mut rusqlite::Connection, db: &Path) -> rusq
 /// Where no new file can be made (a full disk: the very trouble a follower must hear of), the
 /// beacon's modification time moves instead, which needs no space.
 pub fn ring(beacon: &Path) {
+    ensure_dir_for(beacon);
     static RINGS: AtomicU64 = AtomicU64::new(0);
     let mut name = beacon.file_name().map(|n| n.to_os_string()).unwrap_or_default();
     name.push(format!(".{}.{}", std::process::id(), RINGS.fetch_add(1, Ordering::Relaxed)));
     let fresh = beacon.with_file_name(name);
-    let mut renamed = std::fs::File::create(&fresh);
-    if renamed.is_err()
-        && let Some(dir) = beacon.parent()
-    {
-        // Made by every follower and at every open; gone only if someone removed it.
-        let _ = std::fs::create_dir_all(dir);
-        renamed = std::fs::File::create(&fresh);
-    }
-    let renamed = renamed.and_then(|_| std::fs::rename(&fresh, beacon));
+    let renamed = std::fs::File::create(&fresh).and_then(|_| std::fs::rename(&fresh, beacon));
     if let Err(e) = renamed {
         let _ = std::fs::remove_file(&fresh);
         let touched = std::fs::OpenOptions::new()
@@ -102,85 +85,44 @@ pub fn ring(beacon: &Path) {
             .open(beacon)
             .and_then(|f| f.set_modified(std::time::SystemTime::now()));
         if let Err(touch) = touched {
-            // Followers find out at their next signal; the commit itself stands.
-            tracing::debug!("cannot announce a change: {e}; {touch}");
-        }
-    }
-}
-
-/// Follows the store at `db`: calls `on_change` (on a thread of its own) soon after any
-/// connection, in this process or another, commits.
-pub struct Follower {
-    _watch: Watch,
-}
-
-// Each variant is held only for its drop: the watcher stops watching, the polling thread ends.
-#[allow(dead_code)]
-enum Watch {
-    Os(notify::RecommendedWatcher),
-    Poll(std::sync::mpsc::Sender<()>),
-}
-
-impl Follower {
-    /// Watches the beacon `which`; where the OS refuses a watch, looks every
-    /// [`FALLBACK_POLL`] instead (and says so in the log), so a follower always follows.
-    pub fn start(
-        db: &Path,
-        which: Beacon,
-        on_change: impl Fn() + Send + Sync + 'static,
-    ) -> Follower {
-        let beacon = beacon_path(db, which);
-        let dir = beacon.parent().map(Path::to_owned).unwrap_or_else(|| PathBuf::from("."));
-        if let Err(e) = std::fs::create_dir_all(&dir) {
-            tracing::debug!("cannot make {}: {e}", dir.display());
-        }
-        let on_change = std::sync::Arc::new(on_change);
-        let notify_change = on_change.clone();
-        let name = beacon.file_name().map(|n| n.to_os_string());
-        let handler = move |event: notify::Result<notify::Event>| match event {
-            Ok(event)
-                if !matches!(event.kind, EventKind::Access(_))
-                    && event.paths.iter().any(|p| p.file_name() == name.as_deref()) =>
-            {
-                notify_change()
-            }
-            Ok(_) => {}
-            // The OS dropped events (a queue overflow): something may have changed.
-            Err(_) => notify_change(),
-        };
-        let watched = notify::recommended_watcher(handler)
-            .and_then(|mut w| w.watch(&dir, RecursiveMode::NonRecursive).map(|()| w));
-        match watched {
-            Ok(watcher) => Follower { _watch: Watch::Os(watcher) },
-            Err(e) => {
+            // Followers find out at their next signal; the commit itself stands. Said once
+            // per process: every commit would say it again.
+            static SAID: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+            if !SAID.swap(true, Ordering::Relaxed) {
                 tracing::warn!(
-                    "cannot watch {} for changes ({e}); looking every {} ms instead",
-                    dir.display(),
-                    FALLBACK_POLL.as_millis()
+                    "cannot tell other Herald windows and the resident about a change ({e}; \
+                     {touch}): they see it at the next change"
                 );
-                Follower { _watch: Watch::Poll(poll(move || on_change())) }
             }
         }
     }
-
-    /// Looks every [`FALLBACK_POLL`], without trying the OS's watch (for tests of the fallback).
-    #[doc(hidden)]
-    pub fn polling(on_change: impl Fn() + Send + Sync + 'static) -> Follower {
-        Follower { _watch: Watch::Poll(poll(on_change)) }
-    }
 }
 
-fn poll(on_change: impl Fn() + Send + 'static) -> std::sync::mpsc::Sender<()> {
-    let (alive, ended) = std::sync::mpsc::channel::<()>();
-    let spawned = std::thread::Builder::new().name("store-poll".into()).spawn(move || {
-        while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
-            ended.recv_timeout(FALLBACK_POLL)
-        {
-            on_change();
+/// Makes the beacons' directory usable: made if missing, a file in its place removed (the name
+/// is Herald's), and on Unix its owner's permissions restored. Cheap when all is well: one
+/// metadata call.
+pub(crate) fn ensure_dir_for(beacon: &Path) {
+    let Some(dir) = beacon.parent() else { return };
+    match std::fs::metadata(dir) {
+        Ok(meta) if meta.is_dir() => {
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                if meta.permissions().mode() & 0o700 != 0o700 {
+                    let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+                }
+            }
+            return;
         }
-    });
-    if let Err(e) = spawned {
-        tracing::error!("cannot follow the store at all: {e}");
+        Ok(_) => {
+            let _ = std::fs::remove_file(dir);
+        }
+        Err(_) => {}
     }
-    alive
+    if let Err(e) = std::fs::create_dir_all(dir) {
+        tracing::debug!("cannot make {}: {e}", dir.display());
+    }
 }
+
+mod follower;
+pub use follower::{FALLBACK_POLL, Follower};

@@ -1,0 +1,147 @@
+//! Following a beacon: the OS's file notifications for the beacons' directory, read on a thread
+//! of the follower's own, which also watches again when the directory itself goes away (removed,
+//! renamed, replaced): a watch follows a directory's inode, so without that one `rm -r` would
+//! leave the follower deaf for good.
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use notify::{EventKind, RecommendedWatcher, RecursiveMode, Watcher};
+
+use super::{Beacon, beacon_path, ensure_dir_for};
+
+/// How often a follower looks when the OS cannot watch files (no inotify instances left, say).
+pub const FALLBACK_POLL: Duration = Duration::from_millis(500);
+
+type Shared = Arc<Mutex<Option<RecommendedWatcher>>>;
+
+/// Follows the store at `db`: calls `on_change` (on a thread of its own) soon after any
+/// connection, in this process or another, commits.
+pub struct Follower {
+    watch: Watch,
+}
+
+enum Watch {
+    /// Dropping the watcher ends the reading thread (its channel closes).
+    Os(Shared),
+    /// Dropping the sender ends the polling thread.
+    Poll(#[allow(dead_code)] Sender<()>),
+}
+
+impl Drop for Follower {
+    fn drop(&mut self) {
+        if let Watch::Os(watcher) = &self.watch {
+            watcher.lock().unwrap_or_else(|e| e.into_inner()).take();
+        }
+    }
+}
+
+impl Follower {
+    /// Watches the beacon `which`; where the OS refuses a watch, looks every
+    /// [`FALLBACK_POLL`] instead (and says so in the log), so a follower always follows.
+    pub fn start(
+        db: &Path,
+        which: Beacon,
+        on_change: impl Fn() + Send + Sync + 'static,
+    ) -> Follower {
+        let beacon = beacon_path(db, which);
+        let dir = beacon.parent().map(Path::to_owned).unwrap_or_else(|| PathBuf::from("."));
+        ensure_dir_for(&beacon);
+        let (events, received) = std::sync::mpsc::channel();
+        // Filtered on notify's thread: the beacon's own events and the directory's, not every
+        // open and close that a ring makes.
+        let (name, watched_dir) = (beacon.file_name().map(|n| n.to_os_string()), dir.clone());
+        let handler = move |event: notify::Result<notify::Event>| {
+            let relevant = match &event {
+                Ok(e) => {
+                    e.paths.iter().any(|p| p == &watched_dir)
+                        || (!matches!(e.kind, EventKind::Access(_))
+                            && e.paths.iter().any(|p| p.file_name() == name.as_deref()))
+                }
+                Err(_) => true,
+            };
+            if relevant {
+                let _ = events.send(event);
+            }
+        };
+        let watched = notify::recommended_watcher(handler)
+            .and_then(|mut w| w.watch(&dir, RecursiveMode::NonRecursive).map(|()| w));
+        let watcher = match watched {
+            Ok(watcher) => Arc::new(Mutex::new(Some(watcher))),
+            Err(e) => {
+                tracing::warn!(
+                    "cannot watch {} for changes ({e}); looking every {} ms instead",
+                    dir.display(),
+                    FALLBACK_POLL.as_millis()
+                );
+                return Follower { watch: Watch::Poll(poll(on_change)) };
+            }
+        };
+        let reader = Reader { beacon, dir, watcher: watcher.clone() };
+        let spawned = std::thread::Builder::new()
+            .name("store-follow".into())
+            .spawn(move || reader.run(&received, on_change));
+        match spawned {
+            Ok(_) => Follower { watch: Watch::Os(watcher) },
+            Err(e) => {
+                tracing::error!("cannot follow the store: {e}");
+                Follower { watch: Watch::Os(watcher) }
+            }
+        }
+    }
+
+    /// Looks every [`FALLBACK_POLL`], without trying the OS's watch (for tests of the fallback).
+    #[doc(hidden)]
+    pub fn polling(on_change: impl Fn() + Send + Sync + 'static) -> Follower {
+        Follower { watch: Watch::Poll(poll(on_change)) }
+    }
+}
+
+struct Reader {
+    beacon: PathBuf,
+    dir: PathBuf,
+    watcher: Shared,
+}
+
+impl Reader {
+    /// Until the follower is dropped (the watcher, and with it the channel's sender, is gone).
+    fn run(&self, events: &Receiver<notify::Result<notify::Event>>, on_change: impl Fn()) {
+        while let Ok(event) = events.recv() {
+            if let Ok(event) = &event
+                && event.paths.iter().any(|p| p == &self.dir)
+            {
+                // The directory itself was removed, renamed or replaced.
+                self.watch_again();
+            }
+            // A ring, the directory's change, or events the OS dropped (a queue overflow):
+            // something may have changed.
+            on_change();
+        }
+    }
+
+    fn watch_again(&self) {
+        let mut slot = self.watcher.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(watcher) = slot.as_mut() else { return };
+        let _ = watcher.unwatch(&self.dir);
+        ensure_dir_for(&self.beacon);
+        match watcher.watch(&self.dir, RecursiveMode::NonRecursive) {
+            Ok(()) => tracing::info!("{} was replaced; watching the new one", self.dir.display()),
+            Err(e) => tracing::warn!("cannot watch {} again: {e}", self.dir.display()),
+        }
+    }
+}
+
+fn poll(on_change: impl Fn() + Send + 'static) -> Sender<()> {
+    let (alive, ended) = std::sync::mpsc::channel::<()>();
+    let spawned = std::thread::Builder::new().name("store-poll".into()).spawn(move || {
+        while let Err(RecvTimeoutError::Timeout) = ended.recv_timeout(FALLBACK_POLL) {
+            on_change();
+        }
+    });
+    if let Err(e) = spawned {
+        tracing::error!("cannot follow the store at all: {e}");
+    }
+    alive
+}
