@@ -66,8 +66,11 @@ impl Follower {
                 let _ = events.send(event);
             }
         };
-        let watched = notify::recommended_watcher(handler)
-            .and_then(|mut w| w.watch(&dir, RecursiveMode::NonRecursive).map(|()| w));
+        let watched = notify::recommended_watcher(handler).and_then(|mut w| {
+            w.watch(&dir, RecursiveMode::NonRecursive)?;
+            watch_parent(&mut w, &dir);
+            Ok(w)
+        });
         let watcher = match watched {
             Ok(watcher) => Arc::new(Mutex::new(Some(watcher))),
             Err(e) => {
@@ -130,6 +133,19 @@ impl Reader {
             Ok(()) => tracing::info!("{} was replaced; watching the new one", self.dir.display()),
             Err(e) => tracing::warn!("cannot watch {} again: {e}", self.dir.display()),
         }
+    }
+}
+
+/// Windows reports nothing about a watched directory's own rename (its handle follows it), so
+/// there the data dir is watched too, for what happens to the beacons' directory by name.
+/// inotify and FSEvents report it themselves; the data dir's own traffic (every commit writes
+/// the WAL) then wakes no one.
+fn watch_parent(_watcher: &mut RecommendedWatcher, _dir: &Path) {
+    #[cfg(windows)]
+    if let Some(parent) = _dir.parent()
+        && let Err(e) = _watcher.watch(parent, RecursiveMode::NonRecursive)
+    {
+        tracing::debug!("cannot watch {}: {e}", parent.display());
     }
 }
 

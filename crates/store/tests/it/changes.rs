@@ -119,7 +119,7 @@ fn a_follower_keeps_following_when_its_directory_is_removed_renamed_or_replaced(
     let dir = herald_store::changes::beacon_path(&path, Beacon::Any).parent().unwrap().to_owned();
     let (_follower, signals) = follow(&path);
     type Tamper<'a> = (&'a str, Box<dyn Fn() + 'a>);
-    let tamper: [Tamper; 3] = [
+    let mut tamper: Vec<Tamper> = vec![
         ("removed", Box::new(|| std::fs::remove_dir_all(&dir).unwrap())),
         ("renamed", Box::new(|| std::fs::rename(&dir, dir.with_extension("old")).unwrap())),
         (
@@ -137,6 +137,12 @@ fn a_follower_keeps_following_when_its_directory_is_removed_renamed_or_replaced(
             }),
         ),
     ];
+    // On Windows a directory that is watched stays "delete pending" until the watch lets go,
+    // and the follower makes it again at once: nothing else can take its place there (a file
+    // there before the follower starts is the next test).
+    if cfg!(windows) {
+        tamper.pop();
+    }
     for (n, (what, tamper)) in tamper.iter().enumerate() {
         tamper();
         // The tampering itself may signal; a commit after it must, whatever came before.
