@@ -124,15 +124,22 @@ impl Reader {
         }
     }
 
+    /// Watches the directory at its path again, made afresh if need be. Whatever replaced it
+    /// may be replaced again meanwhile (a file put there, removed by the next ring): the watch
+    /// counts only once it is on a directory.
     fn watch_again(&self) {
         let mut slot = self.watcher.lock().unwrap_or_else(|e| e.into_inner());
         let Some(watcher) = slot.as_mut() else { return };
-        let _ = watcher.unwatch(&self.dir);
-        ensure_dir_for(&self.beacon);
-        match watcher.watch(&self.dir, RecursiveMode::NonRecursive) {
-            Ok(()) => tracing::info!("{} was replaced; watching the new one", self.dir.display()),
-            Err(e) => tracing::warn!("cannot watch {} again: {e}", self.dir.display()),
+        for _ in 0..10 {
+            let _ = watcher.unwatch(&self.dir);
+            ensure_dir_for(&self.beacon);
+            let watched = watcher.watch(&self.dir, RecursiveMode::NonRecursive);
+            if watched.is_ok() && std::fs::metadata(&self.dir).is_ok_and(|m| m.is_dir()) {
+                tracing::info!("{} was replaced; watching the new one", self.dir.display());
+                return;
+            }
         }
+        tracing::warn!("cannot watch {} again; changes show at the next one", self.dir.display());
     }
 }
 
