@@ -170,8 +170,12 @@ mod platform {
     const VALUE: &str = "Herald";
 
     fn reg(args: &[&str]) -> Result<String, ApiError> {
+        use std::os::windows::process::CommandExt;
+        // Run from the windows too: no console window may flash up.
+        const CREATE_NO_WINDOW: u32 = 0x0800_0000;
         let out = Command::new("reg")
             .args(args)
+            .creation_flags(CREATE_NO_WINDOW)
             .output()
             .map_err(|e| failed("run", Path::new("reg"), e))?;
         if out.status.success() {
@@ -204,9 +208,10 @@ mod platform {
         program: &Path,
         args: &[String],
     ) -> Result<(), ApiError> {
-        let mut command = format!("\"{}\"", program.display());
+        let mut command = super::windows_quote(&program.display().to_string());
         for arg in args {
-            command.push_str(&format!(" \"{arg}\""));
+            command.push(' ');
+            command.push_str(&super::windows_quote(arg));
         }
         reg(&["add", KEY, "/v", value, "/t", "REG_SZ", "/d", &command, "/f"]).map(|_| ())
     }
@@ -219,6 +224,34 @@ mod platform {
         let _ = reg(&["delete", KEY, "/v", value, "/f"]);
         Ok(())
     }
+}
+
+/// One argument quoted as Windows programs read their command line (CommandLineToArgvW, the
+/// C runtime): in quotes, with a quote escaped and the backslashes before a quote (or before the
+/// closing one) doubled, so that `D:\` stays `D:\` and does not swallow the next argument.
+#[cfg_attr(not(any(windows, test)), allow(dead_code))]
+fn windows_quote(arg: &str) -> String {
+    let mut out = String::with_capacity(arg.len() + 2);
+    out.push('"');
+    let mut backslashes = 0;
+    for c in arg.chars() {
+        match c {
+            '\\' => backslashes += 1,
+            '"' => {
+                out.extend(std::iter::repeat_n('\\', backslashes * 2 + 1));
+                out.push('"');
+                backslashes = 0;
+            }
+            c => {
+                out.extend(std::iter::repeat_n('\\', backslashes));
+                out.push(c);
+                backslashes = 0;
+            }
+        }
+    }
+    out.extend(std::iter::repeat_n('\\', backslashes * 2));
+    out.push('"');
+    out
 }
 
 /// What the OS has now.
@@ -279,5 +312,19 @@ mod tests {
             )
         );
         assert!(!read_value(&value).unwrap().enabled, "still there after removing it");
+    }
+}
+
+#[cfg(test)]
+mod quoting_tests {
+    use super::windows_quote;
+
+    #[test]
+    fn windows_arguments_survive_trailing_backslashes_and_quotes() {
+        assert_eq!(windows_quote(r"C:\Program Files\Herald"), r#""C:\Program Files\Herald""#);
+        assert_eq!(windows_quote(r"D:\"), r#""D:\\""#, "a trailing backslash is doubled");
+        assert_eq!(windows_quote(r"C:\x\"), r#""C:\x\\""#);
+        assert_eq!(windows_quote(r#"a\"b"#), r#""a\\\"b""#);
+        assert_eq!(windows_quote("50%"), r#""50%""#);
     }
 }

@@ -57,6 +57,18 @@ impl Program {
         command.args(args).stdin(Stdio::null());
         #[cfg(unix)]
         std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        // The resident is a console program (it is the command line too): started from the
+        // windows it must not bring a console window of its own. Its own group, for Ctrl+C.
+        #[cfg(windows)]
+        std::os::windows::process::CommandExt::creation_flags(
+            &mut command,
+            CREATE_NO_WINDOW | CREATE_NEW_PROCESS_GROUP,
+        );
         command.spawn().map_err(|source| ApiError::Spawn { path: exe, source })
     }
 }
+
+#[cfg(windows)]
+const CREATE_NO_WINDOW: u32 = 0x0800_0000;
+#[cfg(windows)]
+const CREATE_NEW_PROCESS_GROUP: u32 = 0x0000_0200;

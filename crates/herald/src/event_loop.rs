@@ -56,7 +56,10 @@ pub fn next(
     #[cfg(windows)]
     return wait_loop(inbox, deadline, windows::wait);
     #[cfg(target_os = "macos")]
-    return wait_loop(inbox, deadline, macos::wait);
+    return {
+        macos::ready();
+        wait_loop(inbox, deadline, macos::wait)
+    };
     #[cfg(not(any(windows, target_os = "macos")))]
     return match deadline {
         Some(deadline) => inbox.recv_deadline(deadline),
@@ -128,11 +131,14 @@ mod windows {
             u32::try_from(ms).unwrap_or(INFINITE - 1).min(INFINITE - 1)
         });
         let handles = [event()];
-        // SAFETY: one valid handle in a live array; MWMO_INPUTAVAILABLE also returns for
+        // Without the event (CreateEventW failed) a request is noticed at the next message or
+        // within 50 ms: late, but never a spinning wait.
+        let (count, millis) = if handles[0].is_null() { (0, millis.min(50)) } else { (1, millis) };
+        // SAFETY: `count` valid handles in a live array; MWMO_INPUTAVAILABLE also returns for
         // messages that arrived before the call and are still queued.
         unsafe {
             MsgWaitForMultipleObjectsEx(
-                1,
+                count,
                 handles.as_ptr(),
                 millis,
                 QS_ALLINPUT,
@@ -206,7 +212,10 @@ mod windows {
 #[cfg(target_os = "macos")]
 #[allow(unsafe_code)]
 mod macos {
+    use std::sync::atomic::{AtomicBool, Ordering};
     use std::time::Duration;
+
+    use objc2::rc::autoreleasepool;
 
     use objc2::MainThreadMarker;
     use objc2_app_kit::{
@@ -226,11 +235,30 @@ mod macos {
         app.finishLaunching();
     }
 
+    /// Set on the main thread once the application object exists: before that a wake has
+    /// nothing to wake (and must not make the application on another thread); the first wait
+    /// looks at the inbox before it sleeps, so no request is missed.
+    static READY: AtomicBool = AtomicBool::new(false);
+
+    /// Makes the application object on the main thread (a `herald daemon` never called
+    /// `prepare`), then lets wakes post to it.
+    pub fn ready() {
+        if !READY.load(Ordering::Acquire)
+            && let Some(main) = MainThreadMarker::new()
+        {
+            let _ = NSApplication::sharedApplication(main);
+            READY.store(true, Ordering::Release);
+        }
+    }
+
     /// Posts an application-defined event, which ends the main thread's wait.
     pub fn wake() {
+        if !READY.load(Ordering::Acquire) {
+            return;
+        }
         // SAFETY: AppKit documents `postEvent:atStart:` as callable from secondary threads, and
-        // `sharedApplication` only returns the existing instance (made by `prepare`).
-        unsafe {
+        // `sharedApplication` only returns the instance `ready` made on the main thread.
+        autoreleasepool(|_| unsafe {
             let main = MainThreadMarker::new_unchecked();
             let event = NSEvent::otherEventWithType_location_modifierFlags_timestamp_windowNumber_context_subtype_data1_data2(
                 NSEventType::ApplicationDefined,
@@ -246,7 +274,7 @@ mod macos {
             if let Some(event) = event {
                 NSApplication::sharedApplication(main).postEvent_atStart(&event, false);
             }
-        }
+        })
     }
 
     /// Hands AppKit's next event (a click on the status item, its menu) to the application,
@@ -256,24 +284,28 @@ mod macos {
             std::thread::sleep(left.unwrap_or(Duration::from_secs(1)));
             return;
         };
-        let app = NSApplication::sharedApplication(main);
-        let until = match left {
-            Some(left) => NSDate::dateWithTimeIntervalSinceNow(left.as_secs_f64()),
-            None => NSDate::distantFuture(),
-        };
-        // SAFETY: reading an AppKit constant that is initialised before main runs.
-        let mode = unsafe { NSDefaultRunLoopMode };
-        if let Some(event) = app.nextEventMatchingMask_untilDate_inMode_dequeue(
-            NSEventMask::Any,
-            Some(&until),
-            mode,
-            true,
-        ) {
-            // Our own wake-up carries nothing for AppKit.
-            if event.r#type() != NSEventType::ApplicationDefined {
-                app.sendEvent(&event);
+        // Nothing drains a pool for us (no `[NSApp run]`): one per event, or what AppKit
+        // autoreleases would pile up for the resident's whole life.
+        autoreleasepool(|_| {
+            let app = NSApplication::sharedApplication(main);
+            let until = match left {
+                Some(left) => NSDate::dateWithTimeIntervalSinceNow(left.as_secs_f64()),
+                None => NSDate::distantFuture(),
+            };
+            // SAFETY: reading an AppKit constant that is initialised before main runs.
+            let mode = unsafe { NSDefaultRunLoopMode };
+            if let Some(event) = app.nextEventMatchingMask_untilDate_inMode_dequeue(
+                NSEventMask::Any,
+                Some(&until),
+                mode,
+                true,
+            ) {
+                // Our own wake-up carries nothing for AppKit.
+                if event.r#type() != NSEventType::ApplicationDefined {
+                    app.sendEvent(&event);
+                }
             }
-        }
+        });
     }
 }
 

@@ -83,7 +83,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             match InstanceLock::try_acquire(&data_dir.resident_lock_path())? {
                 LockState::Acquired(lock) => {
                     let mut resident = Resident::new(data_dir, inbox, lock, TrayMode::Tray);
-                    if !cli.background {
+                    if cli.background {
+                        resident::leave_console();
+                    } else {
                         resident = resident.open_on_start(Window::History);
                     }
                     resident.run()?;

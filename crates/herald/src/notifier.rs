@@ -117,7 +117,7 @@ impl DesktopNotifier {
             .text1(&body_text(&n.body))
             .duration(if n.priority == Some(5) { Duration::Long } else { Duration::Short });
         for (key, label) in buttons(&actions) {
-            toast = toast.add_button(label, key);
+            toast = toast.add_button(&label, &key);
         }
         let targets = self.targets.clone();
         toast = toast.on_activated(move |key| {
@@ -144,7 +144,7 @@ impl DesktopNotifier {
         let mut notification = notify_rust::Notification::new();
         notification.appname("Herald").summary(&n.title).body(&body_text(&n.body));
         for (key, label) in buttons(&actions) {
-            notification.action(key, label);
+            notification.action(&key, &label);
         }
         let handle = notification.show()?;
         if WAITING.fetch_add(1, Ordering::AcqRel) >= MAX_WAITING {
@@ -167,14 +167,22 @@ impl DesktopNotifier {
 }
 
 /// The buttons a toast or a macOS notification shows: the body itself is the `default` action
-/// there (a button for it would only repeat "Open"), and five buttons fit at most.
+/// there (a button for it would only repeat "Open"), five buttons fit at most, and labels are
+/// made unique (macOS maps an answer back to its action by label, so a feed's own "Open" button
+/// must not take the link's place).
 #[cfg_attr(all(unix, not(target_os = "macos")), allow(dead_code))]
-fn buttons(actions: &[(String, String)]) -> impl Iterator<Item = (&str, &str)> {
-    actions
-        .iter()
-        .filter(|(key, _)| key != "default")
-        .take(5)
-        .map(|(key, label)| (key.as_str(), label.as_str()))
+fn buttons(actions: &[(String, String)]) -> Vec<(String, String)> {
+    let mut shown: Vec<(String, String)> = Vec::new();
+    for (key, label) in actions.iter().filter(|(key, _)| key != "default").take(5) {
+        let mut unique = label.clone();
+        let mut n = 1;
+        while shown.iter().any(|(_, l)| *l == unique) {
+            n += 1;
+            unique = format!("{label} ({n})");
+        }
+        shown.push((key.clone(), unique));
+    }
+    shown
 }
 
 /// ntfy's priorities (1-2 low, 3-4 normal, 5 urgent) as the specification's urgency levels.
@@ -226,8 +234,14 @@ mod tests {
                 .iter()
                 .map(|k| (k.to_string(), format!("label {k}")))
                 .collect();
-        let keys: Vec<&str> = buttons(&actions).map(|(k, _)| k).collect();
+        let keys: Vec<String> = buttons(&actions).into_iter().map(|(k, _)| k).collect();
         assert_eq!(keys, ["open", "view:0", "view:1", "view:2", "view:3"]);
+        let same: Vec<(String, String)> = [("open", "Open"), ("view:0", "Open"), ("read", "Open")]
+            .iter()
+            .map(|(k, l)| (k.to_string(), l.to_string()))
+            .collect();
+        let labels: Vec<String> = buttons(&same).into_iter().map(|(_, l)| l).collect();
+        assert_eq!(labels, ["Open", "Open (2)", "Open (3)"], "labels are told apart");
     }
 
     #[test]

@@ -213,6 +213,18 @@ fn start_tray(requests: Requests, model: &TrayModel) -> Option<Tray> {
     }
 }
 
+/// Windows: `herald --background` (launch at login, or started by the windows) is a console
+/// program, which would keep a console window open for the resident's whole life (and closing
+/// it would quit Herald): it lets go of the console, which closes when no one else uses it.
+pub fn leave_console() {
+    #[cfg(windows)]
+    #[allow(unsafe_code)]
+    // SAFETY: no arguments; detaching from a console is allowed at any time.
+    unsafe {
+        windows_sys::Win32::System::Console::FreeConsole();
+    }
+}
+
 /// How long after being asked to stop (SIGINT/SIGTERM, Ctrl+C) the process ends whatever it is
 /// doing. The promise is an exit within 2 s in every state. Every part of the stop has its own
 /// deadline, but a start still waiting for the database (locked by another program) has not

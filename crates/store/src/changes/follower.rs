@@ -56,7 +56,7 @@ impl Follower {
         let handler = move |event: notify::Result<notify::Event>| {
             let relevant = match &event {
                 Ok(e) => {
-                    e.paths.iter().any(|p| p == &watched_dir)
+                    replaced(e, &watched_dir)
                         || (!matches!(e.kind, EventKind::Access(_))
                             && e.paths.iter().any(|p| p.file_name() == name.as_deref()))
                 }
@@ -113,7 +113,7 @@ impl Reader {
     fn run(&self, events: &Receiver<notify::Result<notify::Event>>, on_change: impl Fn()) {
         while let Ok(event) = events.recv() {
             if let Ok(event) = &event
-                && event.paths.iter().any(|p| p == &self.dir)
+                && replaced(event, &self.dir)
             {
                 // The directory itself was removed, renamed or replaced.
                 self.watch_again();
@@ -141,6 +141,17 @@ impl Reader {
         }
         tracing::warn!("cannot watch {} again; changes show at the next one", self.dir.display());
     }
+}
+
+/// Whether `event` says the directory itself went away or came back (removed, renamed, made):
+/// not a change of its contents, which Windows also reports on the directory's own path.
+fn replaced(event: &notify::Event, dir: &Path) -> bool {
+    matches!(
+        event.kind,
+        EventKind::Remove(_)
+            | EventKind::Create(_)
+            | EventKind::Modify(notify::event::ModifyKind::Name(_))
+    ) && event.paths.iter().any(|p| p == dir)
 }
 
 /// Windows reports nothing about a watched directory's own rename (its handle follows it), so
