@@ -1,7 +1,8 @@
 //! `make bench`: the resident as it runs all day, with its tray (`herald --background`) on a
 //! private session bus with a tray watcher and a notification service, the release build.
 //! Prints how soon the tray lists every feed after the process starts, and the wake-ups and CPU
-//! of an idle resident and of one whose feeds send events that are notified. Figures, not
+//! of an idle resident (with and without its tray: `herald daemon`) and of one whose feeds send
+//! events that are notified. Figures, not
 //! assertions (see BENCHMARKS.md).
 
 // A benchmark's output is its report.
@@ -34,6 +35,13 @@ fn add_feeds(data: &DataDir, server: &SseServer, count: usize) {
 fn resident(data: &DataDir) -> Running {
     let mut command = data.command("herald");
     command.arg("--background").env("RUST_LOG", "warn").stderr(std::process::Stdio::null());
+    Running::spawn(command)
+}
+
+/// `herald daemon`: the resident without a tray.
+fn daemon(data: &DataDir) -> Running {
+    let mut command = data.command("herald");
+    command.arg("daemon").env("RUST_LOG", "warn").stderr(std::process::Stdio::null());
     Running::spawn(command)
 }
 
@@ -136,7 +144,7 @@ fn tray_ready(feeds: usize) -> Duration {
     }
 }
 
-fn idle() {
+fn idle(tray: bool) {
     let keepalives: Vec<Vec<u8>> = (0..10).map(|_| b": keepalive\n\n".to_vec()).collect();
     let server = SseServer::start(move |_, _| Reply::Stream {
         content_type: "text/event-stream".into(),
@@ -146,11 +154,12 @@ fn idle() {
     });
     let data = DataDir::new();
     add_feeds(&data, &server, FEEDS);
-    let herald = resident(&data);
+    let herald = if tray { resident(&data) } else { daemon(&data) };
     wait_until("10 feeds live", Duration::from_secs(30), || live_feeds(&data) == FEEDS);
     let (woke, cpu) = measure(herald.pid(), Duration::from_secs(60));
+    let what = if tray { "resident with tray" } else { "herald daemon" };
     println!(
-        "resident with tray, idle: {FEEDS} feeds with a keepalive every 15 s, over 60 s: {woke:.2} wake-ups a second (whole process; target <= 2), {cpu:.3}% of a core"
+        "{what}, idle: {FEEDS} feeds with a keepalive every 15 s, over 60 s: {woke:.2} wake-ups a second (whole process; target <= 2), {cpu:.3}% of a core"
     );
     terminate(herald.pid());
 }
@@ -205,8 +214,10 @@ fn main() {
     let address = std::env::var("DBUS_SESSION_BUS_ADDRESS").unwrap_or_default();
     let _watcher = SniWatcher::start(&address);
     let _ = Recorder::shared();
-    if std::env::var("BENCH_ONLY").as_deref() == Ok("busy") {
-        return busy();
+    match std::env::var("BENCH_ONLY").as_deref() {
+        Ok("busy") => return busy(),
+        Ok("idle") => return idle(false),
+        _ => {}
     }
     for feeds in [FEEDS, 100] {
         let mut runs: Vec<Duration> = (0..5).map(|_| tray_ready(feeds)).collect();
@@ -217,6 +228,7 @@ fn main() {
             runs[4].as_millis()
         );
     }
-    idle();
+    idle(false);
+    idle(true);
     busy();
 }

@@ -159,15 +159,6 @@ fn pss_kib(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
-fn cpu_ticks(pid: u32) -> u64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
-    let fields: Vec<&str> = after_name.split_whitespace().collect();
-    // utime and stime: fields 14 and 15 of stat, 12 and 13 after the name.
-    fields.get(11).and_then(|u| u.parse::<u64>().ok()).unwrap_or(0)
-        + fields.get(12).and_then(|s| s.parse::<u64>().ok()).unwrap_or(0)
-}
-
 fn live_feeds(path: &Path) -> usize {
     let store = Store::open(path).unwrap();
     store.feed_statuses().unwrap().iter().filter(|s| s.state() == "live").count()
@@ -196,63 +187,6 @@ fn memory_per_idle_feed(herald: &Path) {
         "resident memory: herald daemon PSS {base_pss} KiB with no feed, {full_pss} KiB with {FEEDS} idle live feeds = {:.1} KiB per idle feed",
         (full_pss.saturating_sub(base_pss)) as f64 / FEEDS as f64
     );
-}
-
-fn idle_cpu(herald: &Path) {
-    const FEEDS: usize = 10;
-    let keepalives: Vec<Vec<u8>> = (0..5).map(|_| b": keepalive\n\n".to_vec()).collect();
-    let server = SseServer::start(move |_, _| Reply::Stream {
-        content_type: "text/event-stream".into(),
-        pieces: keepalives.clone(),
-        pause: Duration::from_secs(15),
-        end: End::Hold,
-    });
-    let dir = tempfile::tempdir().unwrap();
-    let path = Store::path_in(dir.path());
-    let mut store = Store::open(&path).unwrap();
-    for i in 0..FEEDS {
-        add_feed(&mut store, &format!("keepalive {i}"), server.url(&format!("/k/{i}")), 5);
-    }
-    let resident = daemon(herald, dir.path());
-    wait_until(Duration::from_secs(20), "10 feeds live", || live_feeds(&path) == FEEDS);
-    let pid = resident.0.id();
-    let (t0, c0, w0) = (Instant::now(), cpu_ticks(pid), wake_ups(pid));
-    std::thread::sleep(Duration::from_secs(60));
-    let (elapsed, ticks) = (t0.elapsed(), cpu_ticks(pid) - c0);
-    let woke = wake_ups(pid).saturating_sub(w0);
-    // Kernel clock ticks are 1/100 s on Linux.
-    let cpu = ticks as f64 / 100.0;
-    println!(
-        "resident idle CPU: herald daemon, {FEEDS} feeds with a keepalive every 15 s: {:.2} s of CPU over {:.0} s = {:.3}% of a core; PSS {} KiB",
-        cpu,
-        elapsed.as_secs_f64(),
-        cpu / elapsed.as_secs_f64() * 100.0,
-        pss_kib(pid)
-    );
-    println!(
-        "resident idle wake-ups: same run, {woke} context switches over {:.0} s = {:.1} a second, whole process (target <= 2)",
-        elapsed.as_secs_f64(),
-        woke as f64 / elapsed.as_secs_f64()
-    );
-}
-
-/// Context switches (voluntary and not) of every thread of `pid`: each is a wake-up.
-fn wake_ups(pid: u32) -> u64 {
-    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else { return 0 };
-    tasks
-        .flatten()
-        .map(|task| {
-            let status = std::fs::read_to_string(task.path().join("status")).unwrap_or_default();
-            status
-                .lines()
-                .filter_map(|l| {
-                    l.strip_prefix("voluntary_ctxt_switches:")
-                        .or_else(|| l.strip_prefix("nonvoluntary_ctxt_switches:"))
-                })
-                .filter_map(|v| v.trim().parse::<u64>().ok())
-                .sum::<u64>()
-        })
-        .sum()
 }
 
 fn rss_kib(pid: u32) -> u64 {
@@ -335,19 +269,17 @@ fn main() {
     let herald =
         std::env::args().nth(1).expect("usage: herald-bench-engine PATH/TO/release/herald");
     let herald = Path::new(&herald);
-    // BENCH_ONLY=big_events, small_events, throughput or idle runs just that one (no display
+    // BENCH_ONLY=big_events, small_events or throughput runs just that one (no display
     // needed).
     match std::env::var("BENCH_ONLY").as_deref() {
         Ok("big_events") => return big_events::big_events(herald),
         Ok("small_events") => return big_events::many_small_events(herald),
         Ok("throughput") => return throughput(),
-        Ok("idle") => return idle_cpu(herald),
         _ => {}
     }
     throughput();
     latency();
     memory_per_idle_feed(herald);
-    idle_cpu(herald);
     footprint(herald);
     big_events::big_events(herald);
     big_events::many_small_events(herald);
