@@ -86,11 +86,14 @@ fn sigkill_in_the_middle_of_a_burst_never_notifies_an_event_twice() {
     let data = DataDir::new();
     // No coalescing: every stored event is its own notification.
     add_feed(&data, "Burst feed", server.url("/burst"), 1_000_000);
-    let first = daemon(&data);
+    let mut first = daemon(&data);
     wait::until("part of the burst stored", wait::STARTUP, || {
         (stored(&data).len() >= 500).then_some(())
     });
     Command::new("kill").args(["-KILL", &first.pid().to_string()]).status().unwrap();
+    // Until the killed process is gone its lock is held, and a second daemon would refuse to
+    // start (it did, more often once the resident had more threads to end).
+    first.wait_exit(wait::STARTUP);
     let at_kill = stored(&data).len();
     assert!(at_kill < EVENTS, "the kill landed mid-burst ({at_kill})");
     let _second = daemon(&data);
