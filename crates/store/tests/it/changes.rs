@@ -163,3 +163,25 @@ fn a_file_in_the_place_of_the_directory_at_start_is_replaced() {
     db.feed("after");
     signals.recv_timeout(DEADLINE).expect("a file where the directory belongs made it deaf");
 }
+
+/// Where the OS refuses a watch, a follower still follows: it looks every half second, and
+/// stops looking when it is dropped.
+#[test]
+fn the_polling_fallback_looks_on_its_own_and_stops_when_dropped() {
+    let (tx, looks) = mpsc::channel();
+    let tx = std::sync::Mutex::new(tx);
+    let follower = Follower::polling(move || {
+        let _ = tx.lock().unwrap().send(());
+    });
+    for _ in 0..2 {
+        looks.recv_timeout(DEADLINE).expect("the fallback never looked");
+    }
+    drop(follower);
+    // Its thread ends at its next look, then the channel closes.
+    let deadline = std::time::Instant::now() + DEADLINE;
+    while looks.recv_timeout(Duration::from_millis(100))
+        != Err(mpsc::RecvTimeoutError::Disconnected)
+    {
+        assert!(std::time::Instant::now() < deadline, "the fallback kept looking after its drop");
+    }
+}
