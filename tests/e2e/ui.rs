@@ -180,3 +180,66 @@ async fn the_windows_follow_the_store_live_and_show_event_data_as_text() {
         terminate(resident);
     }
 }
+
+/// With the history window open, a click on a notification selects that notification's event
+/// (clearing a search that hid it), as it does when the click opens the window.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_click_on_a_notification_selects_its_event_in_the_open_history() {
+    require_desktop_session();
+    let recorder = herald_e2e::notifications::Recorder::shared();
+    let server = herald_sse_server::SseServer::start(|_, _| {
+        herald_sse_server::Reply::stream(vec![b": hi\n\n".to_vec()], herald_sse_server::End::Live)
+    });
+    let data = DataDir::new();
+    herald(&data, &["feeds", "add", &server.url("/nightly"), "--name", "Nightly"]);
+    let driver = Driver::start(data.path(), &[]);
+    let client = driver.session(&[]).await;
+    herald_e2e::wait::until("the feed to connect", herald_e2e::wait::STARTUP, || {
+        (server.live_connections() == 1).then_some(())
+    });
+    for (id, text) in [(1, "Nightly build 101 failed"), (2, "Nightly build 102 passed")] {
+        server.push(format!("id: {id}\ndata: {text}\n\n"));
+        recorder.wait_for(text, herald_e2e::wait::STARTUP, |_| !recorder.about(text).is_empty());
+    }
+    wait_for_text(&client, "[data-testid=entry]", "Nightly build 102").await;
+
+    // A search hides the older event; nothing is selected.
+    client
+        .find(Locator::Css("input[aria-label='Search events']"))
+        .await
+        .expect("search box")
+        .send_keys("102")
+        .await
+        .expect("type");
+    for _ in 0..300 {
+        let rows = herald_e2e::webdriver::texts(&client, "[data-testid=entry]").await;
+        if rows.len() == 1 && rows[0].contains("102") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let rows = herald_e2e::webdriver::texts(&client, "[data-testid=entry]").await;
+    assert_eq!(rows.len(), 1, "the search leaves one row: {rows:?}");
+    let selected = "[data-testid=entry][aria-selected=true]";
+    assert!(herald_e2e::webdriver::texts(&client, selected).await.is_empty());
+
+    let older = recorder.about("Nightly build 101").remove(0);
+    recorder.invoke(older.id, "default");
+    let shown = wait_for_text(&client, selected, "Nightly build 101").await;
+    assert!(shown.contains("failed"), "{shown}");
+    let search = client
+        .find(Locator::Css("input[aria-label='Search events']"))
+        .await
+        .expect("search box")
+        .prop("value")
+        .await
+        .expect("value");
+    assert_eq!(search.as_deref(), Some(""), "the search that hid it is cleared");
+    // Still one window: the click went to the running one.
+    assert_eq!(client.windows().await.expect("windows").len(), 1);
+
+    client.close().await.expect("close session");
+    if let Some(resident) = data.holder("resident.lock") {
+        terminate(resident);
+    }
+}

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use herald_secrets::{SecretError, SecretStore, Sensitive};
-use herald_sse::{Backoff, ConnectError, DEFAULT_RETRY, Item, Next, Parser};
+use herald_sse::{AfterFailure, Backoff, ConnectError, DEFAULT_RETRY, Item, Parser};
 use herald_store::{Millis, now_millis};
 use tokio::sync::{mpsc, watch};
 use tokio::time::{Instant, sleep, timeout};
@@ -35,8 +35,6 @@ pub enum Command {
 
 /// A retry every so often while the keyring is unavailable (it may be unlocked any minute).
 const CREDENTIALS_RETRY: Duration = Duration::from_secs(30);
-/// Retry-After is honoured, but a server asking for a day is not taken at its word.
-const MAX_RETRY_AFTER: Duration = Duration::from_secs(3600);
 
 /// What the supervisors of one engine share.
 pub struct Shared<C: Connector> {
@@ -267,24 +265,13 @@ impl<C: Connector> Supervisor<C> {
     }
 
     fn after_error(&self, error: &ConnectError, backoff: &mut Backoff) -> After {
-        let now = Instant::now().into_std();
-        match error.next() {
-            Next::Retry => {
-                let delay = backoff.next_delay(now, self.unit());
-                match error.retry_after() {
-                    Some(asked) => {
-                        After::Wait(Backoff::after_server_asked(delay, asked, MAX_RETRY_AFTER))
-                    }
-                    None => After::Wait(delay),
-                }
+        match backoff.after_failure(error, Instant::now().into_std(), self.unit()) {
+            AfterFailure::Wait(delay) => After::Wait(delay),
+            AfterFailure::Stop => After::Halt(StopReason::ServerSaidStop),
+            AfterFailure::StopUntilCredentialsChange => {
+                After::Halt(StopReason::CredentialsRejected)
             }
-            Next::RetryAtCap => {
-                backoff.next_delay(now, self.unit());
-                After::Wait(backoff.cap())
-            }
-            Next::Stop => After::Halt(StopReason::ServerSaidStop),
-            Next::StopUntilCredentialsChange => After::Halt(StopReason::CredentialsRejected),
-            Next::StopInvalid => After::Halt(StopReason::InvalidConfiguration),
+            AfterFailure::StopInvalid => After::Halt(StopReason::InvalidConfiguration),
         }
     }
 

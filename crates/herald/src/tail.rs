@@ -10,7 +10,7 @@ use anyhow::Context;
 use herald_api::auth::AuthKind;
 use herald_api::input_file;
 use herald_sse::{
-    Attempt, Backoff, ConnectError, Item, Method, Next, Parser, Request, redacted_url,
+    AfterFailure, Attempt, Backoff, ConnectError, Item, Method, Parser, Request, redacted_url,
 };
 use reqwest::header::{HeaderName, HeaderValue};
 
@@ -141,29 +141,25 @@ pub async fn run(
                 say(&format!("the server closed the stream ({shown_url})"));
                 backoff.next_delay(Instant::now(), fastrand::f64())
             }
-            Ended::Failed(err) => match err.next() {
-                Next::Stop => {
-                    say(&err.to_string());
-                    return ExitCode::SUCCESS;
+            Ended::Failed(err) => {
+                match backoff.after_failure(&err, Instant::now(), fastrand::f64()) {
+                    AfterFailure::Stop => {
+                        say(&err.to_string());
+                        return ExitCode::SUCCESS;
+                    }
+                    AfterFailure::StopUntilCredentialsChange => {
+                        return fail(&format!(
+                            "{err}: the credentials were rejected; not retrying"
+                        ));
+                    }
+                    AfterFailure::StopInvalid => return fail(&err.to_string()),
+                    AfterFailure::Wait(_) if once => return fail(&err.to_string()),
+                    AfterFailure::Wait(wait) => {
+                        say(&err.to_string());
+                        wait
+                    }
                 }
-                Next::StopUntilCredentialsChange => {
-                    return fail(&format!("{err}: the credentials were rejected; not retrying"));
-                }
-                Next::StopInvalid => return fail(&err.to_string()),
-                _ if once => return fail(&err.to_string()),
-                Next::RetryAtCap => {
-                    say(&err.to_string());
-                    backoff.next_delay(Instant::now(), 1.0).max(backoff.cap())
-                }
-                Next::Retry => {
-                    say(&err.to_string());
-                    let delay = backoff.next_delay(Instant::now(), fastrand::f64());
-                    // The same bound as the engine: a server cannot park tail for days.
-                    err.retry_after().map_or(delay, |after| {
-                        Backoff::after_server_asked(delay, after, Duration::from_secs(3600))
-                    })
-                }
-            },
+            }
             Ended::OutputClosed(words) => return fail(&words),
             Ended::Broken(words) => {
                 // A POST is not sent again after it was answered: that would re-run the job.

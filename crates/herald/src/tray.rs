@@ -18,11 +18,15 @@ use crate::tray_model::{Action, Entry, TrayLook, TrayModel};
 
 type Actions = Arc<Mutex<HashMap<MenuId, Action>>>;
 
+/// What the icon shows, part by part: each is sent to the desktop only when it changed. A new
+/// event changes the unread count in the tooltip, not the menu, whose rebuild (dozens of items,
+/// each a message to the tray's thread) was most of what a busy resident's main thread did.
 pub struct Tray {
     icon: TrayIcon,
     actions: Actions,
-    shown: Option<TrayModel>,
-    look: Option<TrayLook>,
+    look: TrayLook,
+    tooltip: String,
+    menu: Vec<Entry>,
 }
 
 impl std::fmt::Debug for Tray {
@@ -65,32 +69,36 @@ impl Tray {
                 requests.send(Request::Tray(Action::OpenHistory));
             }
         }));
+        let (look, tooltip, menu) = (model.look(), model.tooltip(), model.menu());
         let icon = TrayIconBuilder::new()
             .with_id("herald")
             .with_title("Herald")
-            .with_tooltip(model.tooltip())
-            .with_icon(decode_icon(model.look())?)
-            .with_menu(Box::new(build_menu(&model.menu(), &actions)?))
+            .with_tooltip(&tooltip)
+            .with_icon(decode_icon(look)?)
+            .with_menu(Box::new(build_menu(&menu, &actions)?))
             .build()
             .context("cannot create the tray icon")?;
         tracing::info!("tray icon ready");
-        Ok(Self { icon, actions, shown: Some(model.clone()), look: Some(model.look()) })
+        Ok(Self { icon, actions, look, tooltip, menu })
     }
 
-    /// Shows `model` if it differs from what is shown.
+    /// Shows `model`: the icon, tooltip and menu that differ from what is shown.
     pub fn show(&mut self, model: &TrayModel) -> anyhow::Result<()> {
-        if self.shown.as_ref() == Some(model) {
-            return Ok(());
-        }
         let look = model.look();
-        if self.look != Some(look) {
+        if self.look != look {
             self.icon.set_icon(Some(decode_icon(look)?)).context("cannot change the tray icon")?;
-            self.look = Some(look);
+            self.look = look;
         }
-        self.icon.set_tooltip(Some(model.tooltip())).context("cannot set the tooltip")?;
-        let menu = build_menu(&model.menu(), &self.actions)?;
-        self.icon.set_menu(Some(Box::new(menu)));
-        self.shown = Some(model.clone());
+        let tooltip = model.tooltip();
+        if self.tooltip != tooltip {
+            self.icon.set_tooltip(Some(&tooltip)).context("cannot set the tooltip")?;
+            self.tooltip = tooltip;
+        }
+        let menu = model.menu();
+        if self.menu != menu {
+            self.icon.set_menu(Some(Box::new(build_menu(&menu, &self.actions)?)));
+            self.menu = menu;
+        }
         Ok(())
     }
 }

@@ -14,5 +14,5 @@ pub use connect::{
 };
 pub use parser::{DEFAULT_MAX_EVENT_SIZE, Event, EventRef, Item, OwnedItem, Parser};
 pub use redirect::{MAX_REDIRECTS, RedirectError};
-pub use retry::{Backoff, DEFAULT_CAP, DEFAULT_RETRY};
+pub use retry::{AfterFailure, Backoff, DEFAULT_CAP, DEFAULT_RETRY, MAX_RETRY_AFTER};
 pub use scrub::{REDACTED, Scrubber};

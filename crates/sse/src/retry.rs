@@ -8,6 +8,8 @@
 
 use std::time::{Duration, Instant};
 
+use crate::connect::{ConnectError, Next};
+
 /// The spec leaves the default reconnection time to the client; 3 s is what browsers use.
 pub const DEFAULT_RETRY: Duration = Duration::from_secs(3);
 pub const DEFAULT_CAP: Duration = Duration::from_secs(5 * 60);
@@ -15,6 +17,22 @@ pub const DEFAULT_CAP: Duration = Duration::from_secs(5 * 60);
 pub const STABLE_AFTER: Duration = Duration::from_secs(30);
 /// The least wait between attempts once they fail repeatedly, whatever the server asks.
 pub const REPEATED_FAILURE_FLOOR: Duration = Duration::from_secs(1);
+
+/// Retry-After is honoured, but a server asking for a day is not taken at its word.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(3600);
+
+/// What to do after a failed attempt (see [`Backoff::after_failure`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AfterFailure {
+    /// Try again after this long.
+    Wait(Duration),
+    /// The server said stop (204): not again.
+    Stop,
+    /// The credentials were refused (401, 403): not again until they change.
+    StopUntilCredentialsChange,
+    /// The request itself is wrong (a bad URL or header): retrying cannot help.
+    StopInvalid,
+}
 
 #[derive(Debug, Clone)]
 pub struct Backoff {
@@ -44,10 +62,33 @@ impl Backoff {
         self.retry = retry.max(Duration::from_millis(100)).min(self.cap);
     }
 
+    /// What follows an attempt that failed with `error` at `now`: the one decision the engine
+    /// and `herald tail` share. `unit` is a uniform random number in [0, 1).
+    pub fn after_failure(&mut self, error: &ConnectError, now: Instant, unit: f64) -> AfterFailure {
+        match error.next() {
+            Next::Retry => {
+                let delay = self.next_delay(now, unit);
+                AfterFailure::Wait(
+                    error.retry_after().map_or(delay, |asked| {
+                        Self::after_server_asked(delay, asked, MAX_RETRY_AFTER)
+                    }),
+                )
+            }
+            Next::RetryAtCap => {
+                // Counted as a failure like any other, but the wait is the longest there is.
+                self.next_delay(now, unit);
+                AfterFailure::Wait(self.cap)
+            }
+            Next::Stop => AfterFailure::Stop,
+            Next::StopUntilCredentialsChange => AfterFailure::StopUntilCredentialsChange,
+            Next::StopInvalid => AfterFailure::StopInvalid,
+        }
+    }
+
     /// The wait after an attempt the server answered with `Retry-After: asked` (429, 503), where
     /// `delay` is what [`Backoff::next_delay`] gave for it. The server is honoured up to `max`,
     /// but never below the backoff, so `Retry-After: 0` cannot make a storm; any value is safe.
-    pub fn after_server_asked(delay: Duration, asked: Duration, max: Duration) -> Duration {
+    fn after_server_asked(delay: Duration, asked: Duration, max: Duration) -> Duration {
         asked.min(max).max(delay)
     }
 
@@ -117,6 +158,44 @@ impl Backoff {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn status(status: u16, retry_after: Option<Duration>) -> ConnectError {
+        ConnectError::Status {
+            status,
+            status_text: String::new(),
+            excerpt: String::new(),
+            retry_after,
+        }
+    }
+
+    #[test]
+    fn after_a_failure_each_kind_of_error_has_one_answer() {
+        let t0 = Instant::now();
+        let fresh = || Backoff::new(3 * S, 300 * S);
+        // 503 with Retry-After: honoured above the backoff, held to an hour.
+        let day = Some(86_400 * S);
+        assert_eq!(
+            fresh().after_failure(&status(503, day), t0, 0.0),
+            AfterFailure::Wait(3_600 * S)
+        );
+        let asked = Some(42 * S);
+        assert_eq!(fresh().after_failure(&status(429, asked), t0, 0.0), AfterFailure::Wait(42 * S));
+        // Below the backoff it is not taken: Retry-After: 0 cannot make a storm.
+        let zero = Some(Duration::ZERO);
+        assert_eq!(fresh().after_failure(&status(503, zero), t0, 0.0), AfterFailure::Wait(3 * S));
+        // 404 waits the longest delay, and counts as a failure.
+        let mut backoff = fresh();
+        assert_eq!(backoff.after_failure(&status(404, None), t0, 0.0), AfterFailure::Wait(300 * S));
+        assert_eq!(backoff.failures(), 1);
+        let stops = [
+            (status(401, None), AfterFailure::StopUntilCredentialsChange),
+            (status(403, None), AfterFailure::StopUntilCredentialsChange),
+            (ConnectError::Stop, AfterFailure::Stop),
+        ];
+        for (error, after) in stops {
+            assert_eq!(fresh().after_failure(&error, t0, 0.5), after, "{error}");
+        }
+    }
 
     const S: Duration = Duration::from_secs(1);
     const MS: Duration = Duration::from_millis(1);

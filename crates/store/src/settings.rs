@@ -45,7 +45,8 @@ impl Store {
     pub fn settings(&self) -> Result<Settings, StoreError> {
         let json: Option<String> = self
             .conn
-            .query_row("SELECT value FROM settings WHERE key = 'settings'", [], |r| r.get(0))
+            .prepare_cached("SELECT value FROM settings WHERE key = 'settings'")?
+            .query_row([], |r| r.get(0))
             .optional()?;
         Ok(match json {
             Some(json) => serde_json::from_str(&json)?,

@@ -63,23 +63,22 @@ impl FeedStatus {
 impl Store {
     pub fn resume_state(&self, feed_id: &str) -> Result<ResumeState, StoreError> {
         self.conn
-            .query_row(
+            .prepare_cached(
                 "SELECT position, last_connected_at, last_event_at, accepted, duplicates, filtered,
                         finished_at
                  FROM resume_state WHERE feed_id = ?1",
-                [feed_id],
-                |r| {
-                    Ok(ResumeState {
-                        position: r.get(0)?,
-                        last_connected_at: r.get(1)?,
-                        last_event_at: r.get(2)?,
-                        accepted: r.get(3)?,
-                        duplicates: r.get(4)?,
-                        filtered: r.get(5)?,
-                        finished_at: r.get(6)?,
-                    })
-                },
-            )
+            )?
+            .query_row([feed_id], |r| {
+                Ok(ResumeState {
+                    position: r.get(0)?,
+                    last_connected_at: r.get(1)?,
+                    last_event_at: r.get(2)?,
+                    accepted: r.get(3)?,
+                    duplicates: r.get(4)?,
+                    filtered: r.get(5)?,
+                    finished_at: r.get(6)?,
+                })
+            })
             .optional()?
             .ok_or_else(|| StoreError::UnknownFeed(feed_id.to_owned()))
     }

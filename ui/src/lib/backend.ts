@@ -143,6 +143,22 @@ export function onStoreChanged(onChange: (change: StoreChanged) => void): Promis
 }
 
 /**
+ * Calls `onShow` with a history entry's id when the user asks to see that entry while this
+ * window is already open (a click on its notification); returns what stops listening.
+ */
+export function onShowEntry(onShow: (id: number) => void): () => void {
+  const stop = listen<string>("navigate", (event) => {
+    const id = Number(event.payload);
+    if (Number.isSafeInteger(id)) {
+      onShow(id);
+    }
+  });
+  return () => {
+    stop.then((unlisten) => unlisten());
+  };
+}
+
+/**
  * Runs `refresh` now and whenever the store changes; returns what stops it (for $effect).
  * What `refresh` reads is not tracked: the effect must not re-subscribe whenever it runs.
  */
