@@ -14,10 +14,17 @@ pub struct Args {
     pub data_dir: Option<PathBuf>,
 
     /// Which window to show
-    #[arg(long, value_enum, default_value_t = WindowKind::History)]
+    #[arg(long, default_value_t = WindowKind::History, value_parser = window_kind())]
     pub window: WindowKind,
 
     /// Jump to this history entry
     #[arg(long, value_name = "ID")]
     pub event: Option<String>,
+}
+
+/// `--window`, with the names `--help` lists, parsed into the one window type.
+fn window_kind() -> impl clap::builder::TypedValueParser<Value = WindowKind> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(WindowKind::ALL.map(WindowKind::name))
+        .try_map(|name| name.parse::<WindowKind>())
 }

@@ -3,6 +3,7 @@
 
 use herald_api::feed_form::{self, ConnectionTest, FeedForm, PreviewView};
 use herald_api::history::HistoryScope;
+use herald_api::store_access::Shared;
 use herald_api::views::{EntryView, FeedView, GeneralSettings, GeneralView, HistoryFilter};
 use herald_api::{UiError, autostart, feed_file, opener, settings, views};
 use herald_secrets::Sensitive;
@@ -74,7 +75,8 @@ pub async fn save_feed(
     let state = state.inner().clone();
     blocking(move || {
         let secret = secret.map(Sensitive::new);
-        feed_form::save(&mut state.store(), &*state.secrets, feed_id.as_deref(), &form, secret)
+        let mut store = Shared(state.shared_store());
+        feed_form::save(&mut store, &*state.secrets, feed_id.as_deref(), &form, secret)
     })
     .await
 }
@@ -86,8 +88,11 @@ pub async fn delete_feed(
     keep_history: bool,
 ) -> Result<(), UiError> {
     let state = state.inner().clone();
-    blocking(move || feed_form::delete(&mut state.store(), &*state.secrets, &feed_id, keep_history))
-        .await
+    blocking(move || {
+        let mut store = Shared(state.shared_store());
+        feed_form::delete(&mut store, &*state.secrets, &feed_id, keep_history)
+    })
+    .await
 }
 
 #[tauri::command]

@@ -44,6 +44,11 @@ impl AppState {
         self.store.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// For the use cases that also call the keyring: they lock the store a step at a time.
+    pub fn shared_store(&self) -> &std::sync::Mutex<herald_store::Store> {
+        &self.store
+    }
+
     /// The `herald` next to this program, which launch at login starts.
     pub fn resident_program(&self) -> Result<std::path::PathBuf, herald_api::ApiError> {
         herald_api::Program::Resident.locate()

@@ -1,37 +1,20 @@
 //! Opening and focusing the two windows. A window is created on demand and destroyed when closed
 //! (never hidden): a hidden webview keeps all of its memory.
 
+pub use herald_api::WindowKind;
 use tauri::{AppHandle, Emitter, Manager, WebviewUrl, WebviewWindowBuilder};
 
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum WindowKind {
-    History,
-    Settings,
+fn title(kind: WindowKind) -> &'static str {
+    match kind {
+        WindowKind::History => "Herald",
+        WindowKind::Settings => "Herald Settings",
+    }
 }
 
-impl WindowKind {
-    pub fn label(self) -> &'static str {
-        match self {
-            WindowKind::History => "history",
-            WindowKind::Settings => "settings",
-        }
-    }
-
-    fn title(self) -> &'static str {
-        match self {
-            WindowKind::History => "Herald",
-            WindowKind::Settings => "Herald Settings",
-        }
-    }
-
-    fn size(self) -> (f64, f64) {
-        match self {
-            WindowKind::History => (960.0, 680.0),
-            WindowKind::Settings => (820.0, 640.0),
-        }
+fn size(kind: WindowKind) -> (f64, f64) {
+    match kind {
+        WindowKind::History => (960.0, 680.0),
+        WindowKind::Settings => (820.0, 640.0),
     }
 }
 
@@ -48,7 +31,7 @@ static OPENING: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 pub fn open(app: &AppHandle, target: &Target) -> tauri::Result<()> {
     let _opening = OPENING.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    let label = target.window.label();
+    let label = target.window.name();
     if let Some(window) = app.get_webview_window(label) {
         tracing::info!(window = label, pid = std::process::id(), "window focused");
         window.unminimize()?;
@@ -64,9 +47,9 @@ pub fn open(app: &AppHandle, target: &Target) -> tauri::Result<()> {
         url.push_str("&event=");
         url.extend(event.bytes().map(|b| format!("%{b:02X}")));
     }
-    let (width, height) = target.window.size();
+    let (width, height) = size(target.window);
     WebviewWindowBuilder::new(app, label, WebviewUrl::App(url.into()))
-        .title(target.window.title())
+        .title(title(target.window))
         .inner_size(width, height)
         .min_inner_size(420.0, 360.0)
         // Ctrl + / Ctrl - / Ctrl 0, as in a browser (for people who need larger text).

@@ -366,8 +366,9 @@ async fn general_settings(client: &Client, data: &DataDir) {
     click(client, "[data-testid=quiet-hours]").await;
     wait::until("quiet hours stored", LONG, || {
         let s = settings();
-        (s.quiet_from.as_deref() == Some("22:00") && s.quiet_to.as_deref() == Some("07:00"))
-            .then_some(())
+        (s.quiet_from.map(|t| t.to_string()).as_deref() == Some("22:00")
+            && s.quiet_to.map(|t| t.to_string()).as_deref() == Some("07:00"))
+        .then_some(())
     });
     let count = "[data-testid=coalesce-count]";
     enter(client, count, "7").await;

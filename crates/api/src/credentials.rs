@@ -3,11 +3,12 @@
 //! token parameter is split: the secret to the keyring, the URL stored without it.
 
 use herald_secrets::{SecretStore, Sensitive};
-use herald_store::{Feed, Store};
+use herald_store::Feed;
 
 use crate::ApiError;
 use crate::auth::AuthKind;
 use crate::feeds::{self, FeedOptions, SECRET_PARAMS};
+use crate::store_access::StoreAccess;
 
 /// A URL with the credentials it carried taken out.
 #[derive(Debug)]
@@ -60,7 +61,7 @@ fn percent_decode(text: &str) -> String {
 /// Adds a feed; when its kind of auth needs a secret, the secret goes to the keyring. If the
 /// keyring cannot take it, the feed is not added (never a feed whose secret went nowhere).
 pub fn add(
-    store: &mut Store,
+    store: &mut impl StoreAccess,
     secrets: &dyn SecretStore,
     mut options: FeedOptions,
     secret: Option<Sensitive<String>>,
@@ -68,58 +69,62 @@ pub fn add(
     let kind = options.auth.clone().unwrap_or_default();
     check_secret(&kind, secret.as_ref())?;
     let Some(secret) = secret.filter(|_| kind.needs_secret()) else {
-        return feeds::add(store, options);
+        return store.with(|store| feeds::add(store, options));
     };
     // Added switched off, so the resident never tries it before its secret is in the keyring;
     // switched on once it is.
     let enable = options.enabled != Some(false);
     options.enabled = Some(false);
-    let feed = feeds::add(store, options)?;
+    let feed = store.with(|store| feeds::add(store, options))?;
     if let Err(e) = secrets.set(&feed.id, &secret) {
-        let _ = store.remove_feed(&feed.id, false);
+        let _ = store.with(|store| store.remove_feed(&feed.id, false));
         return Err(e.into());
     }
-    if enable {
-        store.set_enabled(&feed.id, true)?;
-    }
-    Ok(store.feed(&feed.id)?)
+    store.with(|store| {
+        if enable {
+            store.set_enabled(&feed.id, true)?;
+        }
+        Ok(store.feed(&feed.id)?)
+    })
 }
 
 /// Changes the kind of credentials a feed uses and its secret (`none` removes it).
 pub fn set(
-    store: &mut Store,
+    store: &mut impl StoreAccess,
     secrets: &dyn SecretStore,
     name_or_id: &str,
     kind: AuthKind,
     secret: Option<Sensitive<String>>,
 ) -> Result<Feed, ApiError> {
-    let feed = store.find_feed(name_or_id)?;
+    let feed = store.with(|store| store.find_feed(name_or_id))?;
     check_secret(&kind, secret.as_ref())?;
     match secret.filter(|_| kind.needs_secret()) {
         Some(secret) => secrets.set(&feed.id, &secret)?,
         None => secrets.delete(&feed.id)?,
     }
-    let mut spec = feed.spec.clone();
-    spec.auth = kind.to_string();
-    store.update_feed(&feed.id, &spec)?;
-    store.touch_feed(&feed.id)?;
-    Ok(store.feed(&feed.id)?)
+    store.with(|store| {
+        let mut spec = feed.spec.clone();
+        spec.auth = kind.to_string();
+        store.update_feed(&feed.id, &spec)?;
+        store.touch_feed(&feed.id)?;
+        Ok(store.feed(&feed.id)?)
+    })
 }
 
 /// Removes a feed and its secret.
 pub fn remove(
-    store: &mut Store,
+    store: &mut impl StoreAccess,
     secrets: &dyn SecretStore,
     name_or_id: &str,
     keep_history: bool,
 ) -> Result<Feed, ApiError> {
-    let feed = store.find_feed(name_or_id)?;
+    let feed = store.with(|store| store.find_feed(name_or_id))?;
     if feed.spec.auth != "none" {
         // The secret first: a feed whose secret could not be deleted stays, so it can be
         // removed again once the keyring is back.
         secrets.delete(&feed.id)?;
     }
-    store.remove_feed(&feed.id, keep_history)?;
+    store.with(|store| store.remove_feed(&feed.id, keep_history))?;
     Ok(feed)
 }
 
@@ -139,6 +144,80 @@ fn check_secret(kind: &AuthKind, secret: Option<&Sensitive<String>>) -> Result<(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::mpsc::{Receiver, Sender, channel};
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    use herald_secrets::SecretError;
+    use herald_store::Store;
+
+    use crate::store_access::Shared;
+
+    /// A keyring that, inside each call, says so and waits for the test to let it go: a keyring
+    /// asking the user to unlock it.
+    struct SlowKeyring {
+        inside: Mutex<Sender<()>>,
+        go: Mutex<Receiver<()>>,
+    }
+
+    impl SlowKeyring {
+        fn wait(&self) {
+            let _ = self.inside.lock().unwrap().send(());
+            let _ = self.go.lock().unwrap().recv_timeout(Duration::from_secs(10));
+        }
+    }
+
+    impl SecretStore for SlowKeyring {
+        fn get(&self, _: &str) -> Result<Option<Sensitive<String>>, SecretError> {
+            self.wait();
+            Ok(None)
+        }
+        fn set(&self, _: &str, _: &Sensitive<String>) -> Result<(), SecretError> {
+            self.wait();
+            Ok(())
+        }
+        fn delete(&self, _: &str) -> Result<(), SecretError> {
+            self.wait();
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn the_store_is_free_while_the_keyring_is_slow() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(Mutex::new(Store::open(&Store::path_in(dir.path())).unwrap()));
+        let (inside_tx, inside) = channel();
+        let (go, go_rx) = channel();
+        let keyring =
+            Arc::new(SlowKeyring { inside: Mutex::new(inside_tx), go: Mutex::new(go_rx) });
+        let options = FeedOptions {
+            name: Some("Private".into()),
+            url: Some("https://127.0.0.1:9/sse".into()),
+            auth: Some(AuthKind::Bearer),
+            ..FeedOptions::default()
+        };
+        let (shared, secrets) = (store.clone(), keyring.clone());
+        let adding = std::thread::spawn(move || {
+            let secret = Some(Sensitive::new("tk_secret".to_owned()));
+            add(&mut Shared(&shared), &*secrets, options, secret)
+        });
+        // While the keyring takes its time, the windows' other requests still get the store.
+        inside.recv_timeout(Duration::from_secs(10)).expect("the keyring was called");
+        assert!(store.try_lock().is_ok(), "the store was held across the keyring call");
+        go.send(()).unwrap();
+        let feed = adding.join().unwrap().unwrap();
+        assert!(feed.spec.enabled, "switched on once its secret is stored");
+
+        let (shared, secrets) = (store.clone(), keyring.clone());
+        let id = feed.id.clone();
+        let removing =
+            std::thread::spawn(move || remove(&mut Shared(&shared), &*secrets, &id, false));
+        inside.recv_timeout(Duration::from_secs(10)).expect("the keyring was called");
+        assert!(store.try_lock().is_ok(), "the store was held across the keyring call");
+        go.send(()).unwrap();
+        removing.join().unwrap().unwrap();
+        assert!(store.lock().unwrap().feeds().unwrap().is_empty());
+    }
 
     #[test]
     fn userinfo_and_token_parameters_are_split_off() {

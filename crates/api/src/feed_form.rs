@@ -11,6 +11,7 @@ use herald_store::{Feed, FeedSpec, HistoryQuery, Store};
 use crate::ApiError;
 use crate::auth::AuthKind;
 use crate::feeds::{self, FeedOptions};
+use crate::store_access::StoreAccess;
 use crate::views::FeedView;
 
 /// A feed's settings as the form shows them; text fields are "" when unset.
@@ -152,7 +153,7 @@ pub fn form(store: &Store, feed_id: Option<&str>) -> Result<FeedForm, ApiError> 
 /// Adds (`feed_id` None) or changes a feed. `secret` is the newly typed secret, if any: an edit
 /// that keeps its kind of credentials keeps the stored secret.
 pub fn save(
-    store: &mut Store,
+    store: &mut impl StoreAccess,
     secrets: &dyn SecretStore,
     feed_id: Option<&str>,
     form: &FeedForm,
@@ -161,25 +162,28 @@ pub fn save(
     let secret = secret.filter(|s| !s.expose().is_empty());
     let Some(id) = feed_id else {
         let feed = crate::credentials::add(store, secrets, form.options()?, secret)?;
-        return view(store, &feed.id);
+        return store.with(|store| view(store, &feed.id));
     };
-    let feed = store.feed(id)?;
     let kind = form.auth_kind()?;
-    let mut spec = form.spec(Some(&feed.spec))?;
-    // The kind of credentials changes with its secret, below, so the two never disagree.
-    spec.auth = feed.spec.auth.clone();
-    let auth_changes = kind.to_string() != feed.spec.auth || secret.is_some();
-    if auth_changes && kind.needs_secret() && secret.is_none() {
-        return Err(ApiError::Invalid {
-            field: "secret",
-            message: "enter the secret for these credentials".into(),
-        });
-    }
-    store.update_feed(id, &spec)?;
+    let auth_changes = store.with(|store| -> Result<bool, ApiError> {
+        let feed = store.feed(id)?;
+        let mut spec = form.spec(Some(&feed.spec))?;
+        // The kind of credentials changes with its secret, below, so the two never disagree.
+        spec.auth = feed.spec.auth.clone();
+        let auth_changes = kind.to_string() != feed.spec.auth || secret.is_some();
+        if auth_changes && kind.needs_secret() && secret.is_none() {
+            return Err(ApiError::Invalid {
+                field: "secret",
+                message: "enter the secret for these credentials".into(),
+            });
+        }
+        store.update_feed(id, &spec)?;
+        Ok(auth_changes)
+    })?;
     if auth_changes {
         crate::credentials::set(store, secrets, id, kind, secret)?;
     }
-    view(store, id)
+    store.with(|store| view(store, id))
 }
 
 fn view(store: &Store, id: &str) -> Result<FeedView, ApiError> {
@@ -193,7 +197,7 @@ fn view(store: &Store, id: &str) -> Result<FeedView, ApiError> {
 
 /// Removes a feed and its secret; its history stays when `keep_history`.
 pub fn delete(
-    store: &mut Store,
+    store: &mut impl StoreAccess,
     secrets: &dyn SecretStore,
     feed_id: &str,
     keep_history: bool,

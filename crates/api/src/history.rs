@@ -1,7 +1,8 @@
-//! Changing the history from the windows: marking read and deleting, one entry, one feed's or
-//! all. (Reading it is in `views`.)
+//! The history, for every client: listing it (`herald history` and the history window ask the
+//! same question, [`list`]), marking entries read and deleting them (one entry, one feed's or
+//! all).
 
-use herald_store::{Scope, Store};
+use herald_store::{Entry, HistoryQuery, Scope, Store};
 
 use crate::ApiError;
 
@@ -30,6 +31,29 @@ impl From<HistoryScope> for Scope {
     }
 }
 
+/// Which entries to list, newest first.
+#[derive(Debug, Clone, Default)]
+pub struct Listing {
+    pub feed_id: Option<String>,
+    /// Entries that contain these words; blank is no search.
+    pub search: Option<String>,
+    pub unread_only: bool,
+    /// Only entries older than this one (the next page).
+    pub before: Option<i64>,
+    pub limit: usize,
+}
+
+pub fn list(store: &Store, listing: Listing) -> Result<Vec<Entry>, ApiError> {
+    let query = HistoryQuery {
+        feed_id: listing.feed_id,
+        search: listing.search.filter(|s| !s.trim().is_empty()),
+        unread_only: listing.unread_only,
+        before_id: listing.before,
+        limit: listing.limit,
+    };
+    Ok(store.history(&query)?)
+}
+
 /// Marks entries read (or unread); returns how many changed.
 pub fn mark_read(store: &mut Store, scope: HistoryScope, read: bool) -> Result<usize, ApiError> {
     Ok(store.set_read(&scope.into(), read)?)
@@ -38,4 +62,43 @@ pub fn mark_read(store: &mut Store, scope: HistoryScope, read: bool) -> Result<u
 /// Deletes entries; returns how many.
 pub fn delete(store: &mut Store, scope: HistoryScope) -> Result<usize, ApiError> {
     Ok(store.delete_history(&scope.into())?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_blank_search_is_no_search_from_every_client() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&Store::path_in(dir.path())).unwrap();
+        let spec = herald_store::FeedSpec {
+            name: "Builds".into(),
+            url: "http://127.0.0.1:1/".into(),
+            ..herald_store::FeedSpec::default()
+        };
+        let feed = store.add_feed(&spec).unwrap();
+        let event = herald_store::Incoming {
+            feed_id: feed.id.clone(),
+            resume_position: String::new(),
+            event_id: None,
+            event_type: "message".into(),
+            data: "deploy done".into(),
+            kept: Some(herald_store::Rendered {
+                title: "Deploy".into(),
+                body: "deploy done".into(),
+                link: None,
+                priority: None,
+            }),
+            received_at: 1,
+        };
+        store.accept(&event).unwrap();
+        for search in [None, Some(""), Some("   "), Some("deploy")] {
+            let listing =
+                Listing { search: search.map(str::to_owned), limit: 10, ..Listing::default() };
+            assert_eq!(list(&store, listing).unwrap().len(), 1, "{search:?}");
+        }
+        let listing = Listing { search: Some("nothing".into()), limit: 10, ..Listing::default() };
+        assert!(list(&store, listing).unwrap().is_empty());
+    }
 }

@@ -18,13 +18,16 @@ pub mod logging;
 pub mod opener;
 mod programs;
 pub mod settings;
+pub mod store_access;
 pub mod trouble;
 pub mod views;
+mod window;
 
 pub use data_dir::{DataDir, ENV_VAR as DATA_DIR_ENV};
 pub use error::{ApiError, ErrorCode, UiError};
 pub use instance::{InstanceLock, LockState};
 pub use programs::Program;
+pub use window::{UnknownWindow, WindowKind};
 
 /// What the windows show about the running app (its version and where its data lives).
 #[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]

@@ -3,7 +3,7 @@
 //! twins into `ui/src/lib/bindings` (`cargo test -p herald-api`), and `make test` fails when those
 //! files are stale.
 
-use herald_store::{Entry, FeedStatus, HistoryQuery, Store, rfc3339};
+use herald_store::{Entry, FeedStatus, Store, rfc3339};
 
 use crate::{ApiError, autostart};
 
@@ -145,22 +145,22 @@ pub struct HistoryFilter {
 pub const PAGE: usize = 200;
 
 pub fn history(store: &Store, filter: HistoryFilter) -> Result<Vec<EntryView>, ApiError> {
-    let query = HistoryQuery {
+    let listing = crate::history::Listing {
         feed_id: filter.feed_id,
-        search: filter.search.filter(|s| !s.trim().is_empty()),
+        search: filter.search,
         unread_only: filter.unread_only,
-        before_id: filter.before,
+        before: filter.before,
         limit: PAGE,
     };
-    Ok(store.history(&query)?.into_iter().map(EntryView::from).collect())
+    Ok(crate::history::list(store, listing)?.into_iter().map(EntryView::from).collect())
 }
 
 pub fn general(store: &Store) -> Result<GeneralView, ApiError> {
     let settings = store.settings()?;
     Ok(GeneralView {
         do_not_disturb: settings.do_not_disturb,
-        quiet_from: settings.quiet_from,
-        quiet_to: settings.quiet_to,
+        quiet_from: settings.quiet_from.map(|t| t.to_string()),
+        quiet_to: settings.quiet_to.map(|t| t.to_string()),
         launch_at_login: autostart::status()?.enabled,
         settings: GeneralSettings {
             coalesce_count: settings.coalesce_count,

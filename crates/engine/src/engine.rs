@@ -152,16 +152,16 @@ impl Engine {
                         }
                     };
                 runtime.block_on(async move {
-                    let core = Core::new(
+                    let core = Core::new(Parts {
                         options,
                         connector,
                         config,
                         writer_store,
-                        states_tx,
+                        states: states_tx,
                         notifier,
                         secrets,
-                        control_for_watchers,
-                    );
+                        control: control_for_watchers,
+                    });
                     match core {
                         Ok(core) => {
                             let _ = started_tx.send(Ok(()));
@@ -264,18 +264,35 @@ struct Core<C: Connector> {
     watchers: Vec<JoinHandle<()>>,
 }
 
+/// What an engine is started from, made before its thread starts (so that a store that cannot
+/// be opened is the caller's error) and handed to it in one piece.
+struct Parts<C: Connector> {
+    options: EngineOptions,
+    connector: C,
+    /// The connection that follows the configuration.
+    config: Store,
+    /// The writer's connection.
+    writer_store: Store,
+    /// Where feed states go; the engine's handle holds the receiving end.
+    states: watch::Sender<FeedStates>,
+    notifier: Arc<dyn Notifier>,
+    secrets: Arc<dyn SecretStore>,
+    /// For the clock and network watchers, which ask for reconnects.
+    control: mpsc::UnboundedSender<Control>,
+}
+
 impl<C: Connector> Core<C> {
-    #[allow(clippy::too_many_arguments)]
-    fn new(
-        options: EngineOptions,
-        connector: C,
-        mut config: Store,
-        writer_store: Store,
-        states: watch::Sender<FeedStates>,
-        notifier: Arc<dyn Notifier>,
-        secrets: Arc<dyn SecretStore>,
-        control: mpsc::UnboundedSender<Control>,
-    ) -> Result<Self, EngineError> {
+    fn new(parts: Parts<C>) -> Result<Self, EngineError> {
+        let Parts {
+            options,
+            connector,
+            mut config,
+            writer_store,
+            states,
+            notifier,
+            secrets,
+            control,
+        } = parts;
         // Live states describe this engine's connections; none exist yet.
         config.clear_live_states()?;
         let (writer_tx, writer_rx) = mpsc::channel(options.writer_queue.max(1));
@@ -295,8 +312,10 @@ impl<C: Connector> Core<C> {
                 }
             })
             .map_err(|e| EngineError::Start(e.to_string()))?;
-        let dispatcher =
-            tokio::spawn(Dispatcher::new(alerts_rx, policies_rx, states.subscribe(), out).run());
+        let dispatcher = tokio::spawn(
+            Dispatcher::new(alerts_rx, policies_rx, states.subscribe(), out, options.clock.clone())
+                .run(),
+        );
         let shared = Arc::new(Shared {
             connector: Arc::new(connector),
             writer: writer_tx,

@@ -1,19 +1,20 @@
-//! Step 6 of "From bytes to a notification": what reaches the desktop. Only newly stored, kept
-//! events arrive here (the writer sends them after the commit). Do-not-disturb, quiet hours,
-//! per-feed mute and snooze suppress notifications (the history has the events anyway); bursts
-//! coalesce into one summary; and feeds that stay down, come back, or go quiet say so once.
+//! Step 6 of "From bytes to a notification" (ARCHITECTURE.md): what reaches the desktop. Only
+//! newly stored, kept events arrive here (the writer sends them after the commit).
+//! Do-not-disturb, quiet hours, per-feed mute and snooze suppress notifications (the history has
+//! the events anyway); bursts coalesce into one summary; and feeds that stay down, come back, or
+//! go quiet say so once.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use herald_store::{Millis, Settings, now_millis};
+use herald_store::{Millis, Rendered, Settings};
 use tokio::sync::{mpsc, watch};
 use tokio::time::{Instant, sleep_until};
 
 use crate::plan::NotifyPolicy;
 use crate::state::{FeedState, FeedStates, StopReason};
-use crate::writer::StoredEvent;
+use crate::watchers::WallClock;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NotificationKind {
@@ -52,6 +53,18 @@ pub trait Notifier: Send + Sync + 'static {
     fn notify(&self, notification: &Notification);
 }
 
+/// A kept event that is new, as the writer stored it: the only thing that may notify.
+#[derive(Debug, Clone)]
+pub struct StoredEvent {
+    pub feed_id: String,
+    pub history_id: i64,
+    pub event_type: String,
+    /// The raw data, for what the rendering does not carry (ntfy's action buttons); empty when
+    /// larger than the writer hands on (an ntfy message is at most 4 KiB).
+    pub data: String,
+    pub rendered: Rendered,
+}
+
 /// What reaches the dispatcher.
 #[derive(Debug, Clone)]
 pub enum Alert {
@@ -71,35 +84,8 @@ impl Policies {
         self.settings.do_not_disturb
             || feed.muted
             || feed.snooze_until.is_some_and(|until| until > now)
-            || in_quiet_hours(
-                self.settings.quiet_from.as_deref(),
-                self.settings.quiet_to.as_deref(),
-                minute_of_day,
-            )
+            || self.settings.quiet_hours().is_some_and(|quiet| quiet.contains(minute_of_day))
     }
-}
-
-/// Daily quiet hours "HH:MM" to "HH:MM" (local time); a range may wrap past midnight.
-pub fn in_quiet_hours(from: Option<&str>, to: Option<&str>, minute_of_day: u32) -> bool {
-    let parse = |s: &str| {
-        let (h, m) = s.split_once(':')?;
-        let (h, m): (u32, u32) = (h.trim().parse().ok()?, m.trim().parse().ok()?);
-        (h < 24 && m < 60).then_some(h * 60 + m)
-    };
-    let (Some(from), Some(to)) = (from.and_then(parse), to.and_then(parse)) else {
-        return false;
-    };
-    if from <= to {
-        (from..to).contains(&minute_of_day)
-    } else {
-        minute_of_day >= from || minute_of_day < to
-    }
-}
-
-fn local_minute_of_day() -> u32 {
-    use chrono::Timelike;
-    let now = chrono::Local::now();
-    now.hour() * 60 + now.minute()
 }
 
 /// One feed's current coalescing window.
@@ -123,8 +109,8 @@ pub struct Dispatcher {
     pub policies: watch::Receiver<Arc<Policies>>,
     pub states: watch::Receiver<FeedStates>,
     pub out: std::sync::mpsc::Sender<Notification>,
-    /// The local minute of the day, for quiet hours (a test passes a fixed one).
-    pub minute_of_day: fn() -> u32,
+    /// For snoozes and quiet hours.
+    pub clock: Arc<dyn WallClock>,
 }
 
 impl Dispatcher {
@@ -133,8 +119,14 @@ impl Dispatcher {
         policies: watch::Receiver<Arc<Policies>>,
         states: watch::Receiver<FeedStates>,
         out: std::sync::mpsc::Sender<Notification>,
+        clock: Arc<dyn WallClock>,
     ) -> Self {
-        Self { alerts, policies, states, out, minute_of_day: local_minute_of_day }
+        Self { alerts, policies, states, out, clock }
+    }
+
+    /// Whether `feed` is quiet now (do not disturb, mute, snooze, quiet hours).
+    fn suppressed(&self, policies: &Policies, feed: &NotifyPolicy) -> bool {
+        policies.suppressed(feed, self.clock.now_millis(), self.clock.local_minute_of_day())
     }
 
     pub async fn run(mut self) {
@@ -181,11 +173,10 @@ impl Dispatcher {
 
     fn on_alert(&mut self, alert: Alert, bursts: &mut HashMap<String, Burst>) {
         let policies = self.policies.borrow().clone();
-        let minute = (self.minute_of_day)();
         match alert {
             Alert::Stored(event) => {
                 let Some(feed) = policies.feeds.get(&event.feed_id) else { return };
-                if policies.suppressed(feed, now_millis(), minute) {
+                if self.suppressed(&policies, feed) {
                     return;
                 }
                 let count = feed.coalesce_count.unwrap_or(policies.settings.coalesce_count);
@@ -225,7 +216,7 @@ impl Dispatcher {
             }
             Alert::Silent { feed_id, quiet_for } => {
                 let Some(feed) = policies.feeds.get(&feed_id) else { return };
-                if policies.suppressed(feed, now_millis(), minute) {
+                if self.suppressed(&policies, feed) {
                     return;
                 }
                 self.send(Notification {
@@ -322,7 +313,7 @@ impl Dispatcher {
     fn health_notice(&self, feed_id: &str, kind: NotificationKind, error: String) {
         let policies = self.policies.borrow().clone();
         let Some(feed) = policies.feeds.get(feed_id) else { return };
-        if policies.suppressed(feed, now_millis(), (self.minute_of_day)()) {
+        if self.suppressed(&policies, feed) {
             return;
         }
         let (title, body) = match kind {
@@ -364,23 +355,6 @@ async fn sleep_or_never(at: Option<Instant>) {
     match at {
         Some(at) => sleep_until(at).await,
         None => std::future::pending().await,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn quiet_hours_including_ranges_past_midnight() {
-        let at = |h: u32, m: u32| h * 60 + m;
-        assert!(in_quiet_hours(Some("22:00"), Some("07:00"), at(23, 30)));
-        assert!(in_quiet_hours(Some("22:00"), Some("07:00"), at(6, 59)));
-        assert!(!in_quiet_hours(Some("22:00"), Some("07:00"), at(7, 0)));
-        assert!(in_quiet_hours(Some("12:00"), Some("13:00"), at(12, 30)));
-        assert!(!in_quiet_hours(Some("12:00"), Some("13:00"), at(13, 0)));
-        assert!(!in_quiet_hours(None, Some("13:00"), at(12, 30)));
-        assert!(!in_quiet_hours(Some("25:00"), Some("13:00"), at(12, 30)));
     }
 }
 

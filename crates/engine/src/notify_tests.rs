@@ -1,16 +1,30 @@
 //! Coalescing, health and suppression, with paused time: exact instants, no waiting.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use herald_store::{Rendered, Settings};
 use tokio::sync::{mpsc, watch};
 use tokio::time::{Instant, sleep};
 
 use super::{Alert, Dispatcher, Notification, NotificationKind, Policies};
+use crate::notify::StoredEvent;
 use crate::plan::NotifyPolicy;
 use crate::state::{FeedState, FeedStates};
-use crate::writer::StoredEvent;
+use crate::watchers::WallClock;
+
+/// Noon, local time, on 2026-06-01 (UTC noon; the time of day is fixed whatever the zone).
+struct Noon;
+
+impl WallClock for Noon {
+    fn now(&self) -> SystemTime {
+        UNIX_EPOCH + Duration::from_secs(1_780_315_200)
+    }
+
+    fn local_minute_of_day(&self) -> u32 {
+        12 * 60
+    }
+}
 
 struct Rig {
     alerts: mpsc::UnboundedSender<Alert>,
@@ -40,8 +54,7 @@ impl Rig {
         let (policies, policies_rx) = watch::channel(Arc::new(Policies { settings, feeds }));
         let (states, states_rx) = watch::channel(FeedStates::new());
         let (out_tx, out) = std::sync::mpsc::channel();
-        let mut dispatcher = Dispatcher::new(alerts_rx, policies_rx, states_rx, out_tx);
-        dispatcher.minute_of_day = || 12 * 60;
+        let dispatcher = Dispatcher::new(alerts_rx, policies_rx, states_rx, out_tx, Arc::new(Noon));
         tokio::spawn(dispatcher.run());
         Rig { alerts, policies, states, out, start: Instant::now(), seen: Vec::new() }
     }
@@ -146,8 +159,8 @@ async fn do_not_disturb_and_mute_suppress_everything() {
     rig.event("a", 2);
     rig.event("b", 3);
     assert!(rig.until(2.0).await.is_empty());
-    policies.settings.quiet_from = Some("11:00".into());
-    policies.settings.quiet_to = Some("13:00".into());
+    policies.settings.quiet_from = "11:00".parse().ok();
+    policies.settings.quiet_to = "13:00".parse().ok();
     policies.feeds.get_mut("a").unwrap().muted = false;
     rig.policies.send_replace(Arc::new(policies));
     rig.event("a", 4);

@@ -1,6 +1,6 @@
-//! Steps 2 to 4 of "From bytes to a notification": an event's own id, its rendering and whether
-//! the feed keeps it, and where the feed resumes after it. The result goes to the store, which
-//! decides (in one transaction) whether it is new.
+//! Steps 2 to 4 of "From bytes to a notification" (ARCHITECTURE.md): an event's own id, its
+//! rendering and whether the feed keeps it, and where the feed resumes after it. The result goes
+//! to the store, which decides (in one transaction) whether it is new.
 
 use herald_sse::EventRef;
 use herald_store::{Incoming, Millis};

@@ -5,13 +5,31 @@
 
 use std::collections::BTreeSet;
 use std::net::IpAddr;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use herald_store::Millis;
 
 use tokio::time::{Instant, interval};
 
-/// A wall clock; a test passes one that jumps.
+/// The one source of wall-clock time in the engine: when a snooze ends, whether it is within
+/// quiet hours (local time of day), and whether the machine slept (the clock jumped). A test
+/// passes one that it sets or makes jump.
 pub trait WallClock: Send + Sync + 'static {
     fn now(&self) -> SystemTime;
+
+    /// Milliseconds since the Unix epoch, as the store keeps times (a clock before 1970 is 0).
+    fn now_millis(&self) -> Millis {
+        self.now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| Millis::try_from(d.as_millis()).unwrap_or(Millis::MAX))
+    }
+
+    /// Minutes since local midnight.
+    fn local_minute_of_day(&self) -> u32 {
+        use chrono::Timelike;
+        let local: chrono::DateTime<chrono::Local> = self.now().into();
+        local.hour() * 60 + local.minute()
+    }
 }
 
 #[derive(Debug, Default, Clone, Copy)]

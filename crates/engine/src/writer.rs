@@ -9,10 +9,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use herald_store::{Accepted, Incoming, LiveState, Millis, Rendered, Store};
+use herald_store::{Accepted, Incoming, LiveState, Millis, Store};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
 
-use crate::notify::Alert;
+use crate::notify::{Alert, StoredEvent};
 
 #[derive(Debug)]
 pub enum ToWriter {
@@ -85,18 +85,6 @@ pub fn weight(event: &Incoming) -> usize {
 /// Event data larger than this is not handed to the dispatcher: it is only read there for
 /// ntfy's action buttons, and an ntfy message is at most 4 KiB.
 const NOTIFY_DATA_MAX: usize = 64 * 1024;
-
-/// A kept event that is new: the only thing that may notify.
-#[derive(Debug, Clone)]
-pub struct StoredEvent {
-    pub feed_id: String,
-    pub history_id: i64,
-    pub event_type: String,
-    /// The raw data, for what the rendering does not carry (ntfy's action buttons); empty when
-    /// larger than [`NOTIFY_DATA_MAX`].
-    pub data: String,
-    pub rendered: Rendered,
-}
 
 /// How many messages one transaction takes at most; bounds the latency of a huge backlog.
 const MAX_BATCH: usize = 512;

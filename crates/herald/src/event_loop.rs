@@ -13,7 +13,17 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 
-use crate::resident::Request;
+use crate::tray_model::Action;
+
+/// What the tray, signals and the notification clicks ask the resident's main thread to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Request {
+    Tray(Action),
+    /// Something the tray shows may have changed: a commit to the store (by any process) or
+    /// the store's trouble.
+    StoreChanged,
+    Quit,
+}
 
 /// Where requests to the resident are sent from any thread (tray clicks, signals, the store's
 /// signals); sending also wakes the main thread's wait.
@@ -165,8 +175,8 @@ mod windows {
         use super::*;
         use std::time::Instant;
 
+        use crate::event_loop::Request;
         use crate::event_loop::{channel, next};
-        use crate::resident::Request;
 
         #[test]
         fn a_request_from_another_thread_ends_the_wait_at_once() {

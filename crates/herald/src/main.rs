@@ -23,11 +23,10 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Parser;
-use herald_api::{DataDir, InstanceLock, LockState};
+use herald_api::{DataDir, InstanceLock, LockState, WindowKind};
 
 use crate::cli::{Cli, Command};
 use crate::resident::{Inbox, Resident, TrayMode};
-use crate::ui_launcher::Window;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -59,50 +58,46 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::QuietHours { from, to }) => {
             Ok(commands::quiet::quiet_hours(&data_dir, &from, to.as_deref()))
         }
-        Some(Command::Daemon) => {
-            let _log = herald_api::logging::init(&data_dir, "herald")?;
-            let inbox = Inbox::with_signals()?;
-            match InstanceLock::try_acquire(&data_dir.resident_lock_path())? {
-                LockState::Acquired(lock) => {
-                    Resident::new(data_dir, inbox, lock, TrayMode::None).run()?;
-                    Ok(ExitCode::SUCCESS)
-                }
-                LockState::Held { pid } => {
+        Some(Command::Daemon) => resident(data_dir, TrayMode::None, false),
+        None => resident(data_dir, TrayMode::Tray, cli.background),
+    }
+}
+
+/// Becomes the resident (`herald daemon`: without a tray), or, where one already runs for
+/// this data dir, says so (`daemon`), leaves quietly (`--background`, as launch at login
+/// starts it) or opens its window (a plain `herald`).
+fn resident(data_dir: DataDir, tray: TrayMode, background: bool) -> anyhow::Result<ExitCode> {
+    let _log = herald_api::logging::init(&data_dir, "herald")?;
+    let inbox = Inbox::with_signals()?;
+    let lock = match InstanceLock::try_acquire(&data_dir.resident_lock_path())? {
+        LockState::Acquired(lock) => lock,
+        LockState::Held { pid } => {
+            match tray {
+                TrayMode::None => {
                     cli::print_error(&anyhow::anyhow!(
                         "a Herald resident is already running for {} ({}); stop it first",
                         data_dir.path().display(),
                         cli::pid_words(pid)
                     ));
-                    Ok(ExitCode::FAILURE)
+                    return Ok(ExitCode::FAILURE);
                 }
-            }
-        }
-        None => {
-            let _log = herald_api::logging::init(&data_dir, "herald")?;
-            let inbox = Inbox::with_signals()?;
-            match InstanceLock::try_acquire(&data_dir.resident_lock_path())? {
-                LockState::Acquired(lock) => {
-                    let mut resident = Resident::new(data_dir, inbox, lock, TrayMode::Tray);
-                    if cli.background {
-                        resident::leave_console();
-                    } else {
-                        resident = resident.open_on_start(Window::History);
-                    }
-                    resident.run()?;
-                    Ok(ExitCode::SUCCESS)
-                }
-                LockState::Held { pid } if cli.background => {
-                    // Safe for launch at login: a second start is not an error.
+                // Safe for launch at login: a second start is not an error.
+                TrayMode::Tray if background => {
                     cli::print_line(&format!("already running ({})", cli::pid_words(pid)));
-                    Ok(ExitCode::SUCCESS)
                 }
-                LockState::Held { .. } => {
-                    ui_launcher::open(&data_dir, Window::History, None)?;
-                    Ok(ExitCode::SUCCESS)
-                }
+                TrayMode::Tray => ui_launcher::open(&data_dir, WindowKind::History, None)?,
             }
+            return Ok(ExitCode::SUCCESS);
         }
+    };
+    let mut resident = Resident::new(data_dir, inbox, lock, tray);
+    if background {
+        resident::leave_console();
+    } else if tray == TrayMode::Tray {
+        resident = resident.open_on_start(WindowKind::History);
     }
+    resident.run()?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn run_tail(args: &cli::TailArgs) -> anyhow::Result<ExitCode> {

@@ -7,35 +7,25 @@ use crossbeam_channel::Receiver;
 use std::sync::{Arc, Mutex};
 
 use herald_api::trouble::TroubleFile;
-use herald_api::{DataDir, InstanceLock};
+use herald_api::{DataDir, InstanceLock, WindowKind};
 use herald_engine::{Engine, EngineOptions};
 use herald_secrets::Keyring;
 use herald_store::Store;
 
 use crate::clicks::{self, Click, ClickTargets};
-use crate::event_loop::Requests;
+use crate::event_loop::{Request, Requests};
 use crate::notifier::DesktopNotifier;
 use crate::retention;
 use crate::tray::Tray;
 use crate::tray_actions::TrayFeed;
 use crate::tray_model::{Action, TrayModel};
-use crate::ui_launcher::{self, Window};
+use crate::ui_launcher;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TrayMode {
     Tray,
     /// `herald daemon`: for tiling window managers, servers and tests.
     None,
-}
-
-/// What the tray, signals and (later) the UI ask the resident to do.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Request {
-    Tray(crate::tray_model::Action),
-    /// Something the tray shows may have changed: a commit to the store (by any process) or
-    /// the store's trouble.
-    StoreChanged,
-    Quit,
 }
 
 /// Where requests reach the resident. Made (and SIGINT/SIGTERM routed into it) before the
@@ -61,7 +51,7 @@ pub struct Resident {
     inbox: Inbox,
     _lock: InstanceLock,
     tray_mode: TrayMode,
-    open_on_start: Option<Window>,
+    open_on_start: Option<WindowKind>,
 }
 
 impl Resident {
@@ -69,7 +59,7 @@ impl Resident {
         Self { data_dir, inbox, _lock: lock, tray_mode, open_on_start: None }
     }
 
-    pub fn open_on_start(mut self, window: Window) -> Self {
+    pub fn open_on_start(mut self, window: WindowKind) -> Self {
         self.open_on_start = Some(window);
         self
     }
@@ -164,7 +154,7 @@ impl Resident {
         }
     }
 
-    fn open(&self, window: Window) {
+    fn open(&self, window: WindowKind) {
         if let Err(err) = ui_launcher::open(&self.data_dir, window, None) {
             // The resident keeps running: feeds and notifications do not depend on a window.
             tracing::error!("{err:#}");
@@ -175,11 +165,16 @@ impl Resident {
 fn on_click(data_dir: &DataDir, db: &std::path::Path, click: Click) {
     let result = match click {
         Click::OpenLink(link) => herald_api::opener::open_link(&link).map_err(anyhow::Error::from),
-        Click::ShowEvent(id) => ui_launcher::open(data_dir, Window::History, Some(&id.to_string())),
-        Click::MarkRead(id) => Store::open(db)
-            .and_then(|mut store| store.set_read(&herald_store::Scope::One(id), true))
-            .map(|_| ())
-            .map_err(anyhow::Error::from),
+        Click::ShowEvent(id) => {
+            ui_launcher::open(data_dir, WindowKind::History, Some(&id.to_string()))
+        }
+        Click::MarkRead(id) => {
+            Store::open(db).map_err(anyhow::Error::from).and_then(|mut store| {
+                let scope = herald_api::history::HistoryScope::One { id };
+                herald_api::history::mark_read(&mut store, scope, true)?;
+                Ok(())
+            })
+        }
     };
     if let Err(e) = result {
         tracing::warn!("the notification's action failed: {e:#}");

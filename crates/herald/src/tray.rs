@@ -12,8 +12,7 @@ use tray_icon::menu::{
 };
 use tray_icon::{Icon, MouseButton, MouseButtonState, TrayIcon, TrayIconBuilder, TrayIconEvent};
 
-use crate::event_loop::Requests;
-use crate::resident::Request;
+use crate::event_loop::{Request, Requests};
 use crate::tray_model::{Action, Entry, TrayLook, TrayModel};
 
 type Actions = Arc<Mutex<HashMap<MenuId, Action>>>;

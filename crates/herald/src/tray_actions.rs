@@ -8,19 +8,19 @@ use std::time::{Duration, Instant};
 
 use herald_store::changes::{Beacon, Follower};
 
-use herald_api::DataDir;
 use herald_api::feeds::FeedOptions;
+use herald_api::{DataDir, WindowKind};
 use herald_engine::Engine;
 use herald_store::{Millis, Store, now_millis};
 
-use crate::event_loop::Requests;
-use crate::resident::Request;
+use crate::event_loop::{Request, Requests};
 use crate::tray_model::{Action, TrayModel};
-use crate::ui_launcher::{self, Window};
+use crate::ui_launcher;
 
 /// The least time between two rebuilds of the tray's model: a burst of events (each commit
-/// signals) updates the menu about twice a second at most, and a lone change shows at once.
-const REBUILD_GAP: Duration = Duration::from_millis(400);
+/// signals) updates the tray four times a second at most, a lone change shows at once, and one
+/// that follows another closely still shows well within half a second.
+const REBUILD_GAP: Duration = Duration::from_millis(250);
 
 /// Notices changes in the store cheaply: the model is rebuilt only when another connection
 /// committed something, at most every [`REBUILD_GAP`].
@@ -129,8 +129,8 @@ impl TrayFeed {
     fn run(&mut self, action: Action, engine: &Engine, data_dir: &DataDir) -> anyhow::Result<()> {
         let store = &mut self.store;
         match action {
-            Action::OpenHistory => ui_launcher::open(data_dir, Window::History, None)?,
-            Action::OpenSettings => ui_launcher::open(data_dir, Window::Settings, None)?,
+            Action::OpenHistory => ui_launcher::open(data_dir, WindowKind::History, None)?,
+            Action::OpenSettings => ui_launcher::open(data_dir, WindowKind::Settings, None)?,
             Action::Pause(id) => store.set_enabled(&id, false)?,
             Action::Resume(id) => store.set_enabled(&id, true)?,
             Action::MuteFor(id, duration) => {

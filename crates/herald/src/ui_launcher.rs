@@ -5,35 +5,20 @@
 use std::ffi::OsStr;
 
 use anyhow::Context;
-use herald_api::{DataDir, Program};
+use herald_api::{DataDir, Program, WindowKind};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Window {
-    History,
-    Settings,
-}
-
-impl Window {
-    fn as_arg(self) -> &'static str {
-        match self {
-            Window::History => "history",
-            Window::Settings => "settings",
-        }
-    }
-}
-
-pub fn open(data_dir: &DataDir, window: Window, event: Option<&str>) -> anyhow::Result<()> {
+pub fn open(data_dir: &DataDir, window: WindowKind, event: Option<&str>) -> anyhow::Result<()> {
     let mut args: Vec<&OsStr> = vec![
         "--data-dir".as_ref(),
         data_dir.path().as_os_str(),
         "--window".as_ref(),
-        window.as_arg().as_ref(),
+        window.name().as_ref(),
     ];
     if let Some(event) = event {
         args.extend(["--event".as_ref(), OsStr::new(event)]);
     }
     let mut child = Program::Ui.spawn(&args).context("cannot open the Herald window")?;
-    tracing::info!(pid = child.id(), window = window.as_arg(), "started herald-ui");
+    tracing::info!(pid = child.id(), window = window.name(), "started herald-ui");
     // Reap it when it exits, so a long-running resident collects no zombies.
     std::thread::Builder::new()
         .name("herald-ui-reaper".into())

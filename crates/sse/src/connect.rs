@@ -90,7 +90,7 @@ fn excerpt_words(excerpt: &str) -> String {
     if excerpt.is_empty() { String::new() } else { format!(": {excerpt}") }
 }
 
-/// What a failed attempt means for the next one (design: "Reconnection rules").
+/// What a failed attempt means for the next one (ARCHITECTURE.md, "Reconnection rules").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Next {
     /// Network errors, 5xx, clean ends: try again after the usual backoff.

@@ -3,7 +3,7 @@
 
 use rusqlite::{Row, params, params_from_iter, types::Value};
 
-use crate::{Millis, Store, StoreError, rfc3339};
+use crate::{Millis, Store, StoreError};
 
 /// Marks around a search match in [`Entry::snippet`]: private-use characters, which no event
 /// contains by accident, so a UI can split on them and render everything as plain text.
@@ -27,25 +27,6 @@ pub struct Entry {
     pub read: bool,
     /// With a search: the best matching passage, matches between the highlight marks.
     pub snippet: Option<String>,
-}
-
-impl Entry {
-    /// The JSON object `herald history --json` prints (docs/cli.md).
-    pub fn to_cli_json(&self) -> serde_json::Value {
-        serde_json::json!({
-            "feed": self.feed,
-            "feed_id": self.feed_id,
-            "event_id": self.event_id,
-            "type": self.event_type,
-            "data": self.data,
-            "title": self.title,
-            "body": self.body,
-            "link": self.link,
-            "priority": self.priority,
-            "received_at": rfc3339(self.received_at),
-            "read": self.read,
-        })
-    }
 }
 
 #[derive(Debug, Clone, Default)]

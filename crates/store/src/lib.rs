@@ -12,6 +12,7 @@ mod open;
 mod settings;
 mod state;
 mod time;
+mod time_of_day;
 
 pub use history::Scope as HistoryScope;
 
@@ -22,6 +23,7 @@ pub use history::{Entry, HIGHLIGHT_END, HIGHLIGHT_START, HistoryQuery, Scope, ft
 pub use settings::Settings;
 pub use state::{FeedStatus, LiveState, ResidentRequest, ResumeState};
 pub use time::{Millis, now_millis, rfc3339};
+pub use time_of_day::{NotATimeOfDay, QuietHours, TimeOfDay};
 
 use std::path::{Path, PathBuf};
 

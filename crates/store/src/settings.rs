@@ -2,15 +2,18 @@
 
 use rusqlite::OptionalExtension;
 
+use crate::time_of_day::{QuietHours, TimeOfDay};
 use crate::{Store, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
 pub struct Settings {
     pub do_not_disturb: bool,
-    /// Daily quiet hours as "HH:MM" local time; both or neither.
-    pub quiet_from: Option<String>,
-    pub quiet_to: Option<String>,
+    /// Daily quiet hours, local time (stored "HH:MM"); both or neither.
+    #[serde(deserialize_with = "crate::time_of_day::lenient")]
+    pub quiet_from: Option<TimeOfDay>,
+    #[serde(deserialize_with = "crate::time_of_day::lenient")]
+    pub quiet_to: Option<TimeOfDay>,
     /// More than this many events from one feed within `coalesce_window_s` become one summary.
     pub coalesce_count: u32,
     pub coalesce_window_s: u32,
@@ -38,6 +41,13 @@ impl Default for Settings {
             retention_mib_per_feed: Some(100),
             retention_days: None,
         }
+    }
+}
+
+impl Settings {
+    /// The quiet hours, when both ends are set.
+    pub fn quiet_hours(&self) -> Option<QuietHours> {
+        Some(QuietHours { from: self.quiet_from?, to: self.quiet_to? })
     }
 }
 

@@ -1,7 +1,8 @@
 // Which window this webview is, and what it was asked to show. herald-ui opens each window at
-// `index.html?window=history|settings[&event=ID]`.
+// `index.html?window=<WindowKind>[&event=ID]`; the window names come from Rust.
+import type { WindowKind } from "./bindings/WindowKind";
 
-export type WindowKind = "history" | "settings";
+export type { WindowKind };
 
 export interface Route {
   window: WindowKind;

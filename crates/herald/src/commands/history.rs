@@ -3,8 +3,9 @@
 use std::io::Write;
 
 use clap::{Args, Subcommand, ValueEnum};
+use herald_api::history::Listing;
 use herald_api::{ApiError, DataDir};
-use herald_store::{Entry, HistoryQuery, HistoryScope, Store, rfc3339};
+use herald_store::{Entry, HistoryScope, Store, rfc3339};
 
 use super::{open_store, run};
 use crate::terminal_text::escape;
@@ -102,17 +103,12 @@ fn show(
     json: bool,
 ) -> Result<(), ApiError> {
     let feed_id = feed.as_deref().map(|f| store.find_feed(f).map(|f| f.id)).transpose()?;
-    let entries = store.history(&HistoryQuery {
-        feed_id,
-        search,
-        unread_only: unread,
-        before_id: None,
-        limit,
-    })?;
+    let listing = Listing { feed_id, search, unread_only: unread, before: None, limit };
+    let entries = herald_api::history::list(store, listing)?;
     let mut out = std::io::stdout().lock();
     for entry in &entries {
         let _ = if json {
-            writeln!(out, "{}", entry.to_cli_json())
+            writeln!(out, "{}", json_of(entry))
         } else {
             writeln!(out, "{}", readable(entry))
         };
@@ -121,6 +117,23 @@ fn show(
         let _ = writeln!(out, "Nothing in the history yet.");
     }
     Ok(())
+}
+
+/// The JSON object `history --json` and `history export` print (docs/cli.md, "History").
+fn json_of(entry: &Entry) -> serde_json::Value {
+    serde_json::json!({
+        "feed": entry.feed,
+        "feed_id": entry.feed_id,
+        "event_id": entry.event_id,
+        "type": entry.event_type,
+        "data": entry.data,
+        "title": entry.title,
+        "body": entry.body,
+        "link": entry.link,
+        "priority": entry.priority,
+        "received_at": rfc3339(entry.received_at),
+        "read": entry.read,
+    })
 }
 
 fn readable(entry: &Entry) -> String {
@@ -141,7 +154,7 @@ fn export(store: &Store, format: Format) -> Result<(), ApiError> {
             .map_err(io)?;
     }
     store.for_each_entry(|e| match format {
-        Format::Jsonl => writeln!(out, "{}", e.to_cli_json()),
+        Format::Jsonl => writeln!(out, "{}", json_of(e)),
         Format::Csv => {
             let fields = [
                 rfc3339(e.received_at),

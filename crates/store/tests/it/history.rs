@@ -118,15 +118,15 @@ fn exports_see_every_entry_oldest_first() {
     let mut seen = Vec::new();
     db.store
         .for_each_entry(|e| {
-            seen.push(e.to_cli_json());
+            seen.push(e.clone());
             Ok(())
         })
         .unwrap();
     assert_eq!(seen.len(), 3);
-    assert_eq!(seen[0]["data"], "e0");
-    assert_eq!(seen[0]["event_id"], "0");
-    assert_eq!(seen[0]["received_at"], "2023-11-14T22:13:20.000Z");
-    assert_eq!(seen[0]["read"], false);
+    assert_eq!(seen[0].data, "e0");
+    assert_eq!(seen[0].event_id.as_deref(), Some("0"));
+    assert_eq!(herald_store::rfc3339(seen[0].received_at), "2023-11-14T22:13:20.000Z");
+    assert!(!seen[0].read);
 }
 
 #[test]
