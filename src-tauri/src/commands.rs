@@ -114,7 +114,8 @@ pub async fn test_connection(
     let state = state.inner().clone();
     let (feed, secret) = blocking(move || {
         let secret = secret.map(Sensitive::new);
-        feed_form::prepare_test(&state.store(), &*state.secrets, feed_id.as_deref(), &form, secret)
+        let mut store = Shared(state.shared_store());
+        feed_form::prepare_test(&mut store, &*state.secrets, feed_id.as_deref(), &form, secret)
     })
     .await?;
     Ok(feed_form::test_connection(feed, secret).await)

@@ -80,12 +80,14 @@ pub fn add(
         let _ = store.with(|store| store.remove_feed(&feed.id, false));
         return Err(e.into());
     }
-    store.with(|store| {
+    let added = store.with(|store| {
         if enable {
             store.set_enabled(&feed.id, true)?;
         }
         Ok(store.feed(&feed.id)?)
-    })
+    });
+    forget_secret_of_a_removed_feed(&added, secrets, &feed.id);
+    added
 }
 
 /// Changes the kind of credentials a feed uses and its secret (`none` removes it).
@@ -102,13 +104,27 @@ pub fn set(
         Some(secret) => secrets.set(&feed.id, &secret)?,
         None => secrets.delete(&feed.id)?,
     }
-    store.with(|store| {
+    let changed = store.with(|store| {
         let mut spec = feed.spec.clone();
         spec.auth = kind.to_string();
         store.update_feed(&feed.id, &spec)?;
         store.touch_feed(&feed.id)?;
         Ok(store.feed(&feed.id)?)
-    })
+    });
+    forget_secret_of_a_removed_feed(&changed, secrets, &feed.id);
+    changed
+}
+
+/// The store is free while the keyring works, so the feed may be removed meanwhile (by another
+/// window or the command line): then the secret just stored belongs to nothing and goes too.
+fn forget_secret_of_a_removed_feed(
+    result: &Result<Feed, ApiError>,
+    secrets: &dyn SecretStore,
+    feed_id: &str,
+) {
+    if let Err(ApiError::Store(herald_store::StoreError::UnknownFeed(_))) = result {
+        let _ = secrets.delete(feed_id);
+    }
 }
 
 /// Removes a feed and its secret.
@@ -158,6 +174,27 @@ mod tests {
     struct SlowKeyring {
         inside: Mutex<Sender<()>>,
         go: Mutex<Receiver<()>>,
+        deleted: Mutex<Vec<String>>,
+    }
+
+    fn slow_keyring() -> (Arc<SlowKeyring>, Receiver<()>, Sender<()>) {
+        let (inside_tx, inside) = channel();
+        let (go, go_rx) = channel();
+        let keyring = SlowKeyring {
+            inside: Mutex::new(inside_tx),
+            go: Mutex::new(go_rx),
+            deleted: Mutex::default(),
+        };
+        (Arc::new(keyring), inside, go)
+    }
+
+    fn private_feed() -> FeedOptions {
+        FeedOptions {
+            name: Some("Private".into()),
+            url: Some("https://127.0.0.1:9/sse".into()),
+            auth: Some(AuthKind::Bearer),
+            ..FeedOptions::default()
+        }
     }
 
     impl SlowKeyring {
@@ -176,8 +213,9 @@ mod tests {
             self.wait();
             Ok(())
         }
-        fn delete(&self, _: &str) -> Result<(), SecretError> {
+        fn delete(&self, feed_id: &str) -> Result<(), SecretError> {
             self.wait();
+            self.deleted.lock().unwrap().push(feed_id.to_owned());
             Ok(())
         }
     }
@@ -186,20 +224,11 @@ mod tests {
     fn the_store_is_free_while_the_keyring_is_slow() {
         let dir = tempfile::tempdir().unwrap();
         let store = Arc::new(Mutex::new(Store::open(&Store::path_in(dir.path())).unwrap()));
-        let (inside_tx, inside) = channel();
-        let (go, go_rx) = channel();
-        let keyring =
-            Arc::new(SlowKeyring { inside: Mutex::new(inside_tx), go: Mutex::new(go_rx) });
-        let options = FeedOptions {
-            name: Some("Private".into()),
-            url: Some("https://127.0.0.1:9/sse".into()),
-            auth: Some(AuthKind::Bearer),
-            ..FeedOptions::default()
-        };
+        let (keyring, inside, go) = slow_keyring();
         let (shared, secrets) = (store.clone(), keyring.clone());
         let adding = std::thread::spawn(move || {
             let secret = Some(Sensitive::new("tk_secret".to_owned()));
-            add(&mut Shared(&shared), &*secrets, options, secret)
+            add(&mut Shared(&shared), &*secrets, private_feed(), secret)
         });
         // While the keyring takes its time, the windows' other requests still get the store.
         inside.recv_timeout(Duration::from_secs(10)).expect("the keyring was called");
@@ -217,6 +246,28 @@ mod tests {
         go.send(()).unwrap();
         removing.join().unwrap().unwrap();
         assert!(store.lock().unwrap().feeds().unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_feed_removed_while_its_secret_is_stored_leaves_no_secret_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(Mutex::new(Store::open(&Store::path_in(dir.path())).unwrap()));
+        let (keyring, inside, go) = slow_keyring();
+        let (shared, secrets) = (store.clone(), keyring.clone());
+        let adding = std::thread::spawn(move || {
+            let secret = Some(Sensitive::new("tk_secret".to_owned()));
+            add(&mut Shared(&shared), &*secrets, private_feed(), secret)
+        });
+        inside.recv_timeout(Duration::from_secs(10)).expect("the keyring was called");
+        // Another window removes the feed meanwhile (it was added switched off, no secret yet).
+        let id = store.lock().unwrap().feeds().unwrap()[0].id.clone();
+        store.lock().unwrap().remove_feed(&id, false).unwrap();
+        go.send(()).unwrap();
+        // The secret stored for it is deleted again.
+        inside.recv_timeout(Duration::from_secs(10)).expect("the secret is deleted");
+        go.send(()).unwrap();
+        assert!(adding.join().unwrap().is_err(), "the feed is gone: the add says so");
+        assert_eq!(*keyring.deleted.lock().unwrap(), [id]);
     }
 
     #[test]

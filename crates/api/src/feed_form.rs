@@ -302,13 +302,13 @@ pub struct TestEvent {
 /// What a test connects with: the form checked as a feed, and the secret (the one typed, or
 /// the stored feed's). Blocking (the keyring); run it off the UI's async threads.
 pub fn prepare_test(
-    store: &Store,
+    store: &mut impl StoreAccess,
     secrets: &dyn SecretStore,
     feed_id: Option<&str>,
     form: &FeedForm,
     secret: Option<Sensitive<String>>,
 ) -> Result<(Feed, Option<Sensitive<String>>), ApiError> {
-    let stored = feed_id.map(|id| store.feed(id)).transpose()?;
+    let stored = feed_id.map(|id| store.with(|store| store.feed(id))).transpose()?;
     let spec = form.spec(stored.as_ref().map(|f| &f.spec))?;
     let kind = form.auth_kind()?;
     let mut secret = secret.filter(|s| !s.expose().is_empty());

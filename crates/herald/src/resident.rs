@@ -140,7 +140,12 @@ impl Resident {
             let wake = tray.is_some().then(|| feed.next_look()).flatten();
             match crate::event_loop::next(&self.inbox.inbox, wake) {
                 Ok(Request::Tray(Action::Quit)) | Ok(Request::Quit) => break,
-                Ok(Request::Tray(action)) => feed.perform(action, engine, &self.data_dir),
+                Ok(Request::Tray(action)) => {
+                    feed.perform(action, engine, &self.data_dir);
+                    if let Some(tray) = tray.as_deref_mut() {
+                        tray.clicked();
+                    }
+                }
                 Ok(Request::StoreChanged) => feed.heard(),
                 Err(crossbeam_channel::RecvTimeoutError::Timeout) => {}
                 Err(crossbeam_channel::RecvTimeoutError::Disconnected) => break,

@@ -81,6 +81,13 @@ impl Tray {
         Ok(Self { icon, actions, look, tooltip, menu })
     }
 
+    /// The menu is sent again at the next [`Tray::show`], even if its entries did not change:
+    /// after a click, a check item has toggled itself in the desktop's copy, and must show the
+    /// store's answer (a failed "Do not disturb" stays unchecked).
+    pub fn clicked(&mut self) {
+        self.menu.clear();
+    }
+
     /// Shows `model`: the icon, tooltip and menu that differ from what is shown.
     pub fn show(&mut self, model: &TrayModel) -> anyhow::Result<()> {
         let look = model.look();

@@ -149,7 +149,7 @@ export function onStoreChanged(onChange: (change: StoreChanged) => void): Promis
 export function onShowEntry(onShow: (id: number) => void): () => void {
   const stop = listen<string>("navigate", (event) => {
     const id = Number(event.payload);
-    if (Number.isSafeInteger(id)) {
+    if (event.payload.trim() !== "" && Number.isSafeInteger(id)) {
       onShow(id);
     }
   });
