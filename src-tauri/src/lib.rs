@@ -4,6 +4,7 @@
 //! `herald-api`; the commands here are one-line adapters.
 
 mod args;
+mod bridge;
 mod commands;
 mod resident;
 mod single_instance;
@@ -93,30 +94,7 @@ fn start(args: Args) -> anyhow::Result<ExitCode> {
             store: std::sync::Arc::new(std::sync::Mutex::new(store)),
             secrets: std::sync::Arc::new(herald_secrets::Keyring::new()),
         })
-        .invoke_handler(tauri::generate_handler![
-            commands::app_info,
-            commands::open_window,
-            commands::feeds,
-            commands::history,
-            commands::general,
-            commands::set_do_not_disturb,
-            commands::set_launch_at_login,
-            commands::reconnect,
-            commands::run_feed,
-            commands::mark_read,
-            commands::delete_entries,
-            commands::open_link,
-            commands::open_data_folder,
-            commands::feed_form,
-            commands::save_feed,
-            commands::delete_feed,
-            commands::preview_feed,
-            commands::test_connection,
-            commands::export_feeds,
-            commands::import_feeds,
-            commands::set_quiet_hours,
-            commands::set_general,
-        ])
+        .invoke_handler(commands::handler())
         .setup(move |app| {
             // Managed state lives as long as the app: the windows follow the store until then.
             let follower = store_watch::spawn(app.handle().clone(), watch_dir, watched)?;

@@ -14,9 +14,6 @@ use herald_store::Store;
 use herald_store::changes::{Beacon, Follower};
 use tauri::{AppHandle, Emitter};
 
-/// The event name the UI's backend module listens to.
-pub const EVENT: &str = "store-changed";
-
 const GAP: Duration = Duration::from_millis(250);
 
 /// Follows the store for as long as the returned value lives.
@@ -44,7 +41,8 @@ fn tell_windows(app: &AppHandle, data_dir: &DataDir, store: &Store, signals: &Re
         if now != seen {
             let version = now.0.unwrap_or_default();
             seen = now;
-            if let Err(e) = app.emit(EVENT, StoreChanged { version }) {
+            if let Err(e) = app.emit(crate::bridge::events::STORE_CHANGED, StoreChanged { version })
+            {
                 tracing::debug!("cannot tell the windows: {e}");
             }
             std::thread::sleep(GAP);

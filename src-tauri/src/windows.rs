@@ -38,7 +38,7 @@ pub fn open(app: &AppHandle, target: &Target) -> tauri::Result<()> {
         window.show()?;
         window.set_focus()?;
         if let Some(event) = &target.event {
-            window.emit_to(label, "navigate", event)?;
+            window.emit_to(label, crate::bridge::events::NAVIGATE, event)?;
         }
         return Ok(());
     }
