@@ -107,6 +107,11 @@ impl Resident {
         // The tray shows every feed from its first moment: the model is read before the icon
         // is published, not at the first refresh.
         let mut tray_feed = TrayFeed::new(Store::open(&db)?, trouble);
+        // Followed before the first read: the engine is already connecting, and a commit
+        // between the read and the watch would show only at the next one (a feed stuck at
+        // "connecting" in the menu while it is live).
+        let mut follower = (self.tray_mode == TrayMode::Tray)
+            .then(|| tray_feed.follow(&db, self.inbox.requests.clone()));
         let mut tray = match self.tray_mode {
             TrayMode::Tray => {
                 crate::event_loop::prepare();
@@ -116,7 +121,10 @@ impl Resident {
             TrayMode::None => None,
         };
         // Without a tray nothing on this thread shows the store: it only waits for Quit.
-        let _follower = tray.is_some().then(|| tray_feed.follow(&db, self.inbox.requests.clone()));
+        if tray.is_none() {
+            follower = None;
+        }
+        let _follower = follower;
         tracing::info!(data_dir = %self.data_dir.path().display(), pid = std::process::id(), "resident started");
         if let Some(window) = self.open_on_start {
             self.open(window);
