@@ -115,7 +115,9 @@ fn touch(beacon: &Path) -> std::io::Result<()> {
     use rustix::fs::{AtFlags, CWD, Timestamps, UTIME_NOW};
     let now = rustix::fs::Timespec { tv_sec: 0, tv_nsec: UTIME_NOW };
     let times = Timestamps { last_access: now, last_modification: now };
-    rustix::fs::utimensat(CWD, beacon, &times, AtFlags::empty())?;
+    // Not through a link: whatever a link in the beacon's place points to is not Herald's to
+    // touch (the link itself is, and its change is reported just the same).
+    rustix::fs::utimensat(CWD, beacon, &times, AtFlags::SYMLINK_NOFOLLOW)?;
     Ok(())
 }
 
