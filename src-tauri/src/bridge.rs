@@ -54,8 +54,8 @@ macro_rules! bridge {
         }
     };
 
-    (@command sync [$(#[$meta:meta])*] $name:ident ($state:ident $(, $app:ident)?; $($arg:ident : $ty:ty),*)
-        -> $answer:ty $body:block) => {
+    (@command $mode:ident [$(#[$meta:meta])*] $name:ident ($state:ident $(, $app:ident)?;
+        $($arg:ident : $ty:ty),*) -> $answer:ty $body:block) => {
         $(#[$meta])*
         #[tauri::command]
         pub async fn $name(
@@ -66,27 +66,20 @@ macro_rules! bridge {
             let $state = state.inner().clone();
             $(let $app = app.clone();)?
             let _ = (&app, &$state);
-            $crate::bridge::blocking(move || -> Result<$answer, herald_api::ApiError> { $body })
-                .await
+            bridge!(@run $mode $answer $body)
         }
     };
 
-    (@command async [$(#[$meta:meta])*] $name:ident ($state:ident $(, $app:ident)?; $($arg:ident : $ty:ty),*)
-        -> $answer:ty $body:block) => {
-        $(#[$meta])*
-        #[tauri::command]
-        pub async fn $name(
-            state: tauri::State<'_, $crate::AppState>,
-            app: tauri::AppHandle,
-            $($arg: $ty),*
-        ) -> Result<$answer, herald_api::UiError> {
-            let $state = state.inner().clone();
-            $(let $app = app.clone();)?
-            let _ = (&app, &$state);
-            let answer: Result<$answer, herald_api::UiError> = async move { $body }.await;
-            answer
-        }
+    // A `sync` body runs on a blocking thread and answers in `ApiError`s.
+    (@run sync $answer:ty $body:block) => {
+        $crate::bridge::blocking(move || -> Result<$answer, herald_api::ApiError> { $body }).await
     };
+
+    // An `async` body runs here, and sends its blocking parts to `blocking` itself.
+    (@run async $answer:ty $body:block) => {{
+        let answer: Result<$answer, herald_api::UiError> = async move { $body }.await;
+        answer
+    }};
 }
 
 pub(crate) use bridge;

@@ -188,6 +188,18 @@ mod tests {
         (Arc::new(keyring), inside, go)
     }
 
+    /// Adds a feed with a secret on another thread, as the windows' requests run.
+    fn add_in_the_background(
+        store: &Arc<Mutex<Store>>,
+        keyring: &Arc<SlowKeyring>,
+    ) -> std::thread::JoinHandle<Result<Feed, ApiError>> {
+        let (shared, secrets) = (store.clone(), keyring.clone());
+        std::thread::spawn(move || {
+            let secret = Some(Sensitive::new("tk_secret".to_owned()));
+            add(&mut Shared(&shared), &*secrets, private_feed(), secret)
+        })
+    }
+
     fn private_feed() -> FeedOptions {
         FeedOptions {
             name: Some("Private".into()),
@@ -225,11 +237,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Arc::new(Mutex::new(Store::open(&Store::path_in(dir.path())).unwrap()));
         let (keyring, inside, go) = slow_keyring();
-        let (shared, secrets) = (store.clone(), keyring.clone());
-        let adding = std::thread::spawn(move || {
-            let secret = Some(Sensitive::new("tk_secret".to_owned()));
-            add(&mut Shared(&shared), &*secrets, private_feed(), secret)
-        });
+        let adding = add_in_the_background(&store, &keyring);
         // While the keyring takes its time, the windows' other requests still get the store.
         inside.recv_timeout(Duration::from_secs(10)).expect("the keyring was called");
         assert!(store.try_lock().is_ok(), "the store was held across the keyring call");
@@ -253,11 +261,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Arc::new(Mutex::new(Store::open(&Store::path_in(dir.path())).unwrap()));
         let (keyring, inside, go) = slow_keyring();
-        let (shared, secrets) = (store.clone(), keyring.clone());
-        let adding = std::thread::spawn(move || {
-            let secret = Some(Sensitive::new("tk_secret".to_owned()));
-            add(&mut Shared(&shared), &*secrets, private_feed(), secret)
-        });
+        let adding = add_in_the_background(&store, &keyring);
         inside.recv_timeout(Duration::from_secs(10)).expect("the keyring was called");
         // Another window removes the feed meanwhile (it was added switched off, no secret yet).
         let id = store.lock().unwrap().feeds().unwrap()[0].id.clone();
