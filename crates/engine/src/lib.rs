@@ -1,9 +1,10 @@
 //! Herald's subscription engine: one supervisor per enabled feed that stays connected, resumes
-//! exactly where it left off and never repeats an event (ARCHITECTURE.md, "Data
-//! flow"). GUI-free: the resident runs it, tests drive it against loopback servers.
+//! exactly where it left off and never repeats an event (ARCHITECTURE.md, "From
+//! bytes to a notification"). GUI-free: the resident runs it, tests drive it against loopback servers.
 
 pub mod auth;
 mod connector;
+mod core;
 mod engine;
 pub mod filters;
 pub mod input_file;
