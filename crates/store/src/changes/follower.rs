@@ -111,35 +111,58 @@ struct Reader {
 impl Reader {
     /// Until the follower is dropped (the watcher, and with it the channel's sender, is gone).
     fn run(&self, events: &Receiver<notify::Result<notify::Event>>, on_change: impl Fn()) {
-        while let Ok(event) = events.recv() {
-            if let Ok(event) = &event
-                && replaced(event, &self.dir)
-            {
-                // The directory itself was removed, renamed or replaced.
-                self.watch_again();
+        // Set while the directory cannot be watched again: then this looks every
+        // FALLBACK_POLL (and tries the watch again) rather than going deaf.
+        let mut lost = false;
+        loop {
+            let event = if lost {
+                match events.recv_timeout(FALLBACK_POLL) {
+                    Ok(event) => Some(event),
+                    Err(RecvTimeoutError::Timeout) => None,
+                    Err(RecvTimeoutError::Disconnected) => return,
+                }
+            } else {
+                match events.recv() {
+                    Ok(event) => Some(event),
+                    Err(_) => return,
+                }
+            };
+            let replaced = match &event {
+                Some(Ok(event)) => replaced(event, &self.dir),
+                Some(Err(_)) => false,
+                None => true,
+            };
+            if replaced {
+                // The directory itself was removed, renamed or replaced (or is still lost).
+                lost = !self.watch_again();
             }
-            // A ring, the directory's change, or events the OS dropped (a queue overflow):
-            // something may have changed.
+            // A ring, the directory's change, events the OS dropped (a queue overflow), or a
+            // look while lost: something may have changed.
             on_change();
         }
     }
 
-    /// Watches the directory at its path again, made afresh if need be. Whatever replaced it
-    /// may be replaced again meanwhile (a file put there, removed by the next ring): the watch
-    /// counts only once it is on a directory.
-    fn watch_again(&self) {
+    /// Watches the directory at its path again, made afresh if need be; false if it cannot.
+    /// Whatever replaced it may be replaced again meanwhile (a file put there, removed by the
+    /// next ring): the watch counts only once it is on a directory (not a link to one).
+    fn watch_again(&self) -> bool {
         let mut slot = self.watcher.lock().unwrap_or_else(|e| e.into_inner());
-        let Some(watcher) = slot.as_mut() else { return };
+        let Some(watcher) = slot.as_mut() else { return false };
         for _ in 0..10 {
             let _ = watcher.unwatch(&self.dir);
             ensure_dir_for(&self.beacon);
             let watched = watcher.watch(&self.dir, RecursiveMode::NonRecursive);
-            if watched.is_ok() && std::fs::metadata(&self.dir).is_ok_and(|m| m.is_dir()) {
+            if watched.is_ok() && std::fs::symlink_metadata(&self.dir).is_ok_and(|m| m.is_dir()) {
                 tracing::info!("{} was replaced; watching the new one", self.dir.display());
-                return;
+                return true;
             }
         }
-        tracing::warn!("cannot watch {} again; changes show at the next one", self.dir.display());
+        tracing::warn!(
+            "cannot watch {} again; looking every {} ms until it can",
+            self.dir.display(),
+            FALLBACK_POLL.as_millis()
+        );
+        false
     }
 }
 

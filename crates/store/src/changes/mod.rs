@@ -121,12 +121,13 @@ fn touch(beacon: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Makes the beacons' directory usable: made if missing, a file in its place removed (the name
-/// is Herald's), and on Unix its owner's permissions restored. Cheap when all is well: one
-/// metadata call.
+/// Makes the beacons' directory usable: made if missing, anything else in its place removed
+/// (the name is Herald's: a file, or a link, which is never followed: a watch or a ring through
+/// it would land in a directory that is not Herald's), and on Unix its owner's permissions
+/// restored. Cheap when all is well: one metadata call.
 pub(crate) fn ensure_dir_for(beacon: &Path) {
     let Some(dir) = beacon.parent() else { return };
-    match std::fs::metadata(dir) {
+    match std::fs::symlink_metadata(dir) {
         Ok(meta) if meta.is_dir() => {
             #[cfg(unix)]
             {
@@ -137,8 +138,11 @@ pub(crate) fn ensure_dir_for(beacon: &Path) {
             }
             return;
         }
+        // A file or a link (on Windows a link to a directory is removed as a directory).
         Ok(_) => {
-            let _ = std::fs::remove_file(dir);
+            if std::fs::remove_file(dir).is_err() {
+                let _ = std::fs::remove_dir(dir);
+            }
         }
         Err(_) => {}
     }

@@ -164,6 +164,47 @@ fn a_file_in_the_place_of_the_directory_at_start_is_replaced() {
     signals.recv_timeout(DEADLINE).expect("a file where the directory belongs made it deaf");
 }
 
+/// A link in the place of the beacons' directory (to a directory elsewhere, or to nothing) is
+/// replaced by a directory of Herald's own, never followed: nothing elsewhere is made, touched
+/// or chmodded, and the follower hears commits, also after the link is swapped in while it runs.
+#[cfg(unix)]
+#[test]
+fn a_link_in_the_place_of_the_directory_is_replaced_not_followed() {
+    use std::os::unix::fs::PermissionsExt;
+    let mut db = TestDb::new();
+    let path = db.store.path().to_owned();
+    let dir = herald_store::changes::beacon_path(&path, Beacon::Any).parent().unwrap().to_owned();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let theirs = elsewhere.path().join("config");
+    std::fs::write(&theirs, "not Herald's").unwrap();
+    let old = std::time::SystemTime::UNIX_EPOCH + Duration::from_secs(1_600_000_000);
+    std::fs::File::options().write(true).open(&theirs).unwrap().set_modified(old).unwrap();
+    std::fs::set_permissions(elsewhere.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    std::os::unix::fs::symlink(elsewhere.path(), &dir).unwrap();
+
+    let (_follower, signals) = follow(&path);
+    db.feed("after a link at start");
+    signals.recv_timeout(DEADLINE).expect("deaf with a link where the directory belongs");
+    assert!(std::fs::symlink_metadata(&dir).unwrap().is_dir(), "the link was not replaced");
+
+    // Swapped in while it runs: to nothing, then to the directory elsewhere again.
+    for target in [std::path::Path::new("/nonexistent/herald"), elsewhere.path()] {
+        std::fs::remove_dir_all(&dir).unwrap();
+        std::os::unix::fs::symlink(target, &dir).unwrap();
+        while signals.try_recv().is_ok() {}
+        for n in 0..3 {
+            db.feed(&format!("after a link to {} {n}", target.display()));
+            signals.recv_timeout(DEADLINE).expect("deaf after a link was swapped in");
+        }
+    }
+    assert_eq!(std::fs::metadata(&theirs).unwrap().modified().unwrap(), old, "touched");
+    let names: Vec<_> = std::fs::read_dir(elsewhere.path()).unwrap().flatten().collect();
+    assert_eq!(names.len(), 1, "something was made elsewhere: {names:?}");
+    let mode = std::fs::metadata(elsewhere.path()).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o755, "the directory elsewhere was chmodded");
+}
+
 /// Where the OS refuses a watch, a follower still follows: it looks every half second, and
 /// stops looking when it is dropped.
 #[test]
