@@ -4,6 +4,7 @@
 // each command); `make test` fails when they are stale.
 import { untrack } from "svelte";
 import * as bridge from "./bindings/commands";
+import { entryId } from "./route";
 import type { AppInfo } from "./bindings/AppInfo";
 import type { ConnectionTest } from "./bindings/ConnectionTest";
 import type { EntryView } from "./bindings/EntryView";
@@ -77,8 +78,8 @@ export function markRead(scope: HistoryScope, read = true): Promise<number> {
  */
 export function onShowEntry(onShow: (id: number) => void): () => void {
   const stop = bridge.onNavigate((payload) => {
-    const id = Number(payload);
-    if (payload.trim() !== "" && Number.isSafeInteger(id)) {
+    const id = entryId(payload);
+    if (id !== null) {
       onShow(id);
     }
   });

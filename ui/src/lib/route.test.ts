@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseRoute } from "./route";
+import { entryId, parseRoute } from "./route";
 
 describe("parseRoute", () => {
   it("reads the window and the event", () => {
@@ -13,5 +13,14 @@ describe("parseRoute", () => {
 
   it("treats an empty event as none", () => {
     expect(parseRoute("?window=history&event=").event).toBeNull();
+  });
+});
+
+describe("entryId", () => {
+  it("reads an entry id and nothing else", () => {
+    expect(entryId("42")).toBe(42);
+    for (const bad of [null, "", " ", "4.5", "abc", "1e400", "9007199254740993"]) {
+      expect(entryId(bad)).toBeNull();
+    }
   });
 });

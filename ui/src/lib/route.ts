@@ -15,3 +15,12 @@ export function parseRoute(search: string): Route {
   const event = params.get("event");
   return { window, event: event === "" ? null : event };
 }
+
+/** A history entry's id as the URL or the `navigate` event carries it (text); null if none. */
+export function entryId(text: string | null): number | null {
+  if (text === null || text.trim() === "") {
+    return null;
+  }
+  const id = Number(text);
+  return Number.isSafeInteger(id) ? id : null;
+}
