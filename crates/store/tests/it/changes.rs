@@ -180,8 +180,7 @@ fn a_link_in_the_place_of_the_directory_is_replaced_not_followed() {
     let old = std::time::SystemTime::UNIX_EPOCH + Duration::from_secs(1_600_000_000);
     std::fs::File::options().write(true).open(&theirs).unwrap().set_modified(old).unwrap();
     std::fs::set_permissions(elsewhere.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-    std::fs::remove_dir_all(&dir).unwrap();
-    std::os::unix::fs::symlink(elsewhere.path(), &dir).unwrap();
+    replace_with_link(&dir, elsewhere.path());
 
     let (_follower, signals) = follow(&path);
     db.feed("after a link at start");
@@ -190,8 +189,7 @@ fn a_link_in_the_place_of_the_directory_is_replaced_not_followed() {
 
     // Swapped in while it runs: to nothing, then to the directory elsewhere again.
     for target in [std::path::Path::new("/nonexistent/herald"), elsewhere.path()] {
-        std::fs::remove_dir_all(&dir).unwrap();
-        std::os::unix::fs::symlink(target, &dir).unwrap();
+        replace_with_link(&dir, target);
         while signals.try_recv().is_ok() {}
         for n in 0..3 {
             db.feed(&format!("after a link to {} {n}", target.display()));
@@ -203,6 +201,34 @@ fn a_link_in_the_place_of_the_directory_is_replaced_not_followed() {
     assert_eq!(names.len(), 1, "something was made elsewhere: {names:?}");
     let mode = std::fs::metadata(elsewhere.path()).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o755, "the directory elsewhere was chmodded");
+}
+
+/// Puts a link to `target` where `dir` is. A running follower makes its directory again as soon
+/// as it sees it gone, so removing and linking race with it: try again until the link wins.
+#[cfg(unix)]
+fn replace_with_link(dir: &std::path::Path, target: &std::path::Path) {
+    let deadline = std::time::Instant::now() + DEADLINE;
+    loop {
+        let removed = match std::fs::symlink_metadata(dir) {
+            Ok(meta) if meta.is_dir() => std::fs::remove_dir_all(dir),
+            Ok(_) => std::fs::remove_file(dir),
+            Err(e) => Err(e),
+        };
+        match removed {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            // Emptied while the follower wrote into it: go round again.
+            Err(e) if std::time::Instant::now() < deadline => eprintln!("removing: {e}"),
+            Err(e) => panic!("could not remove {}: {e}", dir.display()),
+        }
+        match std::os::unix::fs::symlink(target, dir) {
+            Ok(()) => return,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                assert!(std::time::Instant::now() < deadline, "the link never won the race");
+            }
+            Err(e) => panic!("could not link {}: {e}", dir.display()),
+        }
+    }
 }
 
 /// Where the OS refuses a watch, a follower still follows: it looks every half second, and
