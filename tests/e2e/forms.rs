@@ -2,112 +2,19 @@
 //! notified, found in the history, read (and the tray's count drops); a secret typed into the
 //! form that lands in the real keyring only; delete with confirmation; light and dark.
 
-use std::time::Duration;
-
-use fantoccini::{Client, Locator};
+use fantoccini::Client;
 use herald_e2e::dbusmenu::TrayMenu;
 use herald_e2e::keyring::{Keyring, KeyringSession};
 use herald_e2e::notifications::Recorder;
-use herald_e2e::process::{DataDir, profile_dir, terminate};
+use herald_e2e::process::{DataDir, terminate};
 use herald_e2e::webdriver::{Driver, texts};
 use herald_e2e::{require_desktop_session, wait};
 use herald_sse_server::{End, Reply, SseServer};
 
-const LONG: Duration = Duration::from_secs(30);
-
-async fn find(client: &Client, css: &str) -> fantoccini::elements::Element {
-    client
-        .wait()
-        .at_most(LONG)
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|err| panic!("{css} never appeared: {err}"))
-}
-
-async fn click(client: &Client, css: &str) {
-    find(client, css).await.click().await.unwrap_or_else(|e| panic!("click {css}: {e}"));
-}
-
-/// Replaces a field's text: emptied in the page (with the input event a person's delete
-/// fires), then typed, then checked, since WebDriver's own clear proved unreliable here.
-async fn type_into(client: &Client, css: &str, text: &str) {
-    let empty = "const e = document.querySelector(arguments[0]); e.value = ''; \
-                 e.dispatchEvent(new Event('input', { bubbles: true }));";
-    let mut value = None;
-    for _ in 0..3 {
-        client.execute(empty, vec![serde_json::json!(css)]).await.expect("empty the field");
-        let field = find(client, css).await;
-        field.send_keys(text).await.unwrap_or_else(|e| panic!("type into {css}: {e}"));
-        value = field.prop("value").await.expect("the field's value");
-        if value.as_deref() == Some(text) {
-            return;
-        }
-    }
-    panic!("{css} holds {value:?} after typing {text:?}");
-}
-
-/// Waits until an element matching `css` contains `wanted`; returns its text.
-async fn text_with(client: &Client, css: &str, wanted: &str) -> String {
-    let deadline = std::time::Instant::now() + LONG;
-    let mut last = Vec::new();
-    while std::time::Instant::now() < deadline {
-        last = texts(client, css).await;
-        if let Some(text) = last.iter().find(|t| t.contains(wanted)) {
-            return text.clone();
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    screenshot(client, "failed").await;
-    panic!(
-        "{css} never showed {wanted:?}; it showed {last:?} (screenshot: e2e-screens/failed.png)"
-    );
-}
-
-/// How many elements match, counted in the page (element handles can go stale mid-render).
-/// Types `text` into a number field and commits it, as leaving the field does.
-async fn enter(client: &Client, css: &str, text: &str) {
-    type_into(client, css, text).await;
-    client
-        .execute(
-            "document.querySelector(arguments[0]).dispatchEvent(new Event('change', { bubbles: true }))",
-            vec![serde_json::json!(css)],
-        )
-        .await
-        .expect("change");
-}
-
-async fn count(client: &Client, css: &str) -> usize {
-    let script = "return document.querySelectorAll(arguments[0]).length";
-    let counted = client.execute(script, vec![serde_json::json!(css)]).await.expect("count");
-    counted.as_u64().unwrap_or(0) as usize
-}
-
-async fn screenshot(client: &Client, name: &str) {
-    let png = client.screenshot().await.expect("screenshot");
-    let dir = profile_dir().join("e2e-screens");
-    std::fs::create_dir_all(&dir).expect("screens dir");
-    std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot");
-}
-
-async fn switch_to_other_window(client: &Client) {
-    let current = client.window().await.expect("current window");
-    let other = wait::until("a second window", LONG, || {
-        let handles = block(client.windows());
-        handles.into_iter().find(|h| *h != current)
-    });
-    client.switch_to_window(other).await.expect("switch window");
-}
-
-/// Runs a future to its end from inside `wait::until`'s synchronous polling.
-fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {
-    tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(future))
-}
-
-/// The WebDriver calls are async; `wait::until` polls synchronously from a blocking section.
-fn block<T, E: std::fmt::Debug>(future: impl std::future::Future<Output = Result<T, E>>) -> T {
-    tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(future))
-        .expect("webdriver")
-}
+use crate::page::{
+    LONG, block, block_on, choose, click, count, enter, find, screenshot, switch_to_other_window,
+    text_with, type_into, value_becomes,
+};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_feed_added_in_the_form_notifies_shows_in_history_is_found_and_read() {
@@ -487,6 +394,45 @@ async fn a_finished_job_feed_says_so_and_runs_again_from_its_button() {
     // The feed's editor offers the choice, with the POST default named.
     click(&client, "[data-testid=edit-feed]").await;
     text_with(&client, "#feed-on-end", "Finish (the POST default)").await;
+    client.close().await.expect("close session");
+    if let Some(resident) = data.holder("resident.lock") {
+        terminate(resident);
+    }
+}
+
+/// A feed's connection settings reach the form as what they are (ntfy's resume by a query
+/// parameter, ids from a JSON field), and go back to the store changed from their own fields.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_form_shows_and_saves_a_feeds_connection_settings() {
+    require_desktop_session();
+    let server = SseServer::start(|_, _| Reply::stream(vec![b": hi\n\n".to_vec()], End::Live));
+    let data = DataDir::new();
+    let herald = |args: &[&str]| {
+        let out = data.command("herald").args(args).output().expect("herald");
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).expect("utf-8")
+    };
+    herald(&["feeds", "add", &server.url("/alerts/sse"), "--name", "Alerts", "--preset", "ntfy"]);
+    let driver = Driver::start(data.path(), &[]);
+    let client = driver.session(&["--window", "settings"]).await;
+    click(&client, "[data-testid=edit-feed]").await;
+    click(&client, "details > summary").await;
+    value_becomes(&client, "#feed-resume", "query").await;
+    value_becomes(&client, "#feed-resume-param", "since").await;
+    value_becomes(&client, "#feed-id-source", "json").await;
+    value_becomes(&client, "#feed-id-pointer", "/id").await;
+
+    type_into(&client, "#feed-resume-param", "after").await;
+    choose(&client, "#feed-id-source", "sse").await;
+    assert_eq!(count(&client, "#feed-id-pointer").await, 0, "no pointer for the id: field");
+    click(&client, "[data-testid=save-feed]").await;
+    let saved = wait::until("the saved settings", LONG, || {
+        let export: serde_json::Value = serde_json::from_str(&herald(&["feeds", "export"])).ok()?;
+        let feed = &export["feeds"][0];
+        (feed["resume"] == "query:after").then(|| feed.clone())
+    });
+    assert_eq!(saved["id_source"], "sse", "{saved}");
+    assert_eq!(saved["preset"], "ntfy", "{saved}");
     client.close().await.expect("close session");
     if let Some(resident) = data.holder("resident.lock") {
         terminate(resident);

@@ -8,5 +8,6 @@ mod forms;
 mod handover;
 mod notifications;
 mod package;
+mod page;
 mod tray;
 mod ui;

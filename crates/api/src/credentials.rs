@@ -6,9 +6,9 @@ use herald_secrets::{SecretStore, Sensitive};
 use herald_store::Feed;
 
 use crate::ApiError;
-use crate::auth::AuthKind;
 use crate::feeds::{self, FeedOptions, SECRET_PARAMS};
 use crate::store_access::StoreAccess;
+use herald_model::AuthKind;
 
 /// A URL with the credentials it carried taken out.
 #[derive(Debug)]
@@ -66,7 +66,7 @@ pub fn add(
     mut options: FeedOptions,
     secret: Option<Sensitive<String>>,
 ) -> Result<Feed, ApiError> {
-    let kind = options.auth.clone().unwrap_or_default();
+    let kind = options.auth.clone().unwrap_or_default().check()?;
     check_secret(&kind, secret.as_ref())?;
     let Some(secret) = secret.filter(|_| kind.needs_secret()) else {
         return store.with(|store| feeds::add(store, options));
@@ -98,6 +98,7 @@ pub fn set(
     kind: AuthKind,
     secret: Option<Sensitive<String>>,
 ) -> Result<Feed, ApiError> {
+    let kind = kind.check()?;
     let feed = store.with(|store| store.find_feed(name_or_id))?;
     check_secret(&kind, secret.as_ref())?;
     match secret.filter(|_| kind.needs_secret()) {
@@ -106,7 +107,7 @@ pub fn set(
     }
     let changed = store.with(|store| {
         let mut spec = feed.spec.clone();
-        spec.auth = kind.to_string();
+        spec.auth = kind.clone();
         store.update_feed(&feed.id, &spec)?;
         store.touch_feed(&feed.id)?;
         Ok(store.feed(&feed.id)?)
@@ -135,7 +136,7 @@ pub fn remove(
     keep_history: bool,
 ) -> Result<Feed, ApiError> {
     let feed = store.with(|store| store.find_feed(name_or_id))?;
-    if feed.spec.auth != "none" {
+    if feed.spec.auth.needs_secret() {
         // The secret first: a feed whose secret could not be deleted stays, so it can be
         // removed again once the keyring is back.
         secrets.delete(&feed.id)?;
@@ -154,7 +155,8 @@ fn check_secret(kind: &AuthKind, secret: Option<&Sensitive<String>>) -> Result<(
     };
     // The same checks the connection makes, now rather than at the first attempt.
     let mut probe = herald_sse::Request::default();
-    kind.apply(secret.expose(), &mut probe).map_err(|e| invalid(&e.to_string()))
+    herald_engine::auth::apply(kind, secret.expose(), &mut probe)
+        .map_err(|e| invalid(&e.to_string()))
 }
 
 #[cfg(test)]

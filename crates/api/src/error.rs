@@ -40,6 +40,12 @@ pub enum ApiError {
     Secrets(#[from] herald_secrets::SecretError),
 }
 
+impl From<herald_model::SettingError> for ApiError {
+    fn from(e: herald_model::SettingError) -> Self {
+        ApiError::Invalid { field: e.field(), message: e.to_string() }
+    }
+}
+
 impl ApiError {
     /// Usage errors (docs/cli.md exit code 2): bad values, unknown feeds, taken names.
     pub fn is_usage(&self) -> bool {

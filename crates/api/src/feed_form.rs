@@ -3,13 +3,13 @@
 //! templates and "Test connection". Checks are the same as the command line's (`feeds`).
 
 use herald_engine::mapping::{EventContext, Mapping};
-use herald_engine::presets::Preset;
 use herald_engine::probe::{self, ProbeLimits};
 use herald_secrets::{SecretStore, Sensitive};
 use herald_store::{Feed, FeedSpec, HistoryQuery, Store};
 
+use herald_model::{AuthKind, IdSource, Method, OnEnd, Preset, Resume};
+
 use crate::ApiError;
-use crate::auth::AuthKind;
 use crate::feeds::{self, FeedOptions};
 use crate::store_access::StoreAccess;
 use crate::views::FeedView;
@@ -20,19 +20,16 @@ use crate::views::FeedView;
 pub struct FeedForm {
     pub name: String,
     pub url: String,
-    pub preset: String,
-    /// `none`, `bearer`, `basic`, `header:NAME` or `query:NAME`; the secret is never here.
-    pub auth: String,
+    pub preset: Preset,
+    /// The kind of credentials; the secret is never here.
+    pub auth: AuthKind,
     /// Non-secret request headers, one `Name: value` each.
     pub headers: Vec<String>,
-    /// `GET` or `POST`.
-    pub method: String,
+    pub method: Method,
     /// The JSON body to POST.
     pub body: String,
-    /// `header` or `query:PARAM`.
-    pub resume: String,
-    /// `sse` or `json:/pointer`.
-    pub id_source: String,
+    pub resume: Resume,
+    pub id_source: IdSource,
     pub title_template: String,
     pub body_template: String,
     pub link_template: String,
@@ -42,8 +39,8 @@ pub struct FeedForm {
     pub conditions: Vec<String>,
     pub min_priority: Option<u8>,
     pub idle_timeout_s: Option<u32>,
-    /// When the stream ends: `reconnect`, `finish`, or empty for the method's default.
-    pub on_end: String,
+    /// When the stream ends; none: the method's default.
+    pub on_end: Option<OnEnd>,
     pub muted: bool,
     pub enabled: bool,
 }
@@ -60,10 +57,10 @@ impl From<&FeedSpec> for FeedForm {
         FeedForm {
             name: spec.name.clone(),
             url: spec.url.clone(),
-            preset: spec.preset.clone(),
+            preset: spec.preset,
             auth: spec.auth.clone(),
             headers: spec.headers.iter().map(|(n, v)| format!("{n}: {v}")).collect(),
-            method: spec.method.clone(),
+            method: spec.method,
             body: text(&spec.body),
             resume: spec.resume.clone(),
             id_source: spec.id_source.clone(),
@@ -75,7 +72,7 @@ impl From<&FeedSpec> for FeedForm {
             conditions: spec.filters.conditions.clone(),
             min_priority: spec.filters.min_priority,
             idle_timeout_s: spec.idle_timeout_s,
-            on_end: text(&spec.tuning.on_end),
+            on_end: spec.tuning.on_end,
             muted: spec.muted,
             enabled: spec.enabled,
         }
@@ -84,27 +81,25 @@ impl From<&FeedSpec> for FeedForm {
 
 impl FeedForm {
     fn auth_kind(&self) -> Result<AuthKind, ApiError> {
-        self.auth.trim().parse().map_err(|e: crate::auth::AuthError| ApiError::Invalid {
-            field: "auth",
-            message: e.to_string(),
-        })
+        Ok(self.auth.clone().check()?)
     }
 
-    fn options(&self) -> Result<FeedOptions, ApiError> {
+    /// The options this form sets on top of `base` (the stored feed, or a new one).
+    fn options(&self, base: &FeedSpec) -> Result<FeedOptions, ApiError> {
         let lines = |list: &[String]| -> Vec<String> {
             list.iter().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect()
         };
         let body = self.body.trim();
-        Ok(FeedOptions {
+        let mut options = FeedOptions {
             url: Some(self.url.trim().to_owned()),
             name: Some(self.name.clone()).filter(|n| !n.trim().is_empty()),
-            preset: Some(self.preset.clone()),
+            preset: Some(self.preset),
             headers: Some(lines(&self.headers)),
-            method: Some(self.method.clone()),
+            method: Some(self.method),
             body: (!body.is_empty()).then(|| body.to_owned()),
             auth: Some(self.auth_kind()?),
-            resume: Some(self.resume.trim().to_owned()),
-            id_source: Some(self.id_source.trim().to_owned()),
+            resume: Some(self.resume.clone()),
+            id_source: Some(self.id_source.clone()),
             title_template: Some(self.title_template.clone()),
             body_template: Some(self.body_template.clone()),
             link_template: Some(self.link_template.clone()),
@@ -114,11 +109,26 @@ impl FeedForm {
             min_priority: self.min_priority,
             ca_file: None,
             idle_timeout_s: self.idle_timeout_s,
-            on_end: Some(self.on_end.clone()),
+            on_end: Some(self.on_end),
             enabled: Some(self.enabled),
             muted: Some(self.muted),
             snooze_until: None,
-        })
+        };
+        if options.preset != Some(base.preset) {
+            // A new preset brings its server's connection settings (as `feeds add --preset`
+            // does) where the form still shows the old ones: the form cannot tell "left as it
+            // was" from "chosen", and a preset is chosen for exactly these.
+            if options.resume.as_ref() == Some(&base.resume) {
+                options.resume = None;
+            }
+            if options.id_source.as_ref() == Some(&base.id_source) {
+                options.id_source = None;
+            }
+            if options.idle_timeout_s == base.idle_timeout_s {
+                options.idle_timeout_s = None;
+            }
+        }
+        Ok(options)
     }
 
     /// The spec this form describes, on top of `base` (the stored feed, or a new one).
@@ -127,7 +137,7 @@ impl FeedForm {
             Some(base) => base.clone(),
             None => FeedSpec { name: feeds::default_name(self.url.trim()), ..FeedSpec::default() },
         };
-        let options = self.options()?;
+        let options = self.options(&spec)?;
         if options.body.is_none() {
             spec.body = None;
         }
@@ -161,7 +171,8 @@ pub fn save(
 ) -> Result<FeedView, ApiError> {
     let secret = secret.filter(|s| !s.expose().is_empty());
     let Some(id) = feed_id else {
-        let feed = crate::credentials::add(store, secrets, form.options()?, secret)?;
+        let feed =
+            crate::credentials::add(store, secrets, form.options(&FeedSpec::default())?, secret)?;
         return store.with(|store| view(store, &feed.id));
     };
     let kind = form.auth_kind()?;
@@ -170,7 +181,7 @@ pub fn save(
         let mut spec = form.spec(Some(&feed.spec))?;
         // The kind of credentials changes with its secret, below, so the two never disagree.
         spec.auth = feed.spec.auth.clone();
-        let auth_changes = kind.to_string() != feed.spec.auth || secret.is_some();
+        let auth_changes = kind != feed.spec.auth || secret.is_some();
         if auth_changes && kind.needs_secret() && secret.is_none() {
             return Err(ApiError::Invalid {
                 field: "secret",
@@ -226,7 +237,7 @@ fn template(text: &str) -> Option<&str> {
 
 /// Renders `form`'s templates against the feed's latest event, or a sample for its preset.
 pub fn preview(store: &Store, feed_id: Option<&str>, form: &FeedForm) -> PreviewView {
-    let preset = Preset::parse(&form.preset).unwrap_or_default();
+    let preset = form.preset;
     let latest = feed_id.and_then(|id| {
         let query = HistoryQuery { feed_id: Some(id.to_owned()), limit: 1, ..Default::default() };
         store.history(&query).ok()?.into_iter().next()
@@ -314,7 +325,7 @@ pub fn prepare_test(
     let mut secret = secret.filter(|s| !s.expose().is_empty());
     if secret.is_none()
         && kind.needs_secret()
-        && let Some(feed) = stored.as_ref().filter(|f| f.spec.auth == kind.to_string())
+        && let Some(feed) = stored.as_ref().filter(|f| f.spec.auth == kind)
     {
         secret = secrets.get(&feed.id)?;
     }

@@ -41,13 +41,16 @@ fn a_new_feed_with_a_secret_stores_it_in_the_keyring_only_and_edits_keep_it() {
     let (_dir, mut store) = store();
     let secrets = Secrets::default();
     let mut new = form("https://ci.example.com/events");
-    new.auth = "bearer".into();
+    new.auth = "bearer".parse().unwrap();
     new.headers = vec!["X-Team: ops".into(), "  ".into()];
     let err = save(&mut store, &secrets, None, &new, None).unwrap_err();
     assert!(err.to_string().contains("secret"), "{err}");
 
     let view = save(&mut store, &secrets, None, &new, Some(Sensitive::new("t0k".into()))).unwrap();
-    assert_eq!((view.name.as_str(), view.auth.as_str(), view.enabled), ("Deploys", "bearer", true));
+    assert_eq!(
+        (view.name.as_str(), &view.auth, view.enabled),
+        ("Deploys", &AuthKind::Bearer, true)
+    );
     assert_eq!(secrets.get(&view.id).unwrap().unwrap().expose(), "t0k");
     let stored = super::form(&store, Some(&view.id)).unwrap();
     assert_eq!(stored.headers, vec!["X-Team: ops"]);
@@ -63,10 +66,10 @@ fn a_new_feed_with_a_secret_stores_it_in_the_keyring_only_and_edits_keep_it() {
     );
 
     // A new kind needs its secret; `none` removes it.
-    edit.auth = "header:X-Api-Key".into();
+    edit.auth = "header:X-Api-Key".parse().unwrap();
     assert!(save(&mut store, &secrets, Some(&view.id), &edit, None).is_err());
-    assert_eq!(store.feed(&view.id).unwrap().spec.auth, "bearer", "nothing half-changed");
-    edit.auth = "none".into();
+    assert_eq!(store.feed(&view.id).unwrap().spec.auth, AuthKind::Bearer, "nothing half-changed");
+    edit.auth = "none".parse().unwrap();
     save(&mut store, &secrets, Some(&view.id), &edit, None).unwrap();
     assert!(secrets.get(&view.id).unwrap().is_none());
 
@@ -86,7 +89,11 @@ fn bad_fields_are_named_so_the_form_can_point_at_them() {
         (form("ftp://example.com/"), "url"),
         (FeedForm { title_template: "{{ x".into(), ..form("https://h/a") }, "title"),
         (FeedForm { headers: vec!["no colon".into()], ..form("https://h/a") }, "header"),
-        (FeedForm { auth: "magic".into(), ..form("https://h/a") }, "auth"),
+        // What the window builds from its parts is held to the rules of the settings' text.
+        (FeedForm { auth: AuthKind::Header("bad name".into()), ..form("https://h/a") }, "auth"),
+        (FeedForm { auth: AuthKind::Query(String::new()), ..form("https://h/a") }, "auth"),
+        (FeedForm { resume: Resume::Query(String::new()), ..form("https://h/a") }, "resume"),
+        (FeedForm { id_source: IdSource::Json("id".into()), ..form("https://h/a") }, "id_source"),
     ];
     for (bad, field) in cases {
         match save(&mut store, &Secrets::default(), None, &bad, None) {
@@ -101,7 +108,7 @@ fn bad_fields_are_named_so_the_form_can_point_at_them() {
 fn the_preview_renders_a_sample_then_the_latest_event_and_reports_template_errors() {
     let (_dir, mut store) = store();
     let mut ntfy = form("https://ntfy.example.com/deploys/sse");
-    ntfy.preset = "ntfy".into();
+    ntfy.preset = "ntfy".parse().unwrap();
     ntfy.title_template = "[{{ json.topic }}] {{ json.title }}".into();
     let sample = preview(&store, None, &ntfy);
     assert_eq!(sample.source, "a sample event");
@@ -158,16 +165,47 @@ fn an_export_imports_into_another_store_without_secrets() {
     let (_dir, mut store) = store();
     let secrets = Secrets::default();
     let mut feed = form("https://ci.example.com/events");
-    feed.auth = "bearer".into();
+    feed.auth = "bearer".parse().unwrap();
     save(&mut store, &secrets, None, &feed, Some(Sensitive::new("very-secret".into()))).unwrap();
     let text = crate::feed_file::export(&store).unwrap();
     assert!(!text.contains("very-secret"));
 
     let (_other_dir, mut other) = self::store();
     assert_eq!(crate::feed_file::import(&mut other, &text, "feeds.json").unwrap(), 1);
-    assert_eq!(other.feeds().unwrap()[0].spec.auth, "bearer");
+    assert_eq!(other.feeds().unwrap()[0].spec.auth, AuthKind::Bearer);
     let again = crate::feed_file::import(&mut other, &text, "feeds.json").unwrap_err();
     assert!(again.to_string().contains("Deploys"), "{again}");
     let junk = crate::feed_file::import(&mut other, "{", "feeds.json").unwrap_err();
     assert!(junk.to_string().contains("feeds.json is not a Herald feed export"), "{junk}");
+}
+
+#[test]
+fn choosing_a_preset_in_the_form_brings_its_connection_settings_unless_changed() {
+    let (_dir, mut store) = store();
+    let secrets = Secrets::default();
+    let mut ntfy = form("https://ntfy.example.com/alerts/sse");
+    ntfy.preset = Preset::Ntfy;
+    let view = save(&mut store, &secrets, None, &ntfy, None).unwrap();
+    let spec = store.feed(&view.id).unwrap().spec;
+    assert_eq!(
+        (spec.resume.to_string(), spec.id_source.to_string(), spec.idle_timeout_s),
+        ("query:since".into(), "json:/id".into(), Some(90)),
+    );
+    // Settings the form changed itself stay as chosen.
+    let mut own = form("https://ntfy.example.com/other/sse");
+    own.name = "Other".into();
+    own.preset = Preset::Ntfy;
+    own.resume = Resume::Query("after".into());
+    let view = save(&mut store, &secrets, None, &own, None).unwrap();
+    let spec = store.feed(&view.id).unwrap().spec;
+    assert_eq!(
+        (spec.resume.to_string(), spec.id_source.to_string()),
+        ("query:after".into(), "json:/id".into())
+    );
+    // An edit that keeps the preset keeps the feed's own settings.
+    let mut edit = FeedForm::from(&spec);
+    edit.id_source = IdSource::Sse;
+    save(&mut store, &secrets, Some(&view.id), &edit, None).unwrap();
+    let spec = store.feed(&view.id).unwrap().spec;
+    assert_eq!((spec.resume.to_string(), spec.id_source), ("query:after".into(), IdSource::Sse));
 }

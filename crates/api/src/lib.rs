@@ -2,8 +2,9 @@
 //! the `herald-ui` windows. Nothing here knows about Tauri or a display, so the same calls run over
 //! SSH, in CI and behind a window alike.
 
-pub use herald_engine::auth;
 pub use herald_engine::input_file;
+/// What a feed and its settings are, as types (`herald-model`).
+pub use herald_model as model;
 pub mod autostart;
 pub mod control_chars;
 pub mod credentials;

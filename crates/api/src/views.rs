@@ -15,9 +15,9 @@ pub struct FeedView {
     pub name: String,
     pub url: String,
     pub enabled: bool,
-    pub preset: String,
-    /// The kind of credentials only (`none`, `bearer`, ...), never the secret.
-    pub auth: String,
+    pub preset: herald_model::Preset,
+    /// The kind of credentials only, never the secret.
+    pub auth: herald_model::AuthKind,
     /// `connecting`, `live`, `retrying`, `stopped` or `disabled`.
     pub state: String,
     /// In words: "live since 14:05", "retrying in 12 s: connection refused".
@@ -35,7 +35,7 @@ impl From<&FeedStatus> for FeedView {
             name: s.feed.spec.name.clone(),
             url: s.feed.spec.url.clone(),
             enabled: s.feed.spec.enabled,
-            preset: s.feed.spec.preset.clone(),
+            preset: s.feed.spec.preset,
             auth: s.feed.spec.auth.clone(),
             state: s.state().to_owned(),
             state_detail: s.state_detail(),

@@ -6,7 +6,7 @@ use herald_store::Filters;
 use regex::Regex;
 use serde_json::Value;
 
-use crate::presets::Preset;
+use herald_model::Preset;
 
 /// Event types that servers commonly send, with empty data, only to show the stream is alive:
 /// django-eventstream's `stream-open` on each connect and `keep-alive` every 20 s, and the
@@ -44,7 +44,7 @@ impl Condition {
     pub fn parse(text: &str) -> Result<Self, String> {
         let bad = || format!("{text:?} is not \"/pointer OP VALUE\" (OP: =, ~ or =~)");
         let (pointer, rest) = text.trim().split_once(' ').ok_or_else(bad)?;
-        check_pointer(pointer)?;
+        herald_model::check_pointer(pointer).map_err(|e| e.to_string())?;
         let rest = rest.trim_start();
         let test = if let Some(pattern) = rest.strip_prefix("=~") {
             Test::Matches(
@@ -76,21 +76,6 @@ impl Condition {
             Test::Matches(re) => re.is_match(&text),
         }
     }
-}
-
-/// A JSON pointer as RFC 6901 writes it: empty, or `/` segments with `~0` and `~1` escapes.
-pub fn check_pointer(pointer: &str) -> Result<(), String> {
-    let bad = || format!("{pointer:?} is not a JSON pointer (like /id or /data/title)");
-    if !pointer.is_empty() && !pointer.starts_with('/') {
-        return Err(bad());
-    }
-    let mut chars = pointer.chars();
-    while let Some(c) = chars.next() {
-        if c == '~' && !matches!(chars.next(), Some('0' | '1')) {
-            return Err(bad());
-        }
-    }
-    Ok(())
 }
 
 #[derive(Debug, Clone, Default)]

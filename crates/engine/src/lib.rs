@@ -12,7 +12,7 @@ mod log_fold;
 pub mod mapping;
 pub mod notify;
 pub mod plan;
-pub mod presets;
+
 pub mod probe;
 mod shaper;
 pub mod state;

@@ -7,7 +7,7 @@ use herald_store::Rendered;
 use minijinja::{Environment, ErrorKind};
 use serde_json::Value;
 
-use crate::presets::Preset;
+use herald_model::Preset;
 
 /// What a template sees.
 #[derive(Debug, serde::Serialize)]

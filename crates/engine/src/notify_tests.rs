@@ -38,7 +38,7 @@ struct Rig {
 fn policy(name: &str) -> NotifyPolicy {
     NotifyPolicy {
         feed_name: name.into(),
-        preset: crate::presets::Preset::Generic,
+        preset: herald_model::presets::Preset::Generic,
         muted: false,
         snooze_until: None,
         coalesce_count: None,

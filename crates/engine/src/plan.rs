@@ -4,32 +4,17 @@
 
 use std::time::Duration;
 
+use herald_model::{AuthKind, IdSource, Method, OnEnd, Preset, Resume};
 use herald_secrets::Sensitive;
-use herald_sse::{Method, Request};
+use herald_sse::Request;
 use herald_store::{Feed, Millis};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use url::Url;
 
-use crate::auth::{AuthError, AuthKind};
-use crate::filters::{FilterSet, check_pointer};
+use crate::auth::{AuthError, apply};
+use crate::filters::FilterSet;
 use crate::mapping::Mapping;
-use crate::presets::{DEFAULT_IDLE_TIMEOUT, Preset};
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Resume {
-    /// The spec's way: a `Last-Event-ID` header.
-    Header,
-    /// A query parameter (ntfy's `since`, Mercure's `lastEventID`).
-    Query(String),
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum IdSource {
-    /// The `id:` set in the event's own block.
-    Sse,
-    /// A field of the JSON data (ntfy's `/id`).
-    Json(String),
-}
+use herald_model::presets::DEFAULT_IDLE_TIMEOUT;
 
 /// Everything that, when it changes, needs a new connection. Other changes (mapping, filters,
 /// mute) apply to the running connection.
@@ -46,29 +31,6 @@ pub struct Connection {
     pub idle_timeout: Duration,
     pub max_backoff: Duration,
     pub on_end: OnEnd,
-}
-
-/// What a feed does when its stream ends cleanly.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OnEnd {
-    /// Connect again (with the server's retry): an event stream is meant to go on.
-    Reconnect,
-    /// Stop until someone runs it again: the stream was a job's answer, and connecting again
-    /// would run (and bill) the job again.
-    Finish,
-}
-
-impl OnEnd {
-    /// `reconnect` or `finish`; none: finish for POST, reconnect for GET.
-    pub fn parse(text: Option<&str>, method: Method) -> Result<Self, String> {
-        match text {
-            Some("reconnect") => Ok(OnEnd::Reconnect),
-            Some("finish") => Ok(OnEnd::Finish),
-            Some(other) => Err(format!("{other:?} is not reconnect or finish")),
-            None if method == Method::Post => Ok(OnEnd::Finish),
-            None => Ok(OnEnd::Reconnect),
-        }
-    }
 }
 
 #[derive(Debug)]
@@ -104,27 +66,9 @@ impl FeedPlan {
         let spec = &feed.spec;
         let err = |s: String| PlanError(s);
         let url = Url::parse(&spec.url).map_err(|e| err(format!("the URL is not valid: {e}")))?;
-        let preset = Preset::parse(&spec.preset)
-            .ok_or_else(|| err(format!("unknown preset {:?}", spec.preset)))?;
-        let method = match spec.method.as_str() {
-            "GET" => Method::Get,
-            "POST" => Method::Post,
-            other => return Err(err(format!("unknown method {other:?}"))),
-        };
-        let auth: AuthKind = spec.auth.parse().map_err(|e: AuthError| err(e.to_string()))?;
-        let resume = match spec.resume.split_once(':') {
-            None if spec.resume == "header" => Resume::Header,
-            Some(("query", p)) if !p.is_empty() => Resume::Query(p.to_owned()),
-            _ => return Err(err(format!("unknown resume mode {:?}", spec.resume))),
-        };
-        let id_source = match spec.id_source.split_once(':') {
-            None if spec.id_source == "sse" => IdSource::Sse,
-            Some(("json", pointer)) => {
-                check_pointer(pointer).map_err(err)?;
-                IdSource::Json(pointer.to_owned())
-            }
-            _ => return Err(err(format!("unknown id source {:?}", spec.id_source))),
-        };
+        // The settings are types, checked where their text came in; what is left to check
+        // here is what reads files or compiles templates.
+        let (preset, method) = (spec.preset, spec.method);
         let ca_pem = match &spec.ca_file {
             Some(path) => Some(
                 crate::input_file::read(std::path::Path::new(path), crate::input_file::CA_BUNDLE)
@@ -146,13 +90,13 @@ impl FeedPlan {
             method,
             body: spec.body.as_ref().map(|b| b.as_bytes().to_vec()),
             headers: spec.headers.clone(),
-            auth,
-            resume,
-            id_source,
+            auth: spec.auth.clone(),
+            resume: spec.resume.clone(),
+            id_source: spec.id_source.clone(),
             ca_pem,
             idle_timeout: secs(spec.idle_timeout_s).unwrap_or(DEFAULT_IDLE_TIMEOUT),
             max_backoff: secs(spec.tuning.max_backoff_s).unwrap_or(herald_sse::DEFAULT_CAP),
-            on_end: OnEnd::parse(spec.tuning.on_end.as_deref(), method).map_err(err)?,
+            on_end: spec.tuning.on_end.unwrap_or(OnEnd::default_for(method)),
         };
         // Build the request once now, so a bad header is reported at once, not at connect time.
         connection.request("", None).map_err(|e| err(e.to_string()))?;
@@ -174,7 +118,7 @@ impl NotifyPolicy {
         let secs = |s: Option<u32>| s.map(|s| Duration::from_secs(u64::from(s)));
         NotifyPolicy {
             feed_name: spec.name.clone(),
-            preset: Preset::parse(&spec.preset).unwrap_or_default(),
+            preset: spec.preset,
             muted: spec.muted,
             snooze_until: spec.snooze_until,
             coalesce_count: spec.tuning.coalesce_count,
@@ -227,7 +171,7 @@ impl Connection {
         if self.auth.needs_secret() {
             // Compiling checks the shape without a secret; connecting always has one.
             if let Some(secret) = secret {
-                self.auth.apply(secret.expose(), &mut request)?;
+                apply(&self.auth, secret.expose(), &mut request)?;
             }
         }
         Ok(request)
@@ -248,7 +192,7 @@ mod tests {
         let plan = FeedPlan::compile(&feed(FeedSpec {
             name: "n".into(),
             url: "http://127.0.0.1:1/t/sse?x=1".into(),
-            resume: "query:since".into(),
+            resume: Resume::Query("since".into()),
             ..FeedSpec::default()
         }))
         .unwrap();
@@ -264,7 +208,7 @@ mod tests {
         let plan = FeedPlan::compile(&feed(FeedSpec {
             name: "n".into(),
             url: "http://127.0.0.1:1/t/sse?since=all&x=1".into(),
-            resume: "query:since".into(),
+            resume: Resume::Query("since".into()),
             ..FeedSpec::default()
         }))
         .unwrap();
@@ -292,7 +236,6 @@ mod tests {
             bad(FeedSpec { ca_file: Some("/nonexistent/ca.pem".into()), ..base.clone() })
                 .contains("cannot read the CA certificate")
         );
-        assert!(bad(FeedSpec { id_source: "json:id".into(), ..base.clone() }).contains("pointer"));
         assert!(
             bad(FeedSpec { title_template: Some("{% if %}".into()), ..base.clone() })
                 .contains("title template")

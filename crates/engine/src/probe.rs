@@ -136,7 +136,7 @@ fn redacted_headers(
     scrubber: &herald_sse::Scrubber,
 ) -> Vec<(String, String)> {
     let own = match &plan.connection.auth {
-        crate::auth::AuthKind::Header(name) => Some(name.to_ascii_lowercase()),
+        herald_model::AuthKind::Header(name) => Some(name.to_ascii_lowercase()),
         _ => None,
     };
     headers

@@ -9,7 +9,8 @@ use serde_json::Value;
 
 use crate::filters::Chatter;
 use crate::mapping::{EventContext, Mapped};
-use crate::plan::{FeedPlan, IdSource, Resume};
+use crate::plan::FeedPlan;
+use herald_model::{IdSource, Resume};
 
 /// How many of a feed's newest own ids are remembered to recognise a replay.
 pub const RECENT_IDS: usize = 1024;
@@ -268,9 +269,9 @@ mod tests {
     #[test]
     fn ntfy_ids_come_from_the_json_and_control_events_are_skipped() {
         let p = plan(FeedSpec {
-            preset: "ntfy".into(),
-            id_source: "json:/id".into(),
-            resume: "query:since".into(),
+            preset: "ntfy".parse().unwrap(),
+            id_source: "json:/id".parse().unwrap(),
+            resume: "query:since".parse().unwrap(),
             ..FeedSpec::default()
         });
         let mut shaper = Shaper::new("old".into(), Vec::new());

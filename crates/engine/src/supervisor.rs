@@ -15,10 +15,11 @@ use tokio::time::{Instant, sleep, timeout};
 use crate::connector::{ByteStream, Connector};
 use crate::log_fold::{Line, LogFold};
 use crate::notify::Alert;
-use crate::plan::{FeedPlan, IdSource, OnEnd};
+use crate::plan::FeedPlan;
 use crate::shaper::Shaper;
 use crate::state::{FeedState, FeedStates, StopReason};
 use crate::writer::{self, InFlight, ToWriter};
+use herald_model::{IdSource, OnEnd};
 
 /// What the engine can ask of a running supervisor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

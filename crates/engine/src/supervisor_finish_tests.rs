@@ -14,7 +14,7 @@ use crate::supervisor::Command;
 use crate::writer::ToWriter;
 
 fn post() -> FeedSpec {
-    FeedSpec { method: "POST".into(), body: Some("{}".into()), ..FeedSpec::default() }
+    FeedSpec { method: "POST".parse().unwrap(), body: Some("{}".into()), ..FeedSpec::default() }
 }
 
 fn finished_marks(h: &mut Harness) -> Vec<Option<herald_store::Millis>> {
@@ -58,7 +58,7 @@ async fn a_get_stream_that_ends_reconnects_and_a_post_can_be_told_to() {
         (
             FeedSpec {
                 tuning: herald_store::Tuning {
-                    on_end: Some("reconnect".into()),
+                    on_end: Some("reconnect".parse().unwrap()),
                     ..Default::default()
                 },
                 ..post()
@@ -68,7 +68,7 @@ async fn a_get_stream_that_ends_reconnects_and_a_post_can_be_told_to() {
         (
             FeedSpec {
                 tuning: herald_store::Tuning {
-                    on_end: Some("finish".into()),
+                    on_end: Some("finish".parse().unwrap()),
                     ..Default::default()
                 },
                 ..FeedSpec::default()

@@ -348,7 +348,7 @@ impl herald_secrets::SecretStore for LockedUntil {
 #[tokio::test(start_paused = true)]
 async fn a_locked_keyring_makes_the_feed_wait_and_retry_without_connecting() {
     let keyring = Arc::new(LockedUntil(Mutex::new(false)));
-    let spec = FeedSpec { auth: "bearer".into(), ..FeedSpec::default() };
+    let spec = FeedSpec { auth: "bearer".parse().unwrap(), ..FeedSpec::default() };
     let h = Harness::start_with_secrets(fails(3, 500), 0.0, spec, keyring.clone());
     run_for(45).await;
     assert!(h.attempt_times().is_empty(), "no request without the credentials");

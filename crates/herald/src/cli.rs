@@ -82,11 +82,11 @@ pub struct TailArgs {
     pub headers: Vec<String>,
     /// none, bearer, basic (user:password), header:NAME or query:NAME; the secret is read from
     /// stdin (or prompted for on a terminal), never from the command line
-    #[arg(long, value_name = "KIND", default_value = "none", value_parser = parse_auth)]
-    pub auth: herald_api::auth::AuthKind,
+    #[arg(long, value_name = "KIND", default_value = "none")]
+    pub auth: herald_api::model::AuthKind,
     /// GET, or POST for APIs that stream their answer
     #[arg(long, value_name = "METHOD", default_value = "GET")]
-    pub method: String,
+    pub method: herald_api::model::Method,
     /// The JSON body to POST
     #[arg(long, value_name = "FILE")]
     pub body_file: Option<PathBuf>,
@@ -98,14 +98,10 @@ pub struct TailArgs {
     #[arg(
         long,
         value_name = "SECONDS",
-        default_value_t = herald_engine::presets::DEFAULT_IDLE_TIMEOUT.as_secs(),
+        default_value_t = herald_api::model::presets::DEFAULT_IDLE_TIMEOUT.as_secs(),
         value_parser = clap::value_parser!(u64).range(1..=86_400)
     )]
     pub idle_timeout: u64,
-}
-
-fn parse_auth(text: &str) -> Result<herald_api::auth::AuthKind, String> {
-    text.parse().map_err(|err: herald_api::auth::AuthError| err.to_string())
 }
 
 /// Exit code for usage errors (cli.md), the same that clap uses for bad flags.

@@ -7,8 +7,8 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use herald_api::auth::AuthKind;
 use herald_api::input_file;
+use herald_api::model::AuthKind;
 use herald_sse::{
     AfterFailure, Attempt, Backoff, ConnectError, Item, Method, Parser, Request, redacted_url,
 };
@@ -44,8 +44,8 @@ pub fn request(args: &TailArgs) -> anyhow::Result<Request> {
         );
         request.last_event_id = id.clone();
     }
-    if args.method.eq_ignore_ascii_case("POST") {
-        request.method = Method::Post;
+    request.method = args.method;
+    if args.method == Method::Post {
         if let Some(path) = &args.body_file {
             let body = input_file::read(path, input_file::REQUEST_BODY)?;
             serde_json::from_slice::<serde_json::Value>(&body)
@@ -53,7 +53,6 @@ pub fn request(args: &TailArgs) -> anyhow::Result<Request> {
             request.body = Some(body);
         }
     } else {
-        anyhow::ensure!(args.method.eq_ignore_ascii_case("GET"), "--method must be GET or POST");
         anyhow::ensure!(args.body_file.is_none(), "--body-file needs --method POST");
     }
     Ok(request)
@@ -104,7 +103,7 @@ pub fn client(args: &TailArgs) -> Result<reqwest::Client, Refused> {
 pub fn apply_auth(kind: &AuthKind, request: &mut Request) -> anyhow::Result<()> {
     if kind.needs_secret() {
         let secret = crate::secret_input::read(&format!("secret for --auth {kind}"))?;
-        kind.apply(&secret, request)?;
+        herald_engine::auth::apply(kind, &secret, request)?;
     }
     Ok(())
 }

@@ -13,13 +13,7 @@ use url::Url;
 use crate::redirect::{self, MAX_REDIRECTS, RedirectError};
 use crate::scrub::{SECRET_QUERY_KEYS, Scrubber};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Method {
-    #[default]
-    Get,
-    /// For APIs that stream their answer to a POST (AI and job APIs), with a JSON body.
-    Post,
-}
+pub use herald_model::Method;
 
 /// What to ask the server for. Headers may carry secrets: they are never logged or shown.
 #[derive(Clone, Default)]

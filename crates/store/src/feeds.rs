@@ -2,33 +2,38 @@
 
 use rusqlite::{OptionalExtension, Row, params};
 
+use herald_model::{AuthKind, IdSource, Method, OnEnd, Preset, Resume};
+
 use crate::{Millis, Store, StoreError, now_millis};
 
 /// A feed's configuration: what `herald feeds add/edit`, the settings window and an import
-/// write. Values are stored as given; `herald-api` validates them first.
+/// write. Its settings are types from `herald-model`, checked where their text came in; files
+/// and the command line's JSON carry them as their text (`query:since`).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
 pub struct FeedSpec {
     pub name: String,
     pub url: String,
-    /// GET or POST.
-    pub method: String,
+    #[serde(with = "herald_model::text")]
+    pub method: Method,
     /// The JSON body to POST.
     pub body: Option<String>,
     pub enabled: bool,
     /// Non-secret headers only.
     pub headers: Vec<(String, String)>,
-    /// The kind of credentials (`none`, `bearer`, `basic`, `header:NAME`, `query:NAME`); never the secret.
-    pub auth: String,
-    pub preset: String,
+    /// The kind of credentials; never the secret.
+    #[serde(with = "herald_model::text")]
+    pub auth: AuthKind,
+    #[serde(with = "herald_model::text")]
+    pub preset: Preset,
     pub title_template: Option<String>,
     pub body_template: Option<String>,
     pub link_template: Option<String>,
     pub filters: Filters,
-    /// `header` (Last-Event-ID) or `query:PARAM`.
-    pub resume: String,
-    /// `sse` or `json:/pointer`.
-    pub id_source: String,
+    #[serde(with = "herald_model::text")]
+    pub resume: Resume,
+    #[serde(with = "herald_model::text")]
+    pub id_source: IdSource,
     pub ca_file: Option<String>,
     pub idle_timeout_s: Option<u32>,
     pub muted: bool,
@@ -47,10 +52,8 @@ pub struct Tuning {
     pub silence_alert_s: Option<u32>,
     /// The longest wait between reconnection attempts (default 5 minutes).
     pub max_backoff_s: Option<u32>,
-    /// When the stream ends cleanly: `reconnect` (the default for GET) or `finish` (the
-    /// default for POST, whose stream is usually a job's answer: running it again re-runs the
-    /// job).
-    pub on_end: Option<String>,
+    /// When the stream ends cleanly; none: the method's default (`OnEnd::default_for`).
+    pub on_end: Option<OnEnd>,
 }
 
 impl Default for FeedSpec {
@@ -58,18 +61,18 @@ impl Default for FeedSpec {
         Self {
             name: String::new(),
             url: String::new(),
-            method: "GET".into(),
+            method: Method::Get,
             body: None,
             enabled: true,
             headers: Vec::new(),
-            auth: "none".into(),
-            preset: "generic".into(),
+            auth: AuthKind::None,
+            preset: Preset::Generic,
             title_template: None,
             body_template: None,
             link_template: None,
             filters: Filters::default(),
-            resume: "header".into(),
-            id_source: "sse".into(),
+            resume: Resume::Header,
+            id_source: IdSource::Sse,
             ca_file: None,
             idle_timeout_s: None,
             muted: false,
@@ -103,6 +106,24 @@ const COLUMNS: &str = "id, name, url, method, body, enabled, headers, auth, pres
     body_template, link_template, filters, resume, id_source, ca_file, idle_timeout_s, muted, \
     snooze_until, created_at, updated_at, tuning";
 
+/// A stored setting, read by its type's own rule. Only checked text is ever written; text that
+/// no longer reads (a row edited by hand) falls back to the default, said in the log, rather
+/// than every feed becoming unreadable.
+fn setting<T>(row: &Row<'_>, i: usize) -> rusqlite::Result<T>
+where
+    T: std::str::FromStr + Default,
+    T::Err: std::fmt::Display,
+{
+    let text: String = row.get(i)?;
+    Ok(text.parse().unwrap_or_else(|e| {
+        let id: String = row.get(0).unwrap_or_default();
+        tracing::warn!(
+            "feed {id}: the stored setting {text:?} does not read ({e}); using the default"
+        );
+        T::default()
+    }))
+}
+
 fn from_row(row: &Row<'_>) -> rusqlite::Result<Feed> {
     let json = |i: usize| -> rusqlite::Result<String> { row.get(i) };
     let headers = serde_json::from_str(&json(6)?).unwrap_or_default();
@@ -112,18 +133,18 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Feed> {
         spec: FeedSpec {
             name: row.get(1)?,
             url: row.get(2)?,
-            method: row.get(3)?,
+            method: setting(row, 3)?,
             body: row.get(4)?,
             enabled: row.get(5)?,
             headers,
-            auth: row.get(7)?,
-            preset: row.get(8)?,
+            auth: setting(row, 7)?,
+            preset: setting(row, 8)?,
             title_template: row.get(9)?,
             body_template: row.get(10)?,
             link_template: row.get(11)?,
             filters,
-            resume: row.get(13)?,
-            id_source: row.get(14)?,
+            resume: setting(row, 13)?,
+            id_source: setting(row, 14)?,
             ca_file: row.get(15)?,
             idle_timeout_s: row.get(16)?,
             muted: row.get(17)?,
@@ -151,10 +172,10 @@ fn insert_feed(
     tx.execute(
         &format!("INSERT INTO feeds ({COLUMNS}, name_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)"),
         params![
-            id, spec.name, spec.url, spec.method, spec.body, spec.enabled,
-            serde_json::to_string(&spec.headers)?, spec.auth, spec.preset, spec.title_template,
+            id, spec.name, spec.url, spec.method.to_string(), spec.body, spec.enabled,
+            serde_json::to_string(&spec.headers)?, spec.auth.to_string(), spec.preset.to_string(), spec.title_template,
             spec.body_template, spec.link_template, serde_json::to_string(&spec.filters)?,
-            spec.resume, spec.id_source, spec.ca_file, spec.idle_timeout_s, spec.muted,
+            spec.resume.to_string(), spec.id_source.to_string(), spec.ca_file, spec.idle_timeout_s, spec.muted,
             spec.snooze_until, now, now, serde_json::to_string(&spec.tuning)?,
             spec.name.to_lowercase()
         ],
@@ -202,10 +223,10 @@ impl Store {
                      tuning = ?22
                  WHERE id = ?1 AND removed_at IS NULL",
                 params![
-                    id, spec.name, spec.name.to_lowercase(), spec.url, spec.method, spec.body,
-                    spec.enabled, serde_json::to_string(&spec.headers)?, spec.auth, spec.preset,
+                    id, spec.name, spec.name.to_lowercase(), spec.url, spec.method.to_string(), spec.body,
+                    spec.enabled, serde_json::to_string(&spec.headers)?, spec.auth.to_string(), spec.preset.to_string(),
                     spec.title_template, spec.body_template, spec.link_template,
-                    serde_json::to_string(&spec.filters)?, spec.resume, spec.id_source, spec.ca_file,
+                    serde_json::to_string(&spec.filters)?, spec.resume.to_string(), spec.id_source.to_string(), spec.ca_file,
                     spec.idle_timeout_s, spec.muted, spec.snooze_until, now_millis(),
                     serde_json::to_string(&spec.tuning)?
                 ],

@@ -12,18 +12,17 @@ mod open;
 mod settings;
 mod state;
 mod time;
-mod time_of_day;
 
 pub use history::Scope as HistoryScope;
 
 pub use accept::{Accepted, Incoming, Rendered};
 pub use error::StoreError;
 pub use feeds::{Feed, FeedSpec, Filters, Tuning};
+pub use herald_model::{NotATimeOfDay, QuietHours, TimeOfDay};
 pub use history::{Entry, HIGHLIGHT_END, HIGHLIGHT_START, HistoryQuery, Scope, fts_query};
 pub use settings::Settings;
 pub use state::{FeedStatus, LiveState, ResidentRequest, ResumeState};
 pub use time::{Millis, now_millis, rfc3339};
-pub use time_of_day::{NotATimeOfDay, QuietHours, TimeOfDay};
 
 use std::path::{Path, PathBuf};
 

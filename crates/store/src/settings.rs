@@ -2,17 +2,17 @@
 
 use rusqlite::OptionalExtension;
 
-use crate::time_of_day::{QuietHours, TimeOfDay};
 use crate::{Store, StoreError};
+use herald_model::{QuietHours, TimeOfDay};
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
 pub struct Settings {
     pub do_not_disturb: bool,
     /// Daily quiet hours, local time (stored "HH:MM"); both or neither.
-    #[serde(deserialize_with = "crate::time_of_day::lenient")]
+    #[serde(deserialize_with = "herald_model::time_of_day::lenient")]
     pub quiet_from: Option<TimeOfDay>,
-    #[serde(deserialize_with = "crate::time_of_day::lenient")]
+    #[serde(deserialize_with = "herald_model::time_of_day::lenient")]
     pub quiet_to: Option<TimeOfDay>,
     /// More than this many events from one feed within `coalesce_window_s` become one summary.
     pub coalesce_count: u32,

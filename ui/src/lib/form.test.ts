@@ -1,5 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { blankForm, fromLines, joinAuth, needsSecret, secretHint, splitAuth, toLines, urlProblem } from "./form";
+import {
+  blankForm,
+  fromLines,
+  joinAuth,
+  joinIdSource,
+  joinResume,
+  needsSecret,
+  sameAuth,
+  secretHint,
+  splitAuth,
+  toLines,
+  urlProblem,
+} from "./form";
 
 describe("lines", () => {
   it("edits lists as lines, dropping blank ones", () => {
@@ -10,14 +22,30 @@ describe("lines", () => {
 
 describe("auth", () => {
   it("splits and joins kinds with a name", () => {
-    expect(splitAuth("header:X-Api-Key")).toEqual({ choice: "header", name: "X-Api-Key" });
-    expect(splitAuth("bearer")).toEqual({ choice: "bearer", name: "" });
-    expect(splitAuth("weird")).toEqual({ choice: "none", name: "" });
-    expect(joinAuth("query", " auth ")).toBe("query:auth");
-    expect(joinAuth("basic", "ignored")).toBe("basic");
-    expect(needsSecret("none")).toBe(false);
-    expect(needsSecret("basic")).toBe(true);
-    expect(secretHint("basic")).toBe("user:password");
+    expect(splitAuth({ kind: "header", name: "X-Api-Key" })).toEqual({ choice: "header", name: "X-Api-Key" });
+    expect(splitAuth({ kind: "bearer" })).toEqual({ choice: "bearer", name: "" });
+    expect(joinAuth("query", " auth ")).toEqual({ kind: "query", name: "auth" });
+    expect(joinAuth("basic", "ignored")).toEqual({ kind: "basic" });
+    expect(needsSecret({ kind: "none" })).toBe(false);
+    expect(needsSecret({ kind: "basic" })).toBe(true);
+    expect(secretHint({ kind: "basic" })).toBe("user:password");
+  });
+
+  it("tells a changed kind or name from the stored one", () => {
+    const stored = { kind: "header", name: "X-Key" } as const;
+    expect(sameAuth(stored, joinAuth("header", " X-Key "))).toBe(true);
+    expect(sameAuth(stored, joinAuth("header", "X-Other"))).toBe(false);
+    expect(sameAuth(stored, joinAuth("query", "X-Key"))).toBe(false);
+    expect(sameAuth({ kind: "bearer" }, joinAuth("bearer", ""))).toBe(true);
+  });
+});
+
+describe("connection settings", () => {
+  it("builds resume and id source from a choice and its field", () => {
+    expect(joinResume("query", " since ")).toEqual({ kind: "query", param: "since" });
+    expect(joinResume("header", "ignored")).toEqual({ kind: "header" });
+    expect(joinIdSource("json", "/id")).toEqual({ kind: "json", pointer: "/id" });
+    expect(joinIdSource("sse", "/id")).toEqual({ kind: "sse" });
   });
 });
 
@@ -31,6 +59,6 @@ describe("urlProblem", () => {
   });
 
   it("starts a new feed as a plain GET subscription", () => {
-    expect(blankForm()).toMatchObject({ method: "GET", auth: "none", enabled: true });
+    expect(blankForm()).toMatchObject({ method: "GET", auth: { kind: "none" }, on_end: null, enabled: true });
   });
 });

@@ -1,6 +1,9 @@
 // The feed form's view logic: list fields edited as lines, what an auth kind needs, and the
 // checks the form can make before it asks Rust (which checks everything again).
+import type { AuthKind } from "./bindings/AuthKind";
 import type { FeedForm } from "./bindings/FeedForm";
+import type { IdSource } from "./bindings/IdSource";
+import type { Resume } from "./bindings/Resume";
 
 /** A list shown in a textarea, one item per line. */
 export function toLines(list: string[]): string {
@@ -14,32 +17,29 @@ export function fromLines(text: string): string[] {
     .filter((line) => line.length > 0);
 }
 
-export type AuthChoice = "none" | "bearer" | "basic" | "header" | "query";
+export type AuthChoice = AuthKind["kind"];
 
-/** Splits "header:X-Api-Key" into the choice and its name. */
-export function splitAuth(auth: string): { choice: AuthChoice; name: string } {
-  const [kind, ...rest] = auth.split(":");
-  const name = rest.join(":");
-  if (kind === "header" || kind === "query") {
-    return { choice: kind, name };
-  }
-  if (kind === "bearer" || kind === "basic") {
-    return { choice: kind, name: "" };
-  }
-  return { choice: "none", name: "" };
+/** The kind select and the name field of an auth kind. */
+export function splitAuth(auth: AuthKind): { choice: AuthChoice; name: string } {
+  return { choice: auth.kind, name: "name" in auth ? auth.name : "" };
 }
 
-export function joinAuth(choice: AuthChoice, name: string): string {
-  return choice === "header" || choice === "query" ? `${choice}:${name.trim()}` : choice;
+/** The auth kind the select and the name field describe. */
+export function joinAuth(choice: AuthChoice, name: string): AuthKind {
+  return choice === "header" || choice === "query" ? { kind: choice, name: name.trim() } : { kind: choice };
 }
 
-export function needsSecret(auth: string): boolean {
-  return splitAuth(auth).choice !== "none";
+export function sameAuth(a: AuthKind, b: AuthKind): boolean {
+  return a.kind === b.kind && splitAuth(a).name === splitAuth(b).name;
+}
+
+export function needsSecret(auth: AuthKind): boolean {
+  return auth.kind !== "none";
 }
 
 /** What the secret field asks for, by kind. */
-export function secretHint(auth: string): string {
-  switch (splitAuth(auth).choice) {
+export function secretHint(auth: AuthKind): string {
+  switch (auth.kind) {
     case "bearer":
       return "The token";
     case "basic":
@@ -51,6 +51,16 @@ export function secretHint(auth: string): string {
     default:
       return "";
   }
+}
+
+/** How the feed resumes, from its select and its parameter field. */
+export function joinResume(choice: Resume["kind"], param: string): Resume {
+  return choice === "query" ? { kind: "query", param: param.trim() } : { kind: "header" };
+}
+
+/** Where event ids come from, from its select and its pointer field. */
+export function joinIdSource(choice: IdSource["kind"], pointer: string): IdSource {
+  return choice === "json" ? { kind: "json", pointer: pointer.trim() } : { kind: "sse" };
 }
 
 /** The URL check the form shows as you type; null when it looks right. */
@@ -80,12 +90,12 @@ export function blankForm(): FeedForm {
     name: "",
     url: "",
     preset: "generic",
-    auth: "none",
+    auth: { kind: "none" },
     headers: [],
     method: "GET",
     body: "",
-    resume: "header",
-    id_source: "sse",
+    resume: { kind: "header" },
+    id_source: { kind: "sse" },
     title_template: "",
     body_template: "",
     link_template: "",
@@ -94,7 +104,7 @@ export function blankForm(): FeedForm {
     conditions: [],
     min_priority: null,
     idle_timeout_s: null,
-    on_end: "",
+    on_end: null,
     muted: false,
     enabled: true,
   };

@@ -168,9 +168,9 @@ fn ntfy_feeds_resume_with_since_skip_control_events_and_survive_a_cache_replay()
     });
     let mut rig = Rig::new();
     let feed = rig.feed("ntfy", &server.url("/alerts/sse"), |s| {
-        s.preset = "ntfy".into();
-        s.resume = "query:since".into();
-        s.id_source = "json:/id".into();
+        s.preset = "ntfy".parse().unwrap();
+        s.resume = "query:since".parse().unwrap();
+        s.id_source = "json:/id".parse().unwrap();
     });
     rig.start();
     wait_until(15, "three messages stored", || (rig.history(&feed).len() == 3).then_some(()));

@@ -38,7 +38,7 @@ fn a_good_feed_shows_its_headers_with_secrets_hidden_and_its_first_events_as_not
         )
     });
     let feed = feed(server.url("/events"), |spec| {
-        spec.auth = "bearer".into();
+        spec.auth = "bearer".parse().unwrap();
         spec.filters.exclude_types = vec!["noise".into()];
         spec.title_template = Some("{{ json.title }}!".into());
     });
@@ -87,7 +87,7 @@ fn failures_are_reported_in_words() {
     let quiet = run("/quiet", ProbeLimits { max_events: 2, wait: Duration::from_millis(300) });
     assert!(quiet.connected && quiet.events.is_empty() && quiet.error.is_none(), "{quiet:?}");
 
-    let needs = feed(server.url("/x"), |spec| spec.auth = "bearer".into());
+    let needs = feed(server.url("/x"), |spec| spec.auth = "bearer".parse().unwrap());
     let report = rt.block_on(probe(&needs, None, LIMITS));
     assert!(report.error.unwrap().contains("secret"));
     assert!(server.requests().iter().all(|r| r.target != "/x"), "never tried without it");
@@ -120,9 +120,9 @@ fn heartbeats_and_control_events_are_shown_as_not_kept_as_the_engine_treats_them
     assert!(report.events[1].kept, "a heartbeat the feed includes by name is kept");
 
     let ntfy = feed(server.url("/ntfy"), |spec| {
-        spec.preset = "ntfy".into();
-        spec.id_source = "json:/id".into();
-        spec.resume = "query:since".into();
+        spec.preset = "ntfy".parse().unwrap();
+        spec.id_source = "json:/id".parse().unwrap();
+        spec.resume = "query:since".parse().unwrap();
     });
     let report = rt.block_on(probe(&ntfy, None, ProbeLimits { max_events: 2, ..limits }));
     let seen: Vec<_> =

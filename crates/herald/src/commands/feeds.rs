@@ -3,8 +3,8 @@
 use std::io::Write;
 
 use clap::{Args, Subcommand};
-use herald_api::auth::AuthKind;
 use herald_api::feeds::FeedOptions;
+use herald_api::model::{AuthKind, IdSource, Method, Preset, Resume};
 use herald_api::{ApiError, DataDir, input_file};
 use herald_store::{FeedStatus, rfc3339};
 
@@ -44,7 +44,7 @@ pub enum FeedsCommand {
     Auth {
         name_or_id: String,
         /// none, bearer, basic, header:NAME or query:NAME
-        #[arg(long, value_name = "KIND", value_parser = parse_auth)]
+        #[arg(long, value_name = "KIND")]
         auth: AuthKind,
     },
     /// Ask the resident to reconnect a feed now
@@ -67,25 +67,25 @@ pub struct FeedArgs {
     name: Option<String>,
     /// generic, ntfy, mercure or wikimedia
     #[arg(long)]
-    preset: Option<String>,
+    preset: Option<Preset>,
     /// A non-secret request header, "Name: value" (repeatable)
     #[arg(short = 'H', long = "header", value_name = "NAME: VALUE")]
     headers: Vec<String>,
     /// GET or POST
     #[arg(long)]
-    method: Option<String>,
+    method: Option<Method>,
     /// A JSON file to POST
     #[arg(long, value_name = "FILE")]
     body_file: Option<std::path::PathBuf>,
     /// none, bearer, basic, header:NAME or query:NAME
-    #[arg(long, value_name = "KIND", value_parser = parse_auth)]
+    #[arg(long, value_name = "KIND")]
     auth: Option<AuthKind>,
     /// header, or query:PARAM
     #[arg(long)]
-    resume: Option<String>,
+    resume: Option<Resume>,
     /// sse, or json:/pointer
     #[arg(long)]
-    id_source: Option<String>,
+    id_source: Option<IdSource>,
     #[arg(long, value_name = "TEMPLATE")]
     title: Option<String>,
     #[arg(long, value_name = "TEMPLATE")]
@@ -128,10 +128,6 @@ pub struct FeedArgs {
     snooze: Option<String>,
 }
 
-fn parse_auth(text: &str) -> Result<AuthKind, String> {
-    text.parse().map_err(|e: herald_api::auth::AuthError| e.to_string())
-}
-
 impl FeedArgs {
     fn into_options(self, url: Option<String>) -> Result<FeedOptions, ApiError> {
         let body = match &self.body_file {
@@ -161,7 +157,13 @@ impl FeedArgs {
             min_priority: self.min_priority,
             ca_file: self.ca_file,
             idle_timeout_s: self.idle_timeout,
-            on_end: self.on_end,
+            on_end: self
+                .on_end
+                .map(|text| match text.trim() {
+                    "default" => Ok(None),
+                    text => text.parse().map(Some),
+                })
+                .transpose()?,
             enabled: if self.enable {
                 Some(true)
             } else if self.disable {
@@ -295,7 +297,7 @@ pub fn status_json(status: &FeedStatus) -> serde_json::Value {
         "url": status.feed.spec.url,
         "enabled": status.feed.spec.enabled,
         "preset": status.feed.spec.preset,
-        "auth": status.feed.spec.auth,
+        "auth": status.feed.spec.auth.to_string(),
         "state": status.state(),
         "state_detail": status.state_detail(),
         "last_event_at": status.resume.last_event_at.map(rfc3339),

@@ -113,7 +113,7 @@ fn export_and_import_round_trip_without_secrets() {
     let mut spec = herald_store::FeedSpec {
         name: "X".into(),
         url: "http://127.0.0.1:1/x".into(),
-        auth: "bearer".into(),
+        auth: "bearer".parse().unwrap(),
         ..Default::default()
     };
     spec.filters.include_types = vec!["deploy".into()];

@@ -207,3 +207,28 @@ fn an_import_is_all_or_nothing() {
     assert_usage_error(d, &["feeds", "import", file.to_str().unwrap()], &["deploys", "twice"]);
     assert!(ok(d, &["feeds", "list", "--json"]).is_empty(), "nothing was added");
 }
+
+/// A feed file's settings are read by the same rules as the command line's options: a bad one
+/// is a usage error that names it, and nothing is added.
+#[test]
+fn an_import_with_a_bad_setting_names_it_and_adds_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let file = d.join("feeds.json");
+    let cases: [(&str, &str, &[&str]); 5] = [
+        ("resume", "cookie", &["resume must be header or query:PARAM"]),
+        ("id_source", "json:id", &["\"id\" is not a JSON pointer"]),
+        ("auth", "header:bad name", &["not a valid HTTP header name"]),
+        ("method", "PUT", &["the method must be GET or POST"]),
+        ("preset", "rss", &["unknown preset \"rss\""]),
+    ];
+    for (setting, value, words) in cases {
+        let mut bad = serde_json::json!({"name": "Bad", "url": "http://127.0.0.1:1/x"});
+        bad[setting] = value.into();
+        let good = serde_json::json!({"name": "Good", "url": "http://127.0.0.1:1/y"});
+        let export = serde_json::json!({"herald_feeds": 1, "feeds": [good, bad]});
+        std::fs::write(&file, export.to_string()).unwrap();
+        assert_usage_error(d, &["feeds", "import", file.to_str().unwrap()], words);
+        assert!(ok(d, &["feeds", "list", "--json"]).is_empty(), "{setting}: something was added");
+    }
+}

@@ -2,7 +2,7 @@
 
 use herald_store::{Store, StoreError};
 
-use crate::{TestDb, kept};
+use crate::{TestDb, kept, spec};
 
 #[test]
 fn a_database_from_a_newer_herald_is_refused_untouched() {
@@ -142,4 +142,26 @@ fn the_database_and_its_wal_files_are_made_private_on_open() {
         let mode = std::fs::metadata(file).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600, "{}", file.display());
     }
+}
+
+/// Only checked settings are written, but a row edited by hand may hold text that no longer
+/// reads: that setting falls back to its default and every feed still reads.
+#[test]
+fn a_setting_edited_by_hand_into_nonsense_reads_as_its_default() {
+    let mut db = TestDb::new();
+    let mut ntfy = spec("ntfy");
+    ntfy.resume = "query:since".parse().unwrap();
+    ntfy.id_source = "json:/id".parse().unwrap();
+    ntfy.auth = "header:X-Key".parse().unwrap();
+    let id = db.store.add_feed(&ntfy).unwrap().id;
+    db.feed("Other");
+    let path = db.store.path().to_owned();
+    rusqlite_raw(&path)
+        .execute("UPDATE feeds SET resume = 'cookie', auth = 'magic' WHERE id = ?1", [&id])
+        .unwrap();
+    let read = db.store.feed(&id).unwrap().spec;
+    assert_eq!(read.resume, herald_model::Resume::default(), "the bad one is the default");
+    assert_eq!(read.auth, herald_model::AuthKind::None);
+    assert_eq!(read.id_source, ntfy.id_source, "the good ones are kept");
+    assert_eq!(db.store.feeds().unwrap().len(), 2, "every feed still reads");
 }

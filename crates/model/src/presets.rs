@@ -1,8 +1,16 @@
 //! What the presets fill in for the servers Herald knows (facts in ARCHITECTURE.md).
 
+use std::fmt;
+use std::str::FromStr;
 use std::time::Duration;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+use crate::{IdSource, Resume, SettingError};
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize, ts_rs::TS,
+)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
 pub enum Preset {
     #[default]
     Generic,
@@ -15,25 +23,36 @@ pub enum Preset {
     Wikimedia,
 }
 
+pub const ALL: [Preset; 4] = [Preset::Generic, Preset::Ntfy, Preset::Mercure, Preset::Wikimedia];
 pub const NAMES: &[&str] = &["generic", "ntfy", "mercure", "wikimedia"];
 
 /// The connection settings a preset implies, used when a feed is added with it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PresetDefaults {
-    pub resume: &'static str,
-    pub id_source: &'static str,
+    pub resume: Resume,
+    pub id_source: IdSource,
     pub idle_timeout_s: Option<u32>,
 }
 
+impl FromStr for Preset {
+    type Err = SettingError;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        ALL.into_iter()
+            .find(|p| p.name() == name)
+            .ok_or_else(|| SettingError::UnknownPreset(name.to_owned()))
+    }
+}
+
+impl fmt::Display for Preset {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 impl Preset {
-    pub fn parse(name: &str) -> Option<Self> {
-        Some(match name {
-            "generic" => Preset::Generic,
-            "ntfy" => Preset::Ntfy,
-            "mercure" => Preset::Mercure,
-            "wikimedia" => Preset::Wikimedia,
-            _ => return None,
-        })
+    pub fn name(self) -> &'static str {
+        NAMES[self as usize]
     }
 
     pub fn defaults(self) -> PresetDefaults {
@@ -41,13 +60,15 @@ impl Preset {
             // ntfy replays everything on an unknown `since`, and its SSE `id` is the message id
             // too; `since=<id>` is the resume it documents. Keepalives come every 45 s.
             Preset::Ntfy => PresetDefaults {
-                resume: "query:since",
-                id_source: "json:/id",
+                resume: Resume::Query("since".into()),
+                id_source: IdSource::Json("/id".into()),
                 idle_timeout_s: Some(90),
             },
-            Preset::Generic | Preset::Mercure | Preset::Wikimedia => {
-                PresetDefaults { resume: "header", id_source: "sse", idle_timeout_s: None }
-            }
+            Preset::Generic | Preset::Mercure | Preset::Wikimedia => PresetDefaults {
+                resume: Resume::Header,
+                id_source: IdSource::Sse,
+                idle_timeout_s: None,
+            },
         }
     }
 
@@ -87,3 +108,22 @@ impl Preset {
 
 /// The watchdog's default: a server that sends nothing for this long is presumed gone.
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_preset_reads_its_own_name() {
+        for (preset, name) in ALL.into_iter().zip(NAMES) {
+            assert_eq!(preset.name(), *name);
+            assert_eq!(name.parse::<Preset>(), Ok(preset));
+            assert_eq!(serde_json::to_string(&preset).unwrap(), format!("{name:?}"));
+        }
+        let e = "gotify".parse::<Preset>().unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "unknown preset \"gotify\": use one of generic, ntfy, mercure, wikimedia"
+        );
+    }
+}

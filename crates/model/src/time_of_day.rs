@@ -64,7 +64,7 @@ impl<'de> serde::Deserialize<'de> for TimeOfDay {
 
 /// A stored time that no longer reads (written by hand, say) is no time: quiet hours go off
 /// rather than every setting becoming unreadable.
-pub(crate) fn lenient<'de, D: serde::Deserializer<'de>>(
+pub fn lenient<'de, D: serde::Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<TimeOfDay>, D::Error> {
     let text: Option<String> = serde::Deserialize::deserialize(deserializer)?;

@@ -1,0 +1,313 @@
+//! How a feed connects: its method, how it resumes, where an event's own id comes from and what
+//! it does when the stream ends. Each is an enum with its text form (`query:since`,
+//! `json:/id`) read by `FromStr` and written by `Display`.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// Why a setting's text (or a value the settings window built) is not one Herald can run, in
+/// words for the user; `field` says which setting.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SettingError {
+    #[error("unknown auth kind {0:?}: use none, bearer, basic, header:NAME or query:NAME")]
+    UnknownAuth(String),
+    #[error("{0:?} is not a valid HTTP header name")]
+    BadHeaderName(String),
+    #[error("a query parameter name is needed (query:NAME)")]
+    EmptyQueryName,
+    #[error("the method must be GET or POST")]
+    UnknownMethod(String),
+    #[error("resume must be header or query:PARAM")]
+    UnknownResume(String),
+    #[error("the id source must be sse or json:/pointer")]
+    UnknownIdSource(String),
+    #[error("{0:?} is not a JSON pointer (like /id or /data/title)")]
+    BadPointer(String),
+    #[error("when the stream ends: {0:?} is not reconnect or finish")]
+    UnknownOnEnd(String),
+    #[error("unknown preset {0:?}: use one of {names}", names = crate::presets::NAMES.join(", "))]
+    UnknownPreset(String),
+}
+
+impl SettingError {
+    /// The setting it is about, as the settings window names its fields.
+    pub fn field(&self) -> &'static str {
+        match self {
+            SettingError::UnknownAuth(_)
+            | SettingError::BadHeaderName(_)
+            | SettingError::EmptyQueryName => "auth",
+            SettingError::UnknownMethod(_) => "method",
+            SettingError::UnknownResume(_) => "resume",
+            SettingError::UnknownIdSource(_) | SettingError::BadPointer(_) => "id_source",
+            SettingError::UnknownOnEnd(_) => "on_end",
+            SettingError::UnknownPreset(_) => "preset",
+        }
+    }
+}
+
+/// A JSON pointer as RFC 6901 writes it: empty, or `/` segments with `~0` and `~1` escapes.
+pub fn check_pointer(pointer: &str) -> Result<(), SettingError> {
+    let bad = || SettingError::BadPointer(pointer.to_owned());
+    if !pointer.is_empty() && !pointer.starts_with('/') {
+        return Err(bad());
+    }
+    let mut chars = pointer.chars();
+    while let Some(c) = chars.next() {
+        if c == '~' && !matches!(chars.next(), Some('0' | '1')) {
+            return Err(bad());
+        }
+    }
+    Ok(())
+}
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize, ts_rs::TS,
+)]
+#[serde(rename_all = "UPPERCASE")]
+#[ts(export)]
+pub enum Method {
+    #[default]
+    Get,
+    /// For APIs that stream their answer to a POST (AI and job APIs), with a JSON body.
+    Post,
+}
+
+impl FromStr for Method {
+    type Err = SettingError;
+
+    /// `GET` or `POST`, in any case.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_uppercase().as_str() {
+            "GET" => Ok(Method::Get),
+            "POST" => Ok(Method::Post),
+            _ => Err(SettingError::UnknownMethod(s.to_owned())),
+        }
+    }
+}
+
+impl fmt::Display for Method {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+        })
+    }
+}
+
+/// How a reconnection tells the server where the feed left off.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize, ts_rs::TS)]
+#[serde(tag = "kind", content = "param", rename_all = "snake_case")]
+#[ts(export)]
+pub enum Resume {
+    /// The spec's way: a `Last-Event-ID` header.
+    #[default]
+    Header,
+    /// A query parameter (ntfy's `since`, Mercure's `lastEventID`).
+    Query(String),
+}
+
+impl Resume {
+    /// The rule `FromStr` applies, for a value built from its parts.
+    pub fn check(self) -> Result<Self, SettingError> {
+        match &self {
+            Resume::Query(param) if param.is_empty() => {
+                Err(SettingError::UnknownResume(self.to_string()))
+            }
+            _ => Ok(self),
+        }
+    }
+}
+
+impl FromStr for Resume {
+    type Err = SettingError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.split_once(':') {
+            None if s == "header" => Ok(Resume::Header),
+            Some(("query", param)) => Resume::Query(param.to_owned()).check(),
+            _ => Err(SettingError::UnknownResume(s.to_owned())),
+        }
+    }
+}
+
+impl fmt::Display for Resume {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Resume::Header => f.write_str("header"),
+            Resume::Query(param) => write!(f, "query:{param}"),
+        }
+    }
+}
+
+/// Where an event's own id (what the history deduplicates on and the feed resumes from) is.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize, ts_rs::TS)]
+#[serde(tag = "kind", content = "pointer", rename_all = "snake_case")]
+#[ts(export)]
+pub enum IdSource {
+    /// The `id:` set in the event's own block.
+    #[default]
+    Sse,
+    /// A field of the JSON data, by JSON pointer (ntfy's `/id`).
+    Json(String),
+}
+
+impl IdSource {
+    /// The rule `FromStr` applies, for a value built from its parts.
+    pub fn check(self) -> Result<Self, SettingError> {
+        if let IdSource::Json(pointer) = &self {
+            check_pointer(pointer)?;
+        }
+        Ok(self)
+    }
+}
+
+impl FromStr for IdSource {
+    type Err = SettingError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.split_once(':') {
+            None if s == "sse" => Ok(IdSource::Sse),
+            Some(("json", pointer)) => IdSource::Json(pointer.to_owned()).check(),
+            _ => Err(SettingError::UnknownIdSource(s.to_owned())),
+        }
+    }
+}
+
+impl fmt::Display for IdSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            IdSource::Sse => f.write_str("sse"),
+            IdSource::Json(pointer) => write!(f, "json:{pointer}"),
+        }
+    }
+}
+
+/// What a feed does when its stream ends cleanly. A feed that sets none gets its method's
+/// default (`OnEnd::default_for`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum OnEnd {
+    /// Connect again (with the server's retry): an event stream is meant to go on.
+    Reconnect,
+    /// Stop until someone runs it again: the stream was a job's answer, and connecting again
+    /// would run (and bill) the job again.
+    Finish,
+}
+
+impl OnEnd {
+    /// Finish for POST, whose stream is usually a job's answer; reconnect for GET.
+    pub fn default_for(method: Method) -> Self {
+        match method {
+            Method::Post => OnEnd::Finish,
+            Method::Get => OnEnd::Reconnect,
+        }
+    }
+}
+
+impl FromStr for OnEnd {
+    type Err = SettingError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "reconnect" => Ok(OnEnd::Reconnect),
+            "finish" => Ok(OnEnd::Finish),
+            _ => Err(SettingError::UnknownOnEnd(s.to_owned())),
+        }
+    }
+}
+
+impl fmt::Display for OnEnd {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            OnEnd::Reconnect => "reconnect",
+            OnEnd::Finish => "finish",
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round_trip<T>(texts: &[&str])
+    where
+        T: FromStr<Err = SettingError> + fmt::Display,
+    {
+        for text in texts {
+            let value: T = text.parse().unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert_eq!(value.to_string(), *text);
+        }
+    }
+
+    #[test]
+    fn settings_read_and_write_the_same_text() {
+        round_trip::<Method>(&["GET", "POST"]);
+        round_trip::<Resume>(&["header", "query:since", "query:a:b"]);
+        round_trip::<IdSource>(&["sse", "json:/id", "json:", "json:/a~1b"]);
+        round_trip::<OnEnd>(&["reconnect", "finish"]);
+        assert_eq!("post".parse::<Method>(), Ok(Method::Post));
+    }
+
+    #[test]
+    fn bad_text_says_what_is_wrong_and_where() {
+        let cases: [(Result<(), SettingError>, &str, &str); 6] = [
+            ("PUT".parse::<Method>().map(drop), "method", "the method must be GET or POST"),
+            (
+                "query:".parse::<Resume>().map(drop),
+                "resume",
+                "resume must be header or query:PARAM",
+            ),
+            (
+                "cookie".parse::<Resume>().map(drop),
+                "resume",
+                "resume must be header or query:PARAM",
+            ),
+            (
+                "json:id".parse::<IdSource>().map(drop),
+                "id_source",
+                "\"id\" is not a JSON pointer (like /id or /data/title)",
+            ),
+            (
+                "xml".parse::<IdSource>().map(drop),
+                "id_source",
+                "the id source must be sse or json:/pointer",
+            ),
+            (
+                "again".parse::<OnEnd>().map(drop),
+                "on_end",
+                "when the stream ends: \"again\" is not reconnect or finish",
+            ),
+        ];
+        for (result, field, words) in cases {
+            let e = result.unwrap_err();
+            assert_eq!((e.field(), e.to_string().as_str()), (field, words));
+        }
+        assert!(check_pointer("/a~2").is_err());
+        assert!(IdSource::Json("/ok~0".into()).check().is_ok());
+        assert!(Resume::Query(String::new()).check().is_err());
+    }
+
+    #[test]
+    fn the_windows_get_tagged_unions_and_plain_names() {
+        let json = |v: &dyn erased::Json| v.json();
+        assert_eq!(json(&Resume::Query("since".into())), r#"{"kind":"query","param":"since"}"#);
+        assert_eq!(json(&IdSource::Json("/id".into())), r#"{"kind":"json","pointer":"/id"}"#);
+        assert_eq!(json(&IdSource::Sse), r#"{"kind":"sse"}"#);
+        assert_eq!(json(&Method::Post), r#""POST""#);
+        assert_eq!(json(&OnEnd::Finish), r#""finish""#);
+        assert_eq!(OnEnd::default_for(Method::Post), OnEnd::Finish);
+        assert_eq!(OnEnd::default_for(Method::Get), OnEnd::Reconnect);
+    }
+
+    mod erased {
+        pub trait Json {
+            fn json(&self) -> String;
+        }
+        impl<T: serde::Serialize> Json for T {
+            fn json(&self) -> String {
+                serde_json::to_string(self).unwrap()
+            }
+        }
+    }
+}
