@@ -39,7 +39,7 @@ wine_cannot=(
   --skip tls::a_redirect_from_https_to_plain_http_is_refused
   --skip http2::
 )
-"${test[@]}" -p herald-model -p herald-sse -p herald-store -p herald-engine -p herald-api -p herald-secrets "$@" \
+"${test[@]}" -p herald-model -p herald-os -p herald-sse -p herald-store -p herald-engine -p herald-api -p herald-secrets "$@" \
   -- "${wine_cannot[@]}"
 # The resident's own tests (event loop, clicks, tray model). Its integration tests drive the
 # real binary the Unix way (signals, /proc, file modes); the workflow's Windows runner builds

@@ -10,7 +10,7 @@ use crate::windows::WindowKind;
 #[command(name = "herald-ui", version)]
 pub struct Args {
     /// Where Herald keeps its data [default: the platform's app data dir]
-    #[arg(long, env = herald_api::DATA_DIR_ENV, value_name = "DIR")]
+    #[arg(long, env = herald_os::DATA_DIR_ENV, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
 
     /// Which window to show

@@ -7,7 +7,8 @@ use herald_api::feed_form::{self, ConnectionTest, FeedForm, PreviewView};
 use herald_api::history::HistoryScope;
 use herald_api::store_access::Shared;
 use herald_api::views::{EntryView, FeedView, GeneralSettings, GeneralView, HistoryFilter};
-use herald_api::{ApiError, AppInfo, WindowKind, autostart, feed_file, opener, settings, views};
+use herald_api::{ApiError, AppInfo, WindowKind, feed_file, settings, views};
+use herald_os::{autostart, opener};
 use herald_secrets::Sensitive;
 
 use crate::bridge::bridge;
@@ -44,11 +45,11 @@ bridge! {
 
     /// Opens an http(s) link in the browser; anything else is refused.
     sync open_link(state; link: String) -> () {
-        opener::open_link(&link)
+        Ok(opener::open_link(&link)?)
     }
 
     sync open_data_folder(state;) -> () {
-        opener::open_folder(state.data_dir.path())
+        Ok(opener::open_folder(state.data_dir.path())?)
     }
 
     sync feed_form(state; feed_id: Option<String>) -> FeedForm {

@@ -15,7 +15,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Parser;
-use herald_api::DataDir;
+use herald_os::DataDir;
 
 use crate::args::Args;
 use crate::single_instance::Claim;
@@ -52,7 +52,7 @@ impl AppState {
 
     /// The `herald` next to this program, which launch at login starts.
     pub fn resident_program(&self) -> Result<std::path::PathBuf, herald_api::ApiError> {
-        herald_api::Program::Resident.locate()
+        Ok(herald_os::Program::Resident.locate()?)
     }
 }
 
@@ -73,7 +73,7 @@ pub fn run_app() -> ExitCode {
 
 fn start(args: Args) -> anyhow::Result<ExitCode> {
     let data_dir = DataDir::resolve(args.data_dir)?;
-    let _log = herald_api::logging::init(&data_dir, "herald-ui")?;
+    let _log = herald_os::logging::init(&data_dir, "herald-ui")?;
     let target = Target { window: args.window, event: args.event };
     let instance = match single_instance::claim(&data_dir, &target)? {
         Claim::Forwarded => {

@@ -1,7 +1,7 @@
 //! The windows need the resident (it owns the feeds). Started from the app menu with no resident
 //! running, `herald-ui` starts one in the background, as docs/cli.md says.
 
-use herald_api::{DataDir, InstanceLock, Program};
+use herald_os::{DataDir, InstanceLock, Program};
 
 pub fn ensure_running(data_dir: &DataDir) {
     match InstanceLock::holder(&data_dir.resident_lock_path()) {

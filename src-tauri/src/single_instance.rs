@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use herald_api::{DataDir, InstanceLock, LockState};
+use herald_os::{DataDir, InstanceLock, LockState};
 use tauri::AppHandle;
 
 use crate::windows::{self, Target};

@@ -8,8 +8,8 @@
 use std::sync::mpsc::Receiver;
 use std::time::Duration;
 
-use herald_api::DataDir;
 use herald_api::views::StoreChanged;
+use herald_os::DataDir;
 use herald_store::Store;
 use herald_store::changes::{Beacon, Follower};
 use tauri::{AppHandle, Emitter};

@@ -1,4 +1,4 @@
-use std::path::PathBuf;
+use herald_os::OsError;
 
 /// A stable, machine-readable code for every error that can reach the UI, so the windows can
 /// match on it instead of parsing words.
@@ -20,24 +20,23 @@ pub enum ErrorCode {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
-    #[error("cannot use the data folder {path}: {source}")]
-    DataDir { path: PathBuf, source: std::io::Error },
-    #[error("cannot open the lock file {path}: {source}")]
-    Lock { path: PathBuf, source: std::io::Error },
-    #[error("cannot write logs to {path}: {source}")]
-    Log { path: PathBuf, source: std::io::Error },
-    #[error(
-        "{program} is not installed next to this program ({detail}); reinstall Herald or set {env}"
-    )]
-    ProgramMissing { program: String, detail: String, env: &'static str },
-    #[error("cannot start {path}: {source}")]
-    Spawn { path: PathBuf, source: std::io::Error },
+    #[error(transparent)]
+    Os(herald_os::OsError),
     #[error("{message}")]
     Invalid { field: &'static str, message: String },
     #[error(transparent)]
     Store(#[from] herald_store::StoreError),
     #[error("{0}")]
     Secrets(#[from] herald_secrets::SecretError),
+}
+
+impl From<OsError> for ApiError {
+    fn from(e: OsError) -> Self {
+        match e {
+            OsError::Refused { what, message } => ApiError::Invalid { field: what, message },
+            other => ApiError::Os(other),
+        }
+    }
 }
 
 impl From<herald_model::SettingError> for ApiError {
@@ -57,11 +56,15 @@ impl ApiError {
 
     pub fn code(&self) -> ErrorCode {
         match self {
-            ApiError::DataDir { .. } => ErrorCode::DataDir,
-            ApiError::Lock { .. } => ErrorCode::Lock,
-            ApiError::Log { .. } => ErrorCode::Log,
-            ApiError::ProgramMissing { .. } => ErrorCode::ProgramMissing,
-            ApiError::Spawn { .. } => ErrorCode::Spawn,
+            ApiError::Os(e) => match e {
+                OsError::DataDir { .. } => ErrorCode::DataDir,
+                OsError::Lock { .. } => ErrorCode::Lock,
+                OsError::Log { .. } => ErrorCode::Log,
+                OsError::ProgramMissing { .. } => ErrorCode::ProgramMissing,
+                OsError::Spawn { .. } => ErrorCode::Spawn,
+                // Made Invalid by `From`: a refusal names what was refused.
+                OsError::Refused { .. } => ErrorCode::Invalid,
+            },
             ApiError::Invalid { .. } => ErrorCode::Invalid,
             ApiError::Store(herald_store::StoreError::DuplicateName(_)) => ErrorCode::DuplicateName,
             ApiError::Store(herald_store::StoreError::UnknownFeed(_)) => ErrorCode::UnknownFeed,

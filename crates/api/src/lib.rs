@@ -1,34 +1,28 @@
 //! The one API that every Herald client calls: the `herald` command line, the resident's tray and
 //! the `herald-ui` windows. Nothing here knows about Tauri or a display, so the same calls run over
-//! SSH, in CI and behind a window alike.
+//! SSH, in CI and behind a window alike. What it asks of the operating system (folders, locks,
+//! launch at login, the opener) is `herald-os`'s.
 
 pub use herald_engine::input_file;
 /// What a feed and its settings are, as types (`herald-model`).
 pub use herald_model as model;
-pub mod autostart;
 pub mod control_chars;
 pub mod credentials;
-mod data_dir;
 mod error;
 pub mod feed_file;
 pub mod feed_form;
 pub mod feeds;
 pub mod history;
-mod instance;
-pub mod logging;
-pub mod opener;
-mod programs;
 pub mod settings;
 pub mod store_access;
 pub mod trouble;
 pub mod views;
 mod window;
 
-pub use data_dir::{DataDir, ENV_VAR as DATA_DIR_ENV};
 pub use error::{ApiError, ErrorCode, UiError};
-pub use instance::{InstanceLock, LockState};
-pub use programs::Program;
 pub use window::{UnknownWindow, WindowKind};
+
+use herald_os::DataDir;
 
 /// What the windows show about the running app (its version and where its data lives).
 #[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]

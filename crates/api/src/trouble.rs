@@ -11,7 +11,7 @@ use std::sync::Mutex;
 
 use herald_store::{FeedStatus, LiveState};
 
-use crate::{DataDir, InstanceLock};
+use herald_os::{DataDir, InstanceLock};
 
 /// The file's size: the words of one error, with room to spare.
 const SIZE: usize = 4096;
@@ -31,13 +31,13 @@ pub struct TroubleFile {
 impl TroubleFile {
     /// Allocates the file (with no trouble in it) while the disk still has room.
     pub fn create(data_dir: &DataDir) -> std::io::Result<Self> {
-        let mut file = crate::data_dir::private_file()
+        let mut file = herald_os::private_file()
             .create(true)
             .truncate(false)
             .read(true)
             .write(true)
             .open(path(data_dir))?;
-        crate::data_dir::make_private(&file);
+        herald_os::make_private(&file);
         file.write_all(&[b' '; SIZE])?;
         // On disk (not only in the page cache), so that overwriting it later needs no new
         // space. Off the start: under heavy writeback an fsync can take seconds.

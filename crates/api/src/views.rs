@@ -5,7 +5,9 @@
 
 use herald_store::{Entry, FeedStatus, Store, rfc3339};
 
-use crate::{ApiError, autostart};
+use herald_os::autostart;
+
+use crate::ApiError;
 
 /// One feed in the settings window's list.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
@@ -124,7 +126,7 @@ pub struct StoreChanged {
     pub version: i64,
 }
 
-pub fn feeds(data_dir: &crate::DataDir, store: &Store) -> Result<Vec<FeedView>, ApiError> {
+pub fn feeds(data_dir: &herald_os::DataDir, store: &Store) -> Result<Vec<FeedView>, ApiError> {
     Ok(crate::trouble::feed_statuses(data_dir, store)?.iter().map(FeedView::from).collect())
 }
 

@@ -17,7 +17,7 @@ use clap::{Parser, Subcommand};
 )]
 pub struct Cli {
     /// Where Herald keeps its database and logs [default: the platform's app data dir]
-    #[arg(long, global = true, env = herald_api::DATA_DIR_ENV, value_name = "DIR")]
+    #[arg(long, global = true, env = herald_os::DATA_DIR_ENV, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
 
     /// Start the resident (tray, feeds, notifications) without opening a window, as launch at

@@ -23,7 +23,8 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Parser;
-use herald_api::{DataDir, InstanceLock, LockState, WindowKind};
+use herald_api::WindowKind;
+use herald_os::{DataDir, InstanceLock, LockState};
 
 use crate::cli::{Cli, Command};
 use crate::resident::{Inbox, Resident, TrayMode};
@@ -67,7 +68,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 /// this data dir, says so (`daemon`), leaves quietly (`--background`, as launch at login
 /// starts it) or opens its window (a plain `herald`).
 fn resident(data_dir: DataDir, tray: TrayMode, background: bool) -> anyhow::Result<ExitCode> {
-    let _log = herald_api::logging::init(&data_dir, "herald")?;
+    let _log = herald_os::logging::init(&data_dir, "herald")?;
     let inbox = Inbox::with_signals()?;
     let lock = match InstanceLock::try_acquire(&data_dir.resident_lock_path())? {
         LockState::Acquired(lock) => lock,

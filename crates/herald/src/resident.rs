@@ -6,9 +6,10 @@ use anyhow::Context;
 use crossbeam_channel::Receiver;
 use std::sync::{Arc, Mutex};
 
+use herald_api::WindowKind;
 use herald_api::trouble::TroubleFile;
-use herald_api::{DataDir, InstanceLock, WindowKind};
 use herald_engine::{Engine, EngineOptions};
+use herald_os::{DataDir, InstanceLock};
 use herald_secrets::Keyring;
 use herald_store::Store;
 
@@ -177,7 +178,7 @@ impl Resident {
 
 fn on_click(data_dir: &DataDir, db: &std::path::Path, click: Click) {
     let result = match click {
-        Click::OpenLink(link) => herald_api::opener::open_link(&link).map_err(anyhow::Error::from),
+        Click::OpenLink(link) => herald_os::opener::open_link(&link).map_err(anyhow::Error::from),
         Click::ShowEvent(id) => {
             ui_launcher::open(data_dir, WindowKind::History, Some(&id.to_string()))
         }

@@ -8,9 +8,10 @@ use std::time::{Duration, Instant};
 
 use herald_store::changes::{Beacon, Follower};
 
+use herald_api::WindowKind;
 use herald_api::feeds::FeedOptions;
-use herald_api::{DataDir, WindowKind};
 use herald_engine::Engine;
+use herald_os::DataDir;
 use herald_store::{Millis, Store, now_millis};
 
 use crate::event_loop::{Request, Requests};

@@ -5,7 +5,8 @@
 use std::ffi::OsStr;
 
 use anyhow::Context;
-use herald_api::{DataDir, Program, WindowKind};
+use herald_api::WindowKind;
+use herald_os::{DataDir, Program};
 
 pub fn open(data_dir: &DataDir, window: WindowKind, event: Option<&str>) -> anyhow::Result<()> {
     let mut args: Vec<&OsStr> = vec![

@@ -5,7 +5,8 @@ use std::io::Write;
 use clap::{Args, Subcommand};
 use herald_api::feeds::FeedOptions;
 use herald_api::model::{AuthKind, IdSource, Method, Preset, Resume};
-use herald_api::{ApiError, DataDir, input_file};
+use herald_api::{ApiError, input_file};
+use herald_os::DataDir;
 use herald_store::{FeedStatus, rfc3339};
 
 use super::{open_store, run};

@@ -3,8 +3,9 @@
 use std::io::Write;
 
 use clap::{Args, Subcommand, ValueEnum};
+use herald_api::ApiError;
 use herald_api::history::Listing;
-use herald_api::{ApiError, DataDir};
+use herald_os::DataDir;
 use herald_store::{Entry, HistoryScope, Store, rfc3339};
 
 use super::{open_store, run};

@@ -9,7 +9,8 @@ pub mod status;
 
 use std::process::ExitCode;
 
-use herald_api::{ApiError, DataDir};
+use herald_api::ApiError;
+use herald_os::DataDir;
 use herald_store::Store;
 
 pub fn open_store(data_dir: &DataDir) -> Result<Store, ApiError> {

@@ -1,7 +1,8 @@
 //! `herald dnd` and `herald quiet-hours` (when Herald stays quiet; events still go to the
 //! history, only notifications pause) and `herald autostart` (whether it starts at login).
 
-use herald_api::{ApiError, DataDir};
+use herald_api::ApiError;
+use herald_os::DataDir;
 
 use super::{open_store, run};
 
@@ -47,9 +48,9 @@ pub fn autostart(data_dir: &DataDir, state: Option<&str>) -> std::process::ExitC
                     field: "autostart",
                     message: format!("cannot tell where this program is: {e}"),
                 })?;
-                herald_api::autostart::set(state == "on", &program, data_dir)?
+                herald_os::autostart::set(state == "on", &program, data_dir)?
             }
-            None => herald_api::autostart::status()?,
+            None => herald_os::autostart::status()?,
         };
         match (now.enabled, &now.command) {
             (true, Some(command)) => {

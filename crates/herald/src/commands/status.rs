@@ -2,7 +2,8 @@
 
 use std::io::Write;
 
-use herald_api::{ApiError, DataDir, InstanceLock};
+use herald_api::ApiError;
+use herald_os::{DataDir, InstanceLock};
 use herald_store::rfc3339;
 
 use super::{open_store, run};

@@ -1,7 +1,7 @@
 //! Logging for both binaries: stderr for whoever started them, plus a daily-rotated file so a
 //! user can send what happened yesterday. `RUST_LOG` filters both.
 
-use crate::{ApiError, DataDir};
+use crate::{DataDir, OsError};
 use tracing_appender::non_blocking::WorkerGuard;
 use tracing_subscriber::{EnvFilter, Layer, fmt, layer::SubscriberExt, util::SubscriberInitExt};
 
@@ -11,9 +11,9 @@ use tracing_subscriber::{EnvFilter, Layer, fmt, layer::SubscriberExt, util::Subs
 pub struct LogGuard(#[allow(dead_code)] WorkerGuard);
 
 /// Sets up logging for a process; `program` names its files (`herald.2026-11-25.log`).
-pub fn init(data_dir: &DataDir, program: &str) -> Result<LogGuard, ApiError> {
+pub fn init(data_dir: &DataDir, program: &str) -> Result<LogGuard, OsError> {
     let dir = data_dir.log_dir();
-    let log_err = |source| ApiError::Log { path: dir.clone(), source };
+    let log_err = |source| OsError::Log { path: dir.clone(), source };
     // Logs name feeds, URLs and errors that quote servers: private, like the data dir.
     crate::data_dir::create_private_dir(&dir).map_err(log_err)?;
     let appender = tracing_appender::rolling::Builder::new()

@@ -5,10 +5,10 @@ use std::ffi::OsStr;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use crate::ApiError;
+use crate::OsError;
 
-pub fn open_link(link: &str) -> Result<(), ApiError> {
-    let invalid = |message: String| ApiError::Invalid { field: "link", message };
+pub fn open_link(link: &str) -> Result<(), OsError> {
+    let invalid = |message: String| OsError::Refused { what: "link", message };
     let url = url::Url::parse(link).map_err(|e| invalid(format!("the link is not valid: {e}")))?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(invalid(format!(
@@ -20,24 +20,24 @@ pub fn open_link(link: &str) -> Result<(), ApiError> {
 }
 
 /// Shows a folder (the data folder) in the file manager.
-pub fn open_folder(path: &Path) -> Result<(), ApiError> {
+pub fn open_folder(path: &Path) -> Result<(), OsError> {
     if !path.is_dir() {
-        return Err(ApiError::Invalid {
-            field: "folder",
+        return Err(OsError::Refused {
+            what: "folder",
             message: format!("{} is not a folder", path.display()),
         });
     }
     open(path.as_os_str())
 }
 
-fn open(target: &OsStr) -> Result<(), ApiError> {
+fn open(target: &OsStr) -> Result<(), OsError> {
     let mut command = os_opener(target);
     let mut child = command
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .map_err(|source| ApiError::Spawn { path: command.get_program().into(), source })?;
+        .map_err(|source| OsError::Spawn { path: command.get_program().into(), source })?;
     // Reaped in the background: openers exit at once, and a resident collects no zombies.
     std::thread::spawn(move || {
         let _ = child.wait();
@@ -74,7 +74,7 @@ mod tests {
     #[test]
     fn only_web_links_are_opened() {
         for bad in ["javascript:alert(1)", "file:///etc/passwd", "not a url", "data:text/html,x"] {
-            assert!(matches!(open_link(bad), Err(ApiError::Invalid { .. })), "{bad}");
+            assert!(matches!(open_link(bad), Err(OsError::Refused { .. })), "{bad}");
         }
         assert!(open_folder(Path::new("/no/such/folder")).is_err());
     }

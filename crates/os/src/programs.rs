@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
-use crate::ApiError;
+use crate::OsError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Program {
@@ -31,11 +31,11 @@ impl Program {
         }
     }
 
-    pub fn locate(self) -> Result<PathBuf, ApiError> {
+    pub fn locate(self) -> Result<PathBuf, OsError> {
         if let Some(path) = std::env::var_os(self.env_override()) {
             return Ok(PathBuf::from(path));
         }
-        let missing = |detail: String| ApiError::ProgramMissing {
+        let missing = |detail: String| OsError::ProgramMissing {
             program: self.file_name(),
             detail,
             env: self.env_override(),
@@ -51,7 +51,7 @@ impl Program {
 
     /// Starts the program detached from the caller: in its own process group, so a Ctrl-C in
     /// the terminal that started one does not also stop the other.
-    pub fn spawn(self, args: &[&std::ffi::OsStr]) -> Result<Child, ApiError> {
+    pub fn spawn(self, args: &[&std::ffi::OsStr]) -> Result<Child, OsError> {
         let exe = self.locate()?;
         let mut command = Command::new(&exe);
         command.args(args).stdin(Stdio::null());
@@ -64,7 +64,7 @@ impl Program {
             &mut command,
             CREATE_NO_WINDOW | CREATE_NEW_PROCESS_GROUP,
         );
-        command.spawn().map_err(|source| ApiError::Spawn { path: exe, source })
+        command.spawn().map_err(|source| OsError::Spawn { path: exe, source })
     }
 }
 

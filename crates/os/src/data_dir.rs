@@ -1,6 +1,6 @@
 use std::path::{Path, PathBuf};
 
-use crate::ApiError;
+use crate::OsError;
 
 /// Where one Herald installation keeps its database, locks and logs. Every command and both
 /// binaries take it from `--data-dir`, then `HERALD_DATA_DIR`, then the platform's app data dir,
@@ -18,19 +18,19 @@ pub const ENV_VAR: &str = "HERALD_DATA_DIR";
 impl DataDir {
     /// Resolves the data dir from an explicit choice (the flag or the environment variable, which
     /// clap has already merged) or the platform default, and creates it.
-    pub fn resolve(explicit: Option<PathBuf>) -> Result<Self, ApiError> {
+    pub fn resolve(explicit: Option<PathBuf>) -> Result<Self, OsError> {
         let is_default = explicit.is_none();
         let mut dir = Self::create(explicit.unwrap_or_else(default_path))?;
         dir.is_default = is_default;
         Ok(dir)
     }
 
-    pub fn create(path: PathBuf) -> Result<Self, ApiError> {
+    pub fn create(path: PathBuf) -> Result<Self, OsError> {
         create_private_dir(&path)
-            .map_err(|source| ApiError::DataDir { path: path.clone(), source })?;
+            .map_err(|source| OsError::DataDir { path: path.clone(), source })?;
         // An absolute path, so a child process started from another cwd finds the same folder.
         let path = std::path::absolute(&path)
-            .map_err(|source| ApiError::DataDir { path: path.clone(), source })?;
+            .map_err(|source| OsError::DataDir { path: path.clone(), source })?;
         Ok(Self { path, is_default: false })
     }
 
@@ -66,7 +66,7 @@ impl DataDir {
 /// (0755 under the usual umask) is tightened too. Only `dir` itself is changed, never a parent
 /// such as `~/.local/share`; a sticky dir (`/tmp` given as the data dir) is shared by design and
 /// left alone.
-pub(crate) fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
@@ -95,7 +95,7 @@ pub(crate) fn create_private_dir(dir: &Path) -> std::io::Result<()> {
 
 /// Options that create a file readable by its owner only (Unix), as everything in the data
 /// dir should be; [`make_private`] tightens one an older Herald left readable.
-pub(crate) fn private_file() -> std::fs::OpenOptions {
+pub fn private_file() -> std::fs::OpenOptions {
     #[cfg_attr(not(unix), allow(unused_mut))]
     let mut options = std::fs::OpenOptions::new();
     #[cfg(unix)]
@@ -105,7 +105,7 @@ pub(crate) fn private_file() -> std::fs::OpenOptions {
 
 /// Takes the group's and others' permissions off an open file (Unix); failing is harmless
 /// (the data dir itself is private).
-pub(crate) fn make_private(file: &std::fs::File) {
+pub fn make_private(file: &std::fs::File) {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

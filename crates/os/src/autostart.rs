@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use crate::{ApiError, DataDir};
+use crate::{DataDir, OsError};
 
 /// What the OS will start at login, if anything.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -16,9 +16,9 @@ pub struct Autostart {
     pub command: Option<String>,
 }
 
-fn failed(what: &str, path: &Path, e: std::io::Error) -> ApiError {
-    ApiError::Invalid {
-        field: "autostart",
+fn failed(what: &str, path: &Path, e: std::io::Error) -> OsError {
+    OsError::Refused {
+        what: "autostart",
         message: format!("cannot {what} {}: {e}", path.display()),
     }
 }
@@ -69,7 +69,7 @@ mod platform {
             .join(" ")
     }
 
-    pub fn read() -> Result<Autostart, ApiError> {
+    pub fn read() -> Result<Autostart, OsError> {
         let path = entry_path();
         let text = match std::fs::read_to_string(&path) {
             Ok(text) => text,
@@ -86,7 +86,7 @@ mod platform {
         })
     }
 
-    pub fn write(program: &Path, args: &[String]) -> Result<(), ApiError> {
+    pub fn write(program: &Path, args: &[String]) -> Result<(), OsError> {
         let path = entry_path();
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| failed("create", dir, e))?;
@@ -99,7 +99,7 @@ mod platform {
         std::fs::write(&path, text).map_err(|e| failed("write", &path, e))
     }
 
-    pub fn remove() -> Result<(), ApiError> {
+    pub fn remove() -> Result<(), OsError> {
         let path = entry_path();
         match std::fs::remove_file(&path) {
             Ok(()) => Ok(()),
@@ -122,7 +122,7 @@ mod platform {
         text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
     }
 
-    pub fn read() -> Result<Autostart, ApiError> {
+    pub fn read() -> Result<Autostart, OsError> {
         let path = entry_path();
         let text = std::fs::read_to_string(&path).unwrap_or_default();
         let enabled = text.contains("<key>RunAtLoad</key>");
@@ -133,7 +133,7 @@ mod platform {
         })
     }
 
-    pub fn write(program: &Path, args: &[String]) -> Result<(), ApiError> {
+    pub fn write(program: &Path, args: &[String]) -> Result<(), OsError> {
         let path = entry_path();
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| failed("create", dir, e))?;
@@ -151,7 +151,7 @@ mod platform {
         std::fs::write(&path, text).map_err(|e| failed("write", &path, e))
     }
 
-    pub fn remove() -> Result<(), ApiError> {
+    pub fn remove() -> Result<(), OsError> {
         let path = entry_path();
         match std::fs::remove_file(&path) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(failed("remove", &path, e)),
@@ -169,7 +169,7 @@ mod platform {
     /// The Run key's value that holds Herald's command line.
     const VALUE: &str = "Herald";
 
-    fn reg(args: &[&str]) -> Result<String, ApiError> {
+    fn reg(args: &[&str]) -> Result<String, OsError> {
         use std::os::windows::process::CommandExt;
         // Run from the windows too: no console window may flash up.
         const CREATE_NO_WINDOW: u32 = 0x0800_0000;
@@ -181,33 +181,29 @@ mod platform {
         if out.status.success() {
             Ok(String::from_utf8_lossy(&out.stdout).into_owned())
         } else {
-            Err(ApiError::Invalid {
-                field: "autostart",
+            Err(OsError::Refused {
+                what: "autostart",
                 message: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
             })
         }
     }
 
-    pub fn read() -> Result<Autostart, ApiError> {
+    pub fn read() -> Result<Autostart, OsError> {
         read_value(VALUE)
     }
 
-    pub(super) fn read_value(value: &str) -> Result<Autostart, ApiError> {
+    pub(super) fn read_value(value: &str) -> Result<Autostart, OsError> {
         let command = reg(&["query", KEY, "/v", value]).ok().and_then(|text| {
             text.lines().find_map(|l| l.split_once("REG_SZ").map(|(_, v)| v.trim().to_owned()))
         });
         Ok(Autostart { enabled: command.is_some(), location: format!(r"{KEY}\{value}"), command })
     }
 
-    pub fn write(program: &Path, args: &[String]) -> Result<(), ApiError> {
+    pub fn write(program: &Path, args: &[String]) -> Result<(), OsError> {
         write_value(VALUE, program, args)
     }
 
-    pub(super) fn write_value(
-        value: &str,
-        program: &Path,
-        args: &[String],
-    ) -> Result<(), ApiError> {
+    pub(super) fn write_value(value: &str, program: &Path, args: &[String]) -> Result<(), OsError> {
         let mut command = super::windows_quote(&program.display().to_string());
         for arg in args {
             command.push(' ');
@@ -216,11 +212,11 @@ mod platform {
         reg(&["add", KEY, "/v", value, "/t", "REG_SZ", "/d", &command, "/f"]).map(|_| ())
     }
 
-    pub fn remove() -> Result<(), ApiError> {
+    pub fn remove() -> Result<(), OsError> {
         remove_value(VALUE)
     }
 
-    pub(super) fn remove_value(value: &str) -> Result<(), ApiError> {
+    pub(super) fn remove_value(value: &str) -> Result<(), OsError> {
         let _ = reg(&["delete", KEY, "/v", value, "/f"]);
         Ok(())
     }
@@ -255,13 +251,13 @@ fn windows_quote(arg: &str) -> String {
 }
 
 /// What the OS has now.
-pub fn status() -> Result<Autostart, ApiError> {
+pub fn status() -> Result<Autostart, OsError> {
     platform::read()
 }
 
 /// Turns launch at login on (for `program`, this `herald`) or off, and reports what the OS has
 /// afterwards.
-pub fn set(enabled: bool, program: &Path, data_dir: &DataDir) -> Result<Autostart, ApiError> {
+pub fn set(enabled: bool, program: &Path, data_dir: &DataDir) -> Result<Autostart, OsError> {
     if enabled {
         platform::write(program, &arguments(data_dir))?;
     } else {

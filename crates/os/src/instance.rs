@@ -2,7 +2,7 @@ use std::fs::{File, TryLockError};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::ApiError;
+use crate::OsError;
 
 /// An OS file lock that makes a process the only one of its kind for a data dir: the only
 /// resident (so two engines never subscribe to the same feeds) or the only UI.
@@ -26,8 +26,8 @@ pub enum LockState {
 }
 
 impl InstanceLock {
-    pub fn try_acquire(path: &Path) -> Result<LockState, ApiError> {
-        let lock_err = |source| ApiError::Lock { path: path.to_owned(), source };
+    pub fn try_acquire(path: &Path) -> Result<LockState, OsError> {
+        let lock_err = |source| OsError::Lock { path: path.to_owned(), source };
         let pid_path = pid_path(path);
         match try_lock(path)? {
             Some(file) => {
@@ -46,7 +46,7 @@ impl InstanceLock {
 
     /// Whether some process holds the lock right now (and its pid, when known). Only a probe:
     /// it never takes the lock for longer than the check, nor touches the holder's pid file.
-    pub fn holder(path: &Path) -> Result<Option<Option<u32>>, ApiError> {
+    pub fn holder(path: &Path) -> Result<Option<Option<u32>>, OsError> {
         match try_lock(path)? {
             Some(_released_on_drop) => Ok(None),
             None => Ok(Some(read_pid(&pid_path(path)))),
@@ -55,8 +55,8 @@ impl InstanceLock {
 }
 
 /// The lock file, locked, or None when another process holds it.
-fn try_lock(path: &Path) -> Result<Option<File>, ApiError> {
-    let lock_err = |source| ApiError::Lock { path: path.to_owned(), source };
+fn try_lock(path: &Path) -> Result<Option<File>, OsError> {
+    let lock_err = |source| OsError::Lock { path: path.to_owned(), source };
     let file = crate::data_dir::private_file()
         .create(true)
         .truncate(false)

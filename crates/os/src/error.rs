@@ -1,0 +1,23 @@
+use std::path::PathBuf;
+
+/// What the OS refused, in words for the user.
+#[derive(Debug, thiserror::Error)]
+pub enum OsError {
+    #[error("cannot use the data folder {path}: {source}")]
+    DataDir { path: PathBuf, source: std::io::Error },
+    #[error("cannot open the lock file {path}: {source}")]
+    Lock { path: PathBuf, source: std::io::Error },
+    #[error("cannot write logs to {path}: {source}")]
+    Log { path: PathBuf, source: std::io::Error },
+    #[error(
+        "{program} is not installed next to this program ({detail}); reinstall Herald or set {env}"
+    )]
+    ProgramMissing { program: String, detail: String, env: &'static str },
+    #[error("cannot start {path}: {source}")]
+    Spawn { path: PathBuf, source: std::io::Error },
+    /// Refused before or by the OS: a link that is not http(s), a folder that is not there, an
+    /// autostart entry that cannot be written. `what` names the setting or input, so a form can
+    /// point at it.
+    #[error("{message}")]
+    Refused { what: &'static str, message: String },
+}
