@@ -3,11 +3,10 @@
 //! tray use; errors cross as `UiError` (a stable code and words). No body holds the store
 //! across a keyring call: the use cases that need both take it a step at a time.
 
-use herald_api::feed_form::{self, ConnectionTest, FeedForm, PreviewView};
+use herald_api::feed_form::{ConnectionTest, FeedForm, PreviewView};
 use herald_api::history::HistoryScope;
-use herald_api::store_access::Shared;
 use herald_api::views::{EntryView, FeedView, GeneralSettings, GeneralView, HistoryFilter};
-use herald_api::{ApiError, AppInfo, WindowKind, feed_file, settings, views};
+use herald_api::{ApiError, AppInfo, WindowKind};
 use herald_os::{autostart, opener};
 use herald_secrets::Sensitive;
 
@@ -27,20 +26,20 @@ bridge! {
     }
 
     sync feeds(state;) -> Vec<FeedView> {
-        views::feeds(&state.data_dir, &state.store())
+        state.herald.feeds()
     }
 
     /// One page of history, newest first; `before` (an entry id) for the next page.
     sync history(state; filter: HistoryFilter) -> Vec<EntryView> {
-        views::history(&state.store(), filter)
+        state.herald.history_views(filter)
     }
 
     sync mark_read(state; scope: HistoryScope, read: bool) -> usize {
-        herald_api::history::mark_read(&mut state.store(), scope, read)
+        state.herald.mark_read(scope, read)
     }
 
     sync delete_entries(state; scope: HistoryScope) -> usize {
-        herald_api::history::delete(&mut state.store(), scope)
+        state.herald.delete_history(scope)
     }
 
     /// Opens an http(s) link in the browser; anything else is refused.
@@ -53,7 +52,7 @@ bridge! {
     }
 
     sync feed_form(state; feed_id: Option<String>) -> FeedForm {
-        feed_form::form(&state.store(), feed_id.as_deref())
+        state.herald.feed_form(feed_id.as_deref())
     }
 
     /// Adds (no feed id) or changes a feed; a typed secret goes to the keyring, never stored.
@@ -61,72 +60,69 @@ bridge! {
         -> FeedView
     {
         let secret = secret.map(Sensitive::new);
-        let mut store = Shared(state.shared_store());
-        feed_form::save(&mut store, &*state.secrets, feed_id.as_deref(), &form, secret)
+        state.herald.save_feed_form(feed_id.as_deref(), &form, secret)
     }
 
     sync delete_feed(state; feed_id: String, keep_history: bool) -> () {
-        let mut store = Shared(state.shared_store());
-        feed_form::delete(&mut store, &*state.secrets, &feed_id, keep_history)
+        state.herald.remove_feed(&feed_id, keep_history).map(drop)
     }
 
     sync preview_feed(state; feed_id: Option<String>, form: FeedForm) -> PreviewView {
-        Ok(feed_form::preview(&state.store(), feed_id.as_deref(), &form))
+        Ok(state.herald.preview(feed_id.as_deref(), &form))
     }
 
     /// Connects once with the form's settings and reports; nothing is stored or notified.
     async test_connection(state; feed_id: Option<String>, form: FeedForm, secret: Option<String>)
         -> ConnectionTest
     {
-        let (feed, secret) = crate::bridge::blocking(move || {
+        let test = crate::bridge::blocking(move || {
             let secret = secret.map(Sensitive::new);
-            let mut store = Shared(state.shared_store());
-            feed_form::prepare_test(&mut store, &*state.secrets, feed_id.as_deref(), &form, secret)
+            state.herald.prepare_test(feed_id.as_deref(), &form, secret)
         })
         .await?;
-        Ok(feed_form::test_connection(feed, secret).await)
+        Ok(test.run().await)
     }
 
     sync export_feeds(state;) -> String {
-        feed_file::export(&state.store())
+        state.herald.export_feeds()
     }
 
     sync import_feeds(state; text: String, source: String) -> usize {
-        feed_file::import(&mut state.store(), &text, &source)
+        state.herald.import_feeds(&text, &source)
     }
 
     sync set_quiet_hours(state; from: Option<String>, to: Option<String>) -> GeneralView {
         let hours = from.as_deref().zip(to.as_deref());
-        settings::set_quiet_hours(&mut state.store(), hours)?;
-        views::general(&state.store())
+        state.herald.set_quiet_hours(hours)?;
+        state.herald.general()
     }
 
     sync set_general(state; settings: GeneralSettings) -> GeneralView {
-        settings::set_general(&mut state.store(), &settings)?;
-        views::general(&state.store())
+        state.herald.set_general(&settings)?;
+        state.herald.general()
     }
 
     sync general(state;) -> GeneralView {
-        views::general(&state.store())
+        state.herald.general()
     }
 
     sync set_do_not_disturb(state; on: bool) -> GeneralView {
-        settings::set_do_not_disturb(&mut state.store(), on)?;
-        views::general(&state.store())
+        state.herald.set_do_not_disturb(on)?;
+        state.herald.general()
     }
 
     sync set_launch_at_login(state; on: bool) -> GeneralView {
         autostart::set(on, &state.resident_program()?, &state.data_dir)?;
-        views::general(&state.store())
+        state.herald.general()
     }
 
     /// Asks the resident to reconnect a feed now.
     sync reconnect(state; feed_id: String) -> () {
-        herald_api::feeds::reconnect(&mut state.store(), &feed_id)
+        state.herald.reconnect(&feed_id).map(drop)
     }
 
     /// Runs a finished feed (a POST job's stream) again.
     sync run_feed(state; feed_id: String) -> () {
-        herald_api::feeds::run(&mut state.store(), &feed_id).map(|_| ())
+        state.herald.run_again(&feed_id).map(drop)
     }
 }

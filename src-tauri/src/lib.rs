@@ -22,15 +22,16 @@ use crate::single_instance::Claim;
 use crate::windows::Target;
 
 /// Keeps the windows following the store (see `store_watch`).
-struct StoreFollower(#[allow(dead_code)] herald_store::changes::Follower);
+struct StoreFollower(#[allow(dead_code)] herald_api::Follower);
 
 /// What every command can reach. Cheap to clone, so a blocking task can hold it.
 #[derive(Clone)]
 pub struct AppState {
     pub data_dir: DataDir,
-    store: std::sync::Arc<std::sync::Mutex<herald_store::Store>>,
-    /// The OS keyring, where a feed's secret goes straight from the form.
-    pub secrets: std::sync::Arc<herald_secrets::Keyring>,
+    /// The windows' door into Herald's data (their own connection to the store; the resident
+    /// has its own, and they meet in the file) and the OS keyring, where a feed's secret goes
+    /// straight from the form.
+    pub herald: std::sync::Arc<herald_api::Herald>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -40,16 +41,6 @@ impl std::fmt::Debug for AppState {
 }
 
 impl AppState {
-    /// The UI's connection to the store (the resident has its own; they meet in the file).
-    pub fn store(&self) -> std::sync::MutexGuard<'_, herald_store::Store> {
-        self.store.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// For the use cases that also call the keyring: they lock the store a step at a time.
-    pub fn shared_store(&self) -> &std::sync::Mutex<herald_store::Store> {
-        &self.store
-    }
-
     /// The `herald` next to this program, which launch at login starts.
     pub fn resident_program(&self) -> Result<std::path::PathBuf, herald_api::ApiError> {
         Ok(herald_os::Program::Resident.locate()?)
@@ -83,21 +74,17 @@ fn start(args: Args) -> anyhow::Result<ExitCode> {
         Claim::Primary(instance) => instance,
     };
     resident::ensure_running(&data_dir);
-    let db = herald_store::Store::path_in(data_dir.path());
-    let store = herald_store::Store::open(&db)?;
-    let watched = herald_store::Store::open(&db)?;
-    let watch_dir = data_dir.clone();
+    let keyring: std::sync::Arc<herald_secrets::Keyring> = std::sync::Arc::default();
+    let herald = herald_api::Herald::open(data_dir.clone(), keyring.clone())?;
+    // Its own connection: a re-read after each commit never waits behind a command.
+    let watched = herald_api::Herald::open(data_dir.clone(), keyring)?;
 
     tauri::Builder::default()
-        .manage(AppState {
-            data_dir,
-            store: std::sync::Arc::new(std::sync::Mutex::new(store)),
-            secrets: std::sync::Arc::new(herald_secrets::Keyring::new()),
-        })
+        .manage(AppState { data_dir, herald: std::sync::Arc::new(herald) })
         .invoke_handler(commands::handler())
         .setup(move |app| {
             // Managed state lives as long as the app: the windows follow the store until then.
-            let follower = store_watch::spawn(app.handle().clone(), watch_dir, watched)?;
+            let follower = store_watch::spawn(app.handle().clone(), watched)?;
             tauri::Manager::manage(app, StoreFollower(follower));
             // The first window before any hand-over: a request that arrives meanwhile waits in
             // the listener's backlog, and then finds this window instead of making a second.

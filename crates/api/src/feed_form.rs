@@ -206,16 +206,6 @@ fn view(store: &Store, id: &str) -> Result<FeedView, ApiError> {
     Ok(FeedView::from(status))
 }
 
-/// Removes a feed and its secret; its history stays when `keep_history`.
-pub fn delete(
-    store: &mut impl StoreAccess,
-    secrets: &dyn SecretStore,
-    feed_id: &str,
-    keep_history: bool,
-) -> Result<(), ApiError> {
-    crate::credentials::remove(store, secrets, feed_id, keep_history).map(|_| ())
-}
-
 /// The templates applied to an event, as the notification would show it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 #[ts(export)]

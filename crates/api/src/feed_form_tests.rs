@@ -78,7 +78,7 @@ fn a_new_feed_with_a_secret_stores_it_in_the_keyring_only_and_edits_keep_it() {
     save(&mut store, &secrets, Some(&view.id), &edit, None).unwrap();
     assert_eq!(store.feed(&view.id).unwrap().spec.title_template, None);
 
-    delete(&mut store, &secrets, &view.id, false).unwrap();
+    crate::credentials::remove(&mut store, &secrets, &view.id, false).unwrap();
     assert!(store.feeds().unwrap().is_empty());
 }
 

@@ -305,8 +305,24 @@ pub(crate) fn default_name(url: &str) -> String {
 }
 
 /// Asks the resident to reconnect a feed now (it carries it out within half a second).
-pub fn reconnect(store: &mut Store, feed_id: &str) -> Result<(), ApiError> {
-    Ok(store.request(&herald_store::ResidentRequest::Reconnect(feed_id.to_owned()))?)
+pub fn reconnect(store: &mut Store, name_or_id: &str) -> Result<Feed, ApiError> {
+    let feed = store.find_feed(name_or_id)?;
+    store.request(&herald_store::ResidentRequest::Reconnect(feed.id.clone()))?;
+    Ok(feed)
+}
+
+pub fn set_enabled(store: &mut Store, name_or_id: &str, enabled: bool) -> Result<Feed, ApiError> {
+    let feed = store.find_feed(name_or_id)?;
+    store.set_enabled(&feed.id, enabled)?;
+    Ok(store.feed(&feed.id)?)
+}
+
+/// Every feed on or off.
+pub fn set_all_enabled(store: &mut Store, enabled: bool) -> Result<(), ApiError> {
+    for feed in store.feeds()? {
+        store.set_enabled(&feed.id, enabled)?;
+    }
+    Ok(())
 }
 
 /// Runs a feed again: a finished one (a POST job's stream) starts over, now if the resident

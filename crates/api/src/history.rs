@@ -54,6 +54,23 @@ pub fn list(store: &Store, listing: Listing) -> Result<Vec<Entry>, ApiError> {
     Ok(store.history(&query)?)
 }
 
+/// Every entry, oldest first, one at a time (an export of any size).
+pub fn for_each(
+    store: &Store,
+    each: impl FnMut(&Entry) -> std::io::Result<()>,
+) -> Result<(), ApiError> {
+    Ok(store.for_each_entry(each)?)
+}
+
+/// The retention settings applied as of `now`: each feed keeps at most its newest N entries, at
+/// most M MiB of them, nothing older than D days. Returns how many entries went.
+pub fn apply_retention(store: &mut Store, now: herald_store::Millis) -> Result<usize, ApiError> {
+    let settings = store.settings()?;
+    let cutoff = settings.retention_days.map(|days| now - i64::from(days) * 86_400_000);
+    let bytes = settings.retention_mib_per_feed.map(|mib| u64::from(mib) * 1024 * 1024);
+    Ok(store.apply_retention(settings.retention_per_feed, bytes, cutoff)?)
+}
+
 /// Marks entries read (or unread); returns how many changed.
 pub fn mark_read(store: &mut Store, scope: HistoryScope, read: bool) -> Result<usize, ApiError> {
     Ok(store.set_read(&scope.into(), read)?)

@@ -12,6 +12,7 @@ mod error;
 pub mod feed_file;
 pub mod feed_form;
 pub mod feeds;
+mod herald;
 pub mod history;
 pub mod settings;
 pub mod store_access;
@@ -20,6 +21,11 @@ pub mod views;
 mod window;
 
 pub use error::{ApiError, ErrorCode, UiError};
+pub use herald::{Herald, PreparedTest};
+/// Following the store's commits from any process (`Herald::follow`).
+pub use herald_store::changes::{Beacon, Follower};
+/// The records the use cases hand out.
+pub use herald_store::{Entry, Feed, FeedSpec, FeedStatus, Millis, Settings, now_millis, rfc3339};
 pub use window::{UnknownWindow, WindowKind};
 
 use herald_os::DataDir;

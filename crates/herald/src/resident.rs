@@ -6,12 +6,12 @@ use anyhow::Context;
 use crossbeam_channel::Receiver;
 use std::sync::{Arc, Mutex};
 
-use herald_api::WindowKind;
+use herald_api::history::HistoryScope;
 use herald_api::trouble::TroubleFile;
+use herald_api::{Herald, WindowKind};
 use herald_engine::{Engine, EngineOptions};
 use herald_os::{DataDir, InstanceLock};
-use herald_secrets::Keyring;
-use herald_store::Store;
+use herald_secrets::{Keyring, NoSecrets};
 
 use crate::clicks::{self, Click, ClickTargets};
 use crate::event_loop::{Request, Requests};
@@ -68,13 +68,12 @@ impl Resident {
     pub fn run(self) -> anyhow::Result<()> {
         // The database first: a damaged or too-new file stops the resident with words, before
         // any tray icon suggests that all is well.
-        let db = Store::path_in(self.data_dir.path());
-        let store = Store::open(&db)?;
+        let open = || Herald::open(self.data_dir.clone(), Arc::new(Keyring::new()));
+        let herald = open()?;
+        let db = herald.database();
         let targets = Arc::new(ClickTargets::default());
-        let (data_dir, click_db) = (self.data_dir.clone(), db.clone());
-        if let Err(e) = clicks::listen(targets.clone(), move |click| {
-            on_click(&data_dir, &click_db, click);
-        }) {
+        let data_dir = self.data_dir.clone();
+        if let Err(e) = clicks::listen(targets.clone(), move |click| on_click(&data_dir, click)) {
             tracing::warn!("clicks on notifications will do nothing: {e:#}");
         }
         // The store's trouble (a full disk) is told to the tray directly and to other processes
@@ -104,15 +103,18 @@ impl Resident {
         )
         .context("cannot start the feeds")?;
         let (stop_retention, retention_stop) = crossbeam_channel::bounded(1);
-        let retention = retention::spawn(store, retention_stop).context("cannot start a thread")?;
+        // Its own connection: an hourly clean-up in the middle of a long delete must not hold
+        // up the tray.
+        let retention =
+            retention::spawn(herald, retention_stop).context("cannot start a thread")?;
         // The tray shows every feed from its first moment: the model is read before the icon
         // is published, not at the first refresh.
-        let mut tray_feed = TrayFeed::new(Store::open(&db)?, trouble);
+        let mut tray_feed = TrayFeed::new(open()?, trouble);
         // Followed before the first read: the engine is already connecting, and a commit
         // between the read and the watch would show only at the next one (a feed stuck at
         // "connecting" in the menu while it is live).
         let mut follower = (self.tray_mode == TrayMode::Tray)
-            .then(|| tray_feed.follow(&db, self.inbox.requests.clone()));
+            .then(|| tray_feed.follow(self.inbox.requests.clone()));
         let mut tray = match self.tray_mode {
             TrayMode::Tray => {
                 crate::event_loop::prepare();
@@ -176,19 +178,16 @@ impl Resident {
     }
 }
 
-fn on_click(data_dir: &DataDir, db: &std::path::Path, click: Click) {
+fn on_click(data_dir: &DataDir, click: Click) {
     let result = match click {
         Click::OpenLink(link) => herald_os::opener::open_link(&link).map_err(anyhow::Error::from),
         Click::ShowEvent(id) => {
             ui_launcher::open(data_dir, WindowKind::History, Some(&id.to_string()))
         }
-        Click::MarkRead(id) => {
-            Store::open(db).map_err(anyhow::Error::from).and_then(|mut store| {
-                let scope = herald_api::history::HistoryScope::One { id };
-                herald_api::history::mark_read(&mut store, scope, true)?;
-                Ok(())
-            })
-        }
+        Click::MarkRead(id) => Herald::open(data_dir.clone(), Arc::new(NoSecrets))
+            .and_then(|herald| herald.mark_read(HistoryScope::One { id }, true))
+            .map(drop)
+            .map_err(anyhow::Error::from),
     };
     if let Err(e) = result {
         tracing::warn!("the notification's action failed: {e:#}");

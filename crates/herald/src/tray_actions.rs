@@ -6,13 +6,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use herald_store::changes::{Beacon, Follower};
-
-use herald_api::WindowKind;
 use herald_api::feeds::FeedOptions;
+use herald_api::{Beacon, Follower, Herald, Millis, WindowKind, now_millis};
 use herald_engine::Engine;
 use herald_os::DataDir;
-use herald_store::{Millis, Store, now_millis};
 
 use crate::event_loop::{Request, Requests};
 use crate::tray_model::{Action, TrayModel};
@@ -26,7 +23,7 @@ const REBUILD_GAP: Duration = Duration::from_millis(250);
 /// Notices changes in the store cheaply: the model is rebuilt only when another connection
 /// committed something, at most every [`REBUILD_GAP`].
 pub struct TrayFeed {
-    store: Store,
+    herald: Herald,
     seen_version: Option<i64>,
     /// The engine's trouble with the store, which no commit announces (it is what fails).
     trouble: Arc<Mutex<Option<String>>>,
@@ -42,9 +39,9 @@ pub struct TrayFeed {
 }
 
 impl TrayFeed {
-    pub fn new(store: Store, trouble: Arc<Mutex<Option<String>>>) -> Self {
+    pub fn new(herald: Herald, trouble: Arc<Mutex<Option<String>>>) -> Self {
         Self {
-            store,
+            herald,
             seen_version: None,
             trouble,
             seen_trouble: None,
@@ -55,10 +52,10 @@ impl TrayFeed {
         }
     }
 
-    /// Sends `Request::StoreChanged` after commits to the store at `db` (by any process).
-    pub fn follow(&self, db: &std::path::Path, requests: Requests) -> Follower {
+    /// Sends `Request::StoreChanged` after commits to the store (by any process).
+    pub fn follow(&self, requests: Requests) -> Follower {
         let signalled = self.signalled.clone();
-        Follower::start(db, Beacon::Any, move || {
+        self.herald.follow(Beacon::Any, move || {
             if !signalled.swap(true, Ordering::AcqRel) {
                 requests.send(Request::StoreChanged);
             }
@@ -92,7 +89,7 @@ impl TrayFeed {
             return None;
         }
         self.deferred = false;
-        let version = self.store.data_version().ok()?;
+        let version = self.herald.data_version().ok()?;
         let trouble = self.trouble.lock().ok()?.clone();
         let expired = self.expires.is_some_and(|at| at <= now_millis());
         if self.seen_version == Some(version) && self.seen_trouble == trouble && !expired {
@@ -101,8 +98,10 @@ impl TrayFeed {
         self.seen_version = Some(version);
         self.seen_trouble.clone_from(&trouble);
         self.last_build = Some(now);
-        let statuses = self.store.feed_statuses().ok()?;
-        let dnd = self.store.settings().ok()?.do_not_disturb;
+        // The engine's trouble comes with `trouble` above, not through the file other
+        // processes read.
+        let statuses = self.herald.stored_statuses().ok()?;
+        let dnd = self.herald.settings().ok()?.do_not_disturb;
         let at = now_millis();
         self.expires = statuses
             .iter()
@@ -128,46 +127,37 @@ impl TrayFeed {
     }
 
     fn run(&mut self, action: Action, engine: &Engine, data_dir: &DataDir) -> anyhow::Result<()> {
-        let store = &mut self.store;
+        let herald = &self.herald;
         match action {
             Action::OpenHistory => ui_launcher::open(data_dir, WindowKind::History, None)?,
             Action::OpenSettings => ui_launcher::open(data_dir, WindowKind::Settings, None)?,
-            Action::Pause(id) => store.set_enabled(&id, false)?,
-            Action::Resume(id) => store.set_enabled(&id, true)?,
+            Action::Pause(id) => drop(herald.set_enabled(&id, false)?),
+            Action::Resume(id) => drop(herald.set_enabled(&id, true)?),
             Action::MuteFor(id, duration) => {
-                snooze(store, &id, Some(now_millis() + millis(duration)))?
+                herald.snooze(&id, Some(now_millis().saturating_add(millis(duration))))?;
             }
-            Action::MuteUntilTomorrow(id) => snooze(store, &id, Some(tomorrow_morning()))?,
+            Action::MuteUntilTomorrow(id) => drop(herald.snooze(&id, Some(tomorrow_morning()))?),
             Action::Unmute(id) => {
                 let options = FeedOptions {
                     muted: Some(false),
                     snooze_until: Some(None),
                     ..FeedOptions::default()
                 };
-                herald_api::feeds::edit(store, &id, options)?;
+                herald.edit_feed(&id, options)?;
             }
             Action::Reconnect(id) => engine.reconnect(Some(&id)),
             Action::Run(id) => engine.run(&id),
             Action::PauseAll | Action::ResumeAll => {
-                let enable = action == Action::ResumeAll;
-                for feed in store.feeds()? {
-                    store.set_enabled(&feed.id, enable)?;
-                }
+                herald.set_all_enabled(action == Action::ResumeAll)?;
             }
             Action::ToggleDoNotDisturb => {
-                let on = store.settings()?.do_not_disturb;
-                herald_api::settings::set_do_not_disturb(store, !on)?;
+                let on = herald.settings()?.do_not_disturb;
+                herald.set_do_not_disturb(!on)?;
             }
             Action::Quit => {}
         }
         Ok(())
     }
-}
-
-fn snooze(store: &mut Store, id: &str, until: Option<Millis>) -> anyhow::Result<()> {
-    let options = FeedOptions { snooze_until: Some(until), ..FeedOptions::default() };
-    herald_api::feeds::edit(store, id, options)?;
-    Ok(())
 }
 
 fn millis(d: Duration) -> Millis {

@@ -16,7 +16,6 @@ fn spec(name: &str) -> FeedSpec {
 
 struct Rig {
     _dir: tempfile::TempDir,
-    db: std::path::PathBuf,
     tray: TrayFeed,
     other: Store,
 }
@@ -25,8 +24,10 @@ fn rig() -> Rig {
     let dir = tempfile::tempdir().unwrap();
     let db = Store::path_in(dir.path());
     let other = Store::open(&db).unwrap();
-    let tray = TrayFeed::new(Store::open(&db).unwrap(), Arc::default());
-    Rig { _dir: dir, db, tray, other }
+    let data_dir = DataDir::create(dir.path().to_owned()).unwrap();
+    let herald = Herald::open(data_dir, Arc::new(herald_secrets::NoSecrets)).unwrap();
+    let tray = TrayFeed::new(herald, Arc::default());
+    Rig { _dir: dir, tray, other }
 }
 
 /// The model as the resident gets it: asks, and when the gap defers it, sleeps to the deadline.
@@ -46,7 +47,7 @@ fn model_when_due(tray: &mut TrayFeed) -> Option<TrayModel> {
 fn a_commit_elsewhere_is_one_request_and_a_new_model() {
     let mut rig = rig();
     let (requests, inbox) = crate::event_loop::channel();
-    let _follower = rig.tray.follow(&rig.db, requests);
+    let _follower = rig.tray.follow(requests);
     assert!(rig.tray.changed_model().unwrap().feeds.is_empty());
     assert_eq!(rig.tray.next_look(), None, "nothing to wait for: no timer");
     for n in 0..5 {

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use herald_store::{FeedStatus, Millis};
+use herald_api::{FeedStatus, Millis};
 
 /// The icons the tray shows: a glance tells whether everything is fine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -5,11 +5,10 @@ use std::io::Write;
 use clap::{Args, Subcommand};
 use herald_api::feeds::FeedOptions;
 use herald_api::model::{AuthKind, IdSource, Method, Preset, Resume};
-use herald_api::{ApiError, input_file};
+use herald_api::{ApiError, FeedStatus, Herald, Millis, input_file, now_millis, rfc3339};
 use herald_os::DataDir;
-use herald_store::{FeedStatus, rfc3339};
 
-use super::{open_store, run};
+use super::{open, run};
 use crate::terminal_text::escape;
 
 #[derive(Debug, Subcommand)]
@@ -186,7 +185,7 @@ impl FeedArgs {
 
 pub fn command(data_dir: &DataDir, command: FeedsCommand) -> std::process::ExitCode {
     run(|| {
-        let mut store = open_store(data_dir)?;
+        let herald = open(data_dir)?;
         match command {
             FeedsCommand::Add { url, options } => {
                 // Credentials written into the URL go to the keyring, not the database.
@@ -201,8 +200,7 @@ pub fn command(data_dir: &DataDir, command: FeedsCommand) -> std::process::ExitC
                 if kind.needs_secret() && secret.is_none() {
                     secret = Some(read_secret(&kind)?);
                 }
-                let keyring = herald_secrets::Keyring::new();
-                let feed = herald_api::credentials::add(&mut store, &keyring, options, secret)?;
+                let feed = herald.add_feed(options, secret)?;
                 println!("added {} (id {})", escape(&feed.spec.name), feed.id);
                 if kind.needs_secret() {
                     println!("its secret is stored in {}", herald_secrets::Keyring::name());
@@ -210,9 +208,7 @@ pub fn command(data_dir: &DataDir, command: FeedsCommand) -> std::process::ExitC
             }
             FeedsCommand::Auth { name_or_id, auth } => {
                 let secret = if auth.needs_secret() { Some(read_secret(&auth)?) } else { None };
-                let keyring = herald_secrets::Keyring::new();
-                let feed =
-                    herald_api::credentials::set(&mut store, &keyring, &name_or_id, auth, secret)?;
+                let feed = herald.set_credentials(&name_or_id, auth, secret)?;
                 println!("changed the credentials of {}", escape(&feed.spec.name));
             }
             FeedsCommand::Edit { name_or_id, url, options } => {
@@ -220,42 +216,34 @@ pub fn command(data_dir: &DataDir, command: FeedsCommand) -> std::process::ExitC
                 // Credentials change through the keyring, before anything else.
                 if let Some(kind) = options.auth.take() {
                     let secret = if kind.needs_secret() { Some(read_secret(&kind)?) } else { None };
-                    let keyring = herald_secrets::Keyring::new();
-                    herald_api::credentials::set(&mut store, &keyring, &name_or_id, kind, secret)?;
+                    herald.set_credentials(&name_or_id, kind, secret)?;
                 }
-                let feed = herald_api::feeds::edit(&mut store, &name_or_id, options)?;
+                let feed = herald.edit_feed(&name_or_id, options)?;
                 println!("changed {} (id {})", escape(&feed.spec.name), feed.id);
             }
-            FeedsCommand::List { json } => list(data_dir, &store, json)?,
+            FeedsCommand::List { json } => list(&herald, json)?,
             FeedsCommand::Remove { name_or_id, keep_history } => {
-                let keyring = herald_secrets::Keyring::new();
-                let feed = herald_api::credentials::remove(
-                    &mut store,
-                    &keyring,
-                    &name_or_id,
-                    keep_history,
-                )?;
+                let feed = herald.remove_feed(&name_or_id, keep_history)?;
                 println!("removed {}", escape(&feed.spec.name));
             }
             FeedsCommand::Reconnect { name_or_id } => {
-                let feed = store.find_feed(&name_or_id)?;
-                herald_api::feeds::reconnect(&mut store, &feed.id)?;
+                let feed = herald.reconnect(&name_or_id)?;
                 println!("asked the resident to reconnect {}", escape(&feed.spec.name));
             }
             FeedsCommand::Run { name_or_id } => {
-                let feed = herald_api::feeds::run(&mut store, &name_or_id)?;
+                let feed = herald.run_again(&name_or_id)?;
                 println!("{} runs again", escape(&feed.spec.name));
             }
-            FeedsCommand::Enable { name_or_id } => set_enabled(&mut store, &name_or_id, true)?,
-            FeedsCommand::Disable { name_or_id } => set_enabled(&mut store, &name_or_id, false)?,
-            FeedsCommand::Export => println!("{}", herald_api::feed_file::export(&store)?),
-            FeedsCommand::Import { file } => import(&mut store, &file)?,
+            FeedsCommand::Enable { name_or_id } => set_enabled(&herald, &name_or_id, true)?,
+            FeedsCommand::Disable { name_or_id } => set_enabled(&herald, &name_or_id, false)?,
+            FeedsCommand::Export => println!("{}", herald.export_feeds()?),
+            FeedsCommand::Import { file } => import(&herald, &file)?,
         }
         Ok(())
     })
 }
 
-fn snooze_until(text: &str) -> Result<Option<herald_store::Millis>, ApiError> {
+fn snooze_until(text: &str) -> Result<Option<Millis>, ApiError> {
     if text == "off" {
         return Ok(None);
     }
@@ -263,7 +251,9 @@ fn snooze_until(text: &str) -> Result<Option<herald_store::Millis>, ApiError> {
         field: "snooze",
         message: format!("{text:?} is not a duration like 1h or 30m ({e})"),
     })?;
-    Ok(Some(herald_store::now_millis() + duration.as_millis() as herald_store::Millis))
+    Ok(Some(
+        now_millis().saturating_add(Millis::try_from(duration.as_millis()).unwrap_or(Millis::MAX)),
+    ))
 }
 
 fn read_secret(kind: &AuthKind) -> Result<herald_secrets::Sensitive<String>, ApiError> {
@@ -279,13 +269,8 @@ fn read_secret(kind: &AuthKind) -> Result<herald_secrets::Sensitive<String>, Api
         .map_err(|e| ApiError::Invalid { field: "auth", message: format!("{e:#}") })
 }
 
-fn set_enabled(
-    store: &mut herald_store::Store,
-    name_or_id: &str,
-    enabled: bool,
-) -> Result<(), ApiError> {
-    let feed = store.find_feed(name_or_id)?;
-    store.set_enabled(&feed.id, enabled)?;
+fn set_enabled(herald: &Herald, name_or_id: &str, enabled: bool) -> Result<(), ApiError> {
+    let feed = herald.set_enabled(name_or_id, enabled)?;
     println!("{} {}", if enabled { "enabled" } else { "disabled" }, escape(&feed.spec.name));
     Ok(())
 }
@@ -306,8 +291,8 @@ pub fn status_json(status: &FeedStatus) -> serde_json::Value {
     })
 }
 
-fn list(data_dir: &DataDir, store: &herald_store::Store, json: bool) -> Result<(), ApiError> {
-    let statuses = herald_api::trouble::feed_statuses(data_dir, store)?;
+fn list(herald: &Herald, json: bool) -> Result<(), ApiError> {
+    let statuses = herald.feed_statuses()?;
     let mut out = std::io::stdout().lock();
     if json {
         for status in &statuses {
@@ -334,10 +319,10 @@ fn list(data_dir: &DataDir, store: &herald_store::Store, json: bool) -> Result<(
     Ok(())
 }
 
-fn import(store: &mut herald_store::Store, file: &std::path::Path) -> Result<(), ApiError> {
+fn import(herald: &Herald, file: &std::path::Path) -> Result<(), ApiError> {
     let text = input_file::read_to_string(file, input_file::FEEDS_FILE)
         .map_err(|e| ApiError::Invalid { field: "import", message: e.to_string() })?;
-    let count = herald_api::feed_file::import(store, &text, &file.display().to_string())?;
+    let count = herald.import_feeds(&text, &file.display().to_string())?;
     println!("imported {count} feeds");
     Ok(())
 }

@@ -3,12 +3,11 @@
 use std::io::Write;
 
 use clap::{Args, Subcommand, ValueEnum};
-use herald_api::ApiError;
-use herald_api::history::Listing;
+use herald_api::history::{HistoryScope, Listing};
+use herald_api::{ApiError, Entry, Herald, rfc3339};
 use herald_os::DataDir;
-use herald_store::{Entry, HistoryScope, Store, rfc3339};
 
-use super::{open_store, run};
+use super::{open, run};
 use crate::terminal_text::escape;
 
 #[derive(Debug, Args)]
@@ -66,10 +65,10 @@ pub struct ScopeArgs {
 }
 
 impl ScopeArgs {
-    fn scope(&self, store: &Store) -> Result<HistoryScope, ApiError> {
+    fn scope(&self, herald: &Herald) -> Result<HistoryScope, ApiError> {
         Ok(match (&self.feed, self.id) {
-            (Some(feed), _) => HistoryScope::Feed(store.find_feed(feed)?.id),
-            (None, Some(id)) => HistoryScope::One(id),
+            (Some(feed), _) => HistoryScope::Feed { feed_id: herald.find_feed(feed)?.id },
+            (None, Some(id)) => HistoryScope::One { id },
             (None, None) => HistoryScope::All,
         })
     }
@@ -77,17 +76,17 @@ impl ScopeArgs {
 
 pub fn command(data_dir: &DataDir, args: HistoryArgs) -> std::process::ExitCode {
     run(|| {
-        let mut store = open_store(data_dir)?;
+        let herald = open(data_dir)?;
         match args.command {
-            None => show(&store, &args.feed, args.search, args.unread, args.limit, args.json),
-            Some(HistoryCommand::Export { format }) => export(&store, format),
+            None => show(&herald, &args.feed, args.search, args.unread, args.limit, args.json),
+            Some(HistoryCommand::Export { format }) => export(&herald, format),
             Some(HistoryCommand::MarkRead(scope)) => {
-                let n = store.set_read(&scope.scope(&store)?, true)?;
+                let n = herald.mark_read(scope.scope(&herald)?, true)?;
                 println!("marked {n} entries read");
                 Ok(())
             }
             Some(HistoryCommand::Delete(scope)) => {
-                let n = store.delete_history(&scope.scope(&store)?)?;
+                let n = herald.delete_history(scope.scope(&herald)?)?;
                 println!("deleted {n} entries");
                 Ok(())
             }
@@ -96,16 +95,16 @@ pub fn command(data_dir: &DataDir, args: HistoryArgs) -> std::process::ExitCode 
 }
 
 fn show(
-    store: &Store,
+    herald: &Herald,
     feed: &Option<String>,
     search: Option<String>,
     unread: bool,
     limit: usize,
     json: bool,
 ) -> Result<(), ApiError> {
-    let feed_id = feed.as_deref().map(|f| store.find_feed(f).map(|f| f.id)).transpose()?;
+    let feed_id = feed.as_deref().map(|f| herald.find_feed(f).map(|f| f.id)).transpose()?;
     let listing = Listing { feed_id, search, unread_only: unread, before: None, limit };
-    let entries = herald_api::history::list(store, listing)?;
+    let entries = herald.history(listing)?;
     let mut out = std::io::stdout().lock();
     for entry in &entries {
         let _ = if json {
@@ -148,13 +147,13 @@ fn readable(entry: &Entry) -> String {
     )
 }
 
-fn export(store: &Store, format: Format) -> Result<(), ApiError> {
+fn export(herald: &Herald, format: Format) -> Result<(), ApiError> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if let Format::Csv = format {
         writeln!(out, "received_at,feed,feed_id,event_id,type,title,body,link,priority,read,data")
             .map_err(io)?;
     }
-    store.for_each_entry(|e| match format {
+    herald.for_each_entry(|e| match format {
         Format::Jsonl => writeln!(out, "{}", json_of(e)),
         Format::Csv => {
             let fields = [

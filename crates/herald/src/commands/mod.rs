@@ -1,5 +1,5 @@
-//! The data commands (`feeds`, `history`, `status`): each opens the store in the data dir, calls
-//! `herald-api`, and prints. They work while the resident runs (SQLite WAL, busy timeout).
+//! The data commands (`feeds`, `history`, `status`): each opens Herald's data in the data dir
+//! (`herald_api::Herald`), calls the use case, and prints. They work while the resident runs (SQLite WAL, busy timeout).
 #![allow(clippy::print_stdout)]
 
 pub mod feeds;
@@ -9,12 +9,13 @@ pub mod status;
 
 use std::process::ExitCode;
 
-use herald_api::ApiError;
+use herald_api::{ApiError, Herald};
 use herald_os::DataDir;
-use herald_store::Store;
 
-pub fn open_store(data_dir: &DataDir) -> Result<Store, ApiError> {
-    Ok(Store::open(&Store::path_in(data_dir.path()))?)
+/// Herald's data in `data_dir`, with the OS keyring (reached only by the commands that need a
+/// secret).
+pub fn open(data_dir: &DataDir) -> Result<Herald, ApiError> {
+    Herald::open(data_dir.clone(), std::sync::Arc::new(herald_secrets::Keyring::new()))
 }
 
 /// Says what went wrong and picks the exit code of docs/cli.md: 2 for usage errors (bad

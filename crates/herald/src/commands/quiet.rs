@@ -4,14 +4,14 @@
 use herald_api::ApiError;
 use herald_os::DataDir;
 
-use super::{open_store, run};
+use super::{open, run};
 
 pub fn dnd(data_dir: &DataDir, state: Option<&str>) -> std::process::ExitCode {
     run(|| {
-        let mut store = open_store(data_dir)?;
+        let herald = open(data_dir)?;
         let settings = match state {
-            Some(state) => herald_api::settings::set_do_not_disturb(&mut store, state == "on")?,
-            None => herald_api::settings::get(&store)?,
+            Some(state) => herald.set_do_not_disturb(state == "on")?,
+            None => herald.settings()?,
         };
         println!("do not disturb is {}", if settings.do_not_disturb { "on" } else { "off" });
         Ok(())
@@ -20,7 +20,7 @@ pub fn dnd(data_dir: &DataDir, state: Option<&str>) -> std::process::ExitCode {
 
 pub fn quiet_hours(data_dir: &DataDir, from: &str, to: Option<&str>) -> std::process::ExitCode {
     run(|| {
-        let mut store = open_store(data_dir)?;
+        let herald = open(data_dir)?;
         let hours = match (from, to) {
             ("off", None) => None,
             (from, Some(to)) => Some((from, to)),
@@ -31,7 +31,7 @@ pub fn quiet_hours(data_dir: &DataDir, from: &str, to: Option<&str>) -> std::pro
                 });
             }
         };
-        let settings = herald_api::settings::set_quiet_hours(&mut store, hours)?;
+        let settings = herald.set_quiet_hours(hours)?;
         match (settings.quiet_from, settings.quiet_to) {
             (Some(from), Some(to)) => println!("quiet hours: {from} to {to}"),
             _ => println!("no quiet hours"),

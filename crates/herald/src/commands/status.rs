@@ -2,18 +2,17 @@
 
 use std::io::Write;
 
-use herald_api::ApiError;
+use herald_api::{ApiError, rfc3339};
 use herald_os::{DataDir, InstanceLock};
-use herald_store::rfc3339;
 
-use super::{open_store, run};
+use super::{open, run};
 use crate::terminal_text::escape;
 
 pub fn command(data_dir: &DataDir, json: bool) -> std::process::ExitCode {
     run(|| {
-        let store = open_store(data_dir)?;
+        let herald = open(data_dir)?;
         let resident = InstanceLock::holder(&data_dir.resident_lock_path())?;
-        let statuses = herald_api::trouble::feed_statuses(data_dir, &store)?;
+        let statuses = herald.feed_statuses()?;
         let mut out = std::io::stdout().lock();
         if json {
             let feeds: Vec<serde_json::Value> = statuses
