@@ -6,7 +6,7 @@
 use herald_api::feed_form::{ConnectionTest, FeedForm, PreviewView};
 use herald_api::history::HistoryScope;
 use herald_api::views::{EntryView, FeedView, GeneralSettings, GeneralView, HistoryFilter};
-use herald_api::{ApiError, AppInfo, WindowKind};
+use herald_api::{ApiError, AppInfo, Field, WindowKind};
 use herald_os::{autostart, opener};
 use herald_secrets::Sensitive;
 
@@ -20,7 +20,7 @@ bridge! {
 
     sync open_window(state, app; window: WindowKind) -> () {
         windows::open(&app, &Target { window, event: None }).map_err(|e| ApiError::Invalid {
-            field: "window",
+            field: Field::Window,
             message: format!("cannot open the {window} window: {e}"),
         })
     }

@@ -5,9 +5,9 @@
 use herald_secrets::{SecretStore, Sensitive};
 use herald_store::Feed;
 
-use crate::ApiError;
 use crate::feeds::{self, FeedOptions, SECRET_PARAMS};
 use crate::store_access::StoreAccess;
+use crate::{ApiError, Field};
 use herald_model::AuthKind;
 
 /// A URL with the credentials it carried taken out.
@@ -146,7 +146,7 @@ pub fn remove(
 }
 
 fn check_secret(kind: &AuthKind, secret: Option<&Sensitive<String>>) -> Result<(), ApiError> {
-    let invalid = |message: &str| ApiError::Invalid { field: "auth", message: message.into() };
+    let invalid = |message: &str| ApiError::Invalid { field: Field::Auth, message: message.into() };
     if !kind.needs_secret() {
         return Ok(());
     }

@@ -1,4 +1,4 @@
-use herald_os::OsError;
+use herald_os::{OsError, Refused};
 
 /// A stable, machine-readable code for every error that can reach the UI, so the windows can
 /// match on it instead of parsing words.
@@ -18,12 +18,70 @@ pub enum ErrorCode {
     Keyring,
 }
 
+/// Which input an `Invalid` error is about, so a form can point at the field. The windows get
+/// the names as a TypeScript union: a form that checks a name no error carries does not compile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum Field {
+    // A feed's settings.
+    Url,
+    Name,
+    Preset,
+    Auth,
+    Secret,
+    Header,
+    Method,
+    Body,
+    Resume,
+    IdSource,
+    TitleTemplate,
+    BodyTemplate,
+    LinkTemplate,
+    Condition,
+    MinPriority,
+    CaFile,
+    IdleTimeout,
+    OnEnd,
+    Snooze,
+    // The general settings.
+    QuietHours,
+    CoalesceCount,
+    CoalesceWindowS,
+    HealthDownAfterS,
+    RetentionPerFeed,
+    RetentionMibPerFeed,
+    RetentionDays,
+    Autostart,
+    // Files, links, windows.
+    Import,
+    Export,
+    Output,
+    Link,
+    Folder,
+    Window,
+}
+
+impl From<herald_model::Setting> for Field {
+    fn from(setting: herald_model::Setting) -> Self {
+        use herald_model::Setting;
+        match setting {
+            Setting::Auth => Field::Auth,
+            Setting::Method => Field::Method,
+            Setting::Resume => Field::Resume,
+            Setting::IdSource => Field::IdSource,
+            Setting::OnEnd => Field::OnEnd,
+            Setting::Preset => Field::Preset,
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error(transparent)]
     Os(herald_os::OsError),
     #[error("{message}")]
-    Invalid { field: &'static str, message: String },
+    Invalid { field: Field, message: String },
     #[error(transparent)]
     Store(#[from] herald_store::StoreError),
     #[error("{0}")]
@@ -33,7 +91,14 @@ pub enum ApiError {
 impl From<OsError> for ApiError {
     fn from(e: OsError) -> Self {
         match e {
-            OsError::Refused { what, message } => ApiError::Invalid { field: what, message },
+            OsError::Refused { what, message } => {
+                let field = match what {
+                    Refused::Link => Field::Link,
+                    Refused::Folder => Field::Folder,
+                    Refused::Autostart => Field::Autostart,
+                };
+                ApiError::Invalid { field, message }
+            }
             other => ApiError::Os(other),
         }
     }
@@ -41,7 +106,7 @@ impl From<OsError> for ApiError {
 
 impl From<herald_model::SettingError> for ApiError {
     fn from(e: herald_model::SettingError) -> Self {
-        ApiError::Invalid { field: e.field(), message: e.to_string() }
+        ApiError::Invalid { field: e.setting().into(), message: e.to_string() }
     }
 }
 
@@ -81,13 +146,13 @@ pub struct UiError {
     pub code: ErrorCode,
     pub message: String,
     /// For invalid input: which field, so a form can point at it.
-    pub field: Option<String>,
+    pub field: Option<Field>,
 }
 
 impl From<ApiError> for UiError {
     fn from(err: ApiError) -> Self {
         let field = match &err {
-            ApiError::Invalid { field, .. } => Some((*field).to_owned()),
+            ApiError::Invalid { field, .. } => Some(*field),
             _ => None,
         };
         UiError { code: err.code(), message: err.to_string(), field }

@@ -4,7 +4,7 @@
 
 use herald_store::{FeedSpec, Store};
 
-use crate::ApiError;
+use crate::{ApiError, Field};
 
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
 struct ExportFile {
@@ -13,14 +13,14 @@ struct ExportFile {
 }
 
 fn bad(message: String) -> ApiError {
-    ApiError::Invalid { field: "import", message }
+    ApiError::Invalid { field: Field::Import, message }
 }
 
 /// Every feed's definition, as pretty JSON.
 pub fn export(store: &Store) -> Result<String, ApiError> {
     let feeds = store.feeds()?.into_iter().map(|f| f.spec).collect();
     serde_json::to_string_pretty(&ExportFile { herald_feeds: 1, feeds })
-        .map_err(|e| ApiError::Invalid { field: "export", message: e.to_string() })
+        .map_err(|e| ApiError::Invalid { field: Field::Export, message: e.to_string() })
 }
 
 /// Adds the feeds of an export; `source` names the file in messages. Everything is checked

@@ -9,10 +9,10 @@ use herald_store::{Feed, FeedSpec, HistoryQuery, Store};
 
 use herald_model::{AuthKind, IdSource, Method, OnEnd, Preset, Resume};
 
-use crate::ApiError;
 use crate::feeds::{self, FeedOptions};
 use crate::store_access::StoreAccess;
 use crate::views::FeedView;
+use crate::{ApiError, Field};
 
 /// A feed's settings as the form shows them; text fields are "" when unset.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
@@ -184,7 +184,7 @@ pub fn save(
         let auth_changes = kind != feed.spec.auth || secret.is_some();
         if auth_changes && kind.needs_secret() && secret.is_none() {
             return Err(ApiError::Invalid {
-                field: "secret",
+                field: Field::Secret,
                 message: "enter the secret for these credentials".into(),
             });
         }

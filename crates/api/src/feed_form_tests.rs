@@ -8,6 +8,7 @@ use herald_secrets::{SecretError, SecretStore, Sensitive};
 use herald_store::Store;
 
 use super::*;
+use crate::Field;
 
 #[derive(Default)]
 struct Secrets(Mutex<HashMap<String, String>>);
@@ -86,19 +87,30 @@ fn a_new_feed_with_a_secret_stores_it_in_the_keyring_only_and_edits_keep_it() {
 fn bad_fields_are_named_so_the_form_can_point_at_them() {
     let (_dir, mut store) = store();
     let cases = [
-        (form("ftp://example.com/"), "url"),
-        (FeedForm { title_template: "{{ x".into(), ..form("https://h/a") }, "title"),
-        (FeedForm { headers: vec!["no colon".into()], ..form("https://h/a") }, "header"),
+        (form("ftp://example.com/"), Field::Url),
+        (FeedForm { title_template: "{{ x".into(), ..form("https://h/a") }, Field::TitleTemplate),
+        (FeedForm { headers: vec!["no colon".into()], ..form("https://h/a") }, Field::Header),
         // What the window builds from its parts is held to the rules of the settings' text.
-        (FeedForm { auth: AuthKind::Header("bad name".into()), ..form("https://h/a") }, "auth"),
-        (FeedForm { auth: AuthKind::Query(String::new()), ..form("https://h/a") }, "auth"),
-        (FeedForm { resume: Resume::Query(String::new()), ..form("https://h/a") }, "resume"),
-        (FeedForm { id_source: IdSource::Json("id".into()), ..form("https://h/a") }, "id_source"),
+        (
+            FeedForm { auth: AuthKind::Header("bad name".into()), ..form("https://h/a") },
+            Field::Auth,
+        ),
+        (FeedForm { auth: AuthKind::Query(String::new()), ..form("https://h/a") }, Field::Auth),
+        (FeedForm { resume: Resume::Query(String::new()), ..form("https://h/a") }, Field::Resume),
+        (
+            FeedForm { id_source: IdSource::Json("id".into()), ..form("https://h/a") },
+            Field::IdSource,
+        ),
+        (
+            FeedForm { conditions: vec!["priority = 5".into()], ..form("https://h/a") },
+            Field::Condition,
+        ),
+        (FeedForm { idle_timeout_s: Some(1), ..form("https://h/a") }, Field::IdleTimeout),
     ];
     for (bad, field) in cases {
         match save(&mut store, &Secrets::default(), None, &bad, None) {
             Err(ApiError::Invalid { field: got, .. }) => assert_eq!(got, field),
-            other => panic!("{field}: {other:?}"),
+            other => panic!("{field:?}: {other:?}"),
         }
     }
     assert!(store.feeds().unwrap().is_empty());

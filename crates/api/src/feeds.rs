@@ -6,7 +6,7 @@ use herald_model::{AuthKind, IdSource, Method, OnEnd, Preset, Resume};
 use herald_store::{Feed, FeedSpec, Store};
 use reqwest::header::{HeaderName, HeaderValue};
 
-use crate::ApiError;
+use crate::{ApiError, Field};
 
 /// What a user asked to set; `None` leaves a field as it is (for edits) or at its default.
 #[derive(Debug, Clone, Default)]
@@ -41,12 +41,12 @@ pub struct FeedOptions {
     pub snooze_until: Option<Option<herald_store::Millis>>,
 }
 
-fn invalid(field: &'static str, message: impl Into<String>) -> ApiError {
+fn invalid(field: Field, message: impl Into<String>) -> ApiError {
     ApiError::Invalid { field, message: message.into() }
 }
 
 pub fn add(store: &mut Store, options: FeedOptions) -> Result<Feed, ApiError> {
-    let url = options.url.clone().ok_or_else(|| invalid("url", "a feed needs a URL"))?;
+    let url = options.url.clone().ok_or_else(|| invalid(Field::Url, "a feed needs a URL"))?;
     let mut spec = FeedSpec { name: default_name(&url), url, ..FeedSpec::default() };
     apply(&mut spec, options)?;
     Ok(store.add_feed(&spec)?)
@@ -103,13 +103,13 @@ pub(crate) fn apply(spec: &mut FeedSpec, o: FeedOptions) -> Result<(), ApiError>
         // character by its code point and never echoes the name itself.
         if let Some(c) = name.chars().find(|&c| crate::control_chars::is_hostile(c)) {
             return Err(invalid(
-                "name",
+                Field::Name,
                 format!("a name cannot contain control characters (it has U+{:04X})", u32::from(c)),
             ));
         }
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 100 {
-            return Err(invalid("name", "a name needs 1 to 100 characters"));
+            return Err(invalid(Field::Name, "a name needs 1 to 100 characters"));
         }
         spec.name = name.to_owned();
     }
@@ -138,11 +138,11 @@ pub(crate) fn apply(spec: &mut FeedSpec, o: FeedOptions) -> Result<(), ApiError>
     }
     if let Some(body) = o.body {
         serde_json::from_str::<serde_json::Value>(&body)
-            .map_err(|e| invalid("body", format!("the body is not valid JSON: {e}")))?;
+            .map_err(|e| invalid(Field::Body, format!("the body is not valid JSON: {e}")))?;
         spec.body = Some(body);
     }
     if spec.body.is_some() && spec.method != Method::Post {
-        return Err(invalid("body", "a body needs the POST method"));
+        return Err(invalid(Field::Body, "a body needs the POST method"));
     }
     // The settings window builds these from their parts: the same rules as their text.
     if let Some(auth) = o.auth {
@@ -155,9 +155,9 @@ pub(crate) fn apply(spec: &mut FeedSpec, o: FeedOptions) -> Result<(), ApiError>
         spec.id_source = id_source.check()?;
     }
     for (field, template, slot) in [
-        ("title", o.title_template, &mut spec.title_template),
-        ("body template", o.body_template, &mut spec.body_template),
-        ("link", o.link_template, &mut spec.link_template),
+        (Field::TitleTemplate, o.title_template, &mut spec.title_template),
+        (Field::BodyTemplate, o.body_template, &mut spec.body_template),
+        (Field::LinkTemplate, o.link_template, &mut spec.link_template),
     ] {
         if let Some(template) = template {
             check_template(field, &template)?;
@@ -178,16 +178,16 @@ pub(crate) fn apply(spec: &mut FeedSpec, o: FeedOptions) -> Result<(), ApiError>
     }
     if let Some(p) = o.min_priority {
         if !(1..=5).contains(&p) {
-            return Err(invalid("min_priority", "the minimum priority is 1 to 5"));
+            return Err(invalid(Field::MinPriority, "the minimum priority is 1 to 5"));
         }
         spec.filters.min_priority = Some(p);
     }
     if let Some(path) = o.ca_file {
         let pem =
             crate::input_file::read(std::path::Path::new(&path), crate::input_file::CA_BUNDLE)
-                .map_err(|e| invalid("ca_file", e.to_string()))?;
+                .map_err(|e| invalid(Field::CaFile, e.to_string()))?;
         if !String::from_utf8_lossy(&pem).contains("-----BEGIN CERTIFICATE-----") {
-            return Err(invalid("ca_file", format!("{path} holds no PEM certificate")));
+            return Err(invalid(Field::CaFile, format!("{path} holds no PEM certificate")));
         }
         spec.ca_file = Some(path);
     }
@@ -196,7 +196,7 @@ pub(crate) fn apply(spec: &mut FeedSpec, o: FeedOptions) -> Result<(), ApiError>
     }
     if let Some(seconds) = o.idle_timeout_s {
         if !(5..=86_400).contains(&seconds) {
-            return Err(invalid("idle_timeout", "the idle timeout is 5 seconds to 1 day"));
+            return Err(invalid(Field::IdleTimeout, "the idle timeout is 5 seconds to 1 day"));
         }
         spec.idle_timeout_s = Some(seconds);
     }
@@ -217,21 +217,21 @@ pub const SECRET_PARAMS: &[&str] = &["auth", "token", "access_token"];
 
 fn check_url(url: &str) -> Result<String, ApiError> {
     let parsed = url::Url::parse(url.trim())
-        .map_err(|e| invalid("url", format!("{url:?} is not a valid URL: {e}")))?;
+        .map_err(|e| invalid(Field::Url, format!("{url:?} is not a valid URL: {e}")))?;
     if !matches!(parsed.scheme(), "http" | "https") {
         return Err(invalid(
-            "url",
+            Field::Url,
             format!("only http and https URLs can be subscribed to, not {}:", parsed.scheme()),
         ));
     }
     if parsed.host_str().is_none_or(str::is_empty) {
-        return Err(invalid("url", "the URL has no host"));
+        return Err(invalid(Field::Url, "the URL has no host"));
     }
     // Secrets never go into the database: a URL that carries one is refused here, and the
     // credentials go through --auth (the keyring) instead.
     if !parsed.username().is_empty() || parsed.password().is_some() {
         return Err(invalid(
-            "url",
+            Field::Url,
             "the URL contains a user name or password; give them as basic credentials instead, which keeps them in the keyring",
         ));
     }
@@ -239,7 +239,7 @@ fn check_url(url: &str) -> Result<String, ApiError> {
         parsed.query_pairs().find(|(k, _)| SECRET_PARAMS.contains(&k.to_ascii_lowercase().as_str()))
     {
         return Err(invalid(
-            "url",
+            Field::Url,
             format!(
                 "the URL carries a secret in ?{param}=; give it as credentials (query:{param}) instead, which keeps it in the keyring"
             ),
@@ -251,17 +251,17 @@ fn check_url(url: &str) -> Result<String, ApiError> {
 fn check_header(line: &str) -> Result<(String, String), ApiError> {
     let (name, value) = line
         .split_once(':')
-        .ok_or_else(|| invalid("header", format!("{line:?} is not \"Name: value\"")))?;
+        .ok_or_else(|| invalid(Field::Header, format!("{line:?} is not \"Name: value\"")))?;
     let (name, value) = (name.trim(), value.trim());
     HeaderName::from_bytes(name.as_bytes())
-        .map_err(|_| invalid("header", format!("{name:?} is not a valid header name")))?;
+        .map_err(|_| invalid(Field::Header, format!("{name:?} is not a valid header name")))?;
     HeaderValue::from_str(value)
-        .map_err(|_| invalid("header", format!("the value of {name} is not valid")))?;
+        .map_err(|_| invalid(Field::Header, format!("the value of {name} is not valid")))?;
     if ["authorization", "proxy-authorization", "cookie"]
         .contains(&name.to_ascii_lowercase().as_str())
     {
         return Err(invalid(
-            "header",
+            Field::Header,
             format!(
                 "{name} carries credentials; set them as the feed's credentials, which keeps them in the keyring"
             ),
@@ -271,11 +271,11 @@ fn check_header(line: &str) -> Result<(String, String), ApiError> {
 }
 
 /// Parsed exactly as the engine will compile it, so what is accepted here also runs there.
-fn check_template(field: &'static str, template: &str) -> Result<(), ApiError> {
+fn check_template(field: Field, template: &str) -> Result<(), ApiError> {
     let t = Some(template);
     let (title, body, link) = match field {
-        "title" => (t, None, None),
-        "link" => (None, None, t),
+        Field::TitleTemplate => (t, None, None),
+        Field::LinkTemplate => (None, None, t),
         _ => (None, t, None),
     };
     herald_engine::mapping::Mapping::compile(Preset::Generic, title, body, link)
@@ -285,7 +285,9 @@ fn check_template(field: &'static str, template: &str) -> Result<(), ApiError> {
 
 /// `/pointer OP VALUE` with OP one of `=`, `~` (contains), `=~` (regex).
 pub fn check_condition(condition: &str) -> Result<(), ApiError> {
-    herald_engine::filters::Condition::parse(condition).map(|_| ()).map_err(|e| invalid("where", e))
+    herald_engine::filters::Condition::parse(condition)
+        .map(|_| ())
+        .map_err(|e| invalid(Field::Condition, e))
 }
 
 /// A name from the URL when none is given: host and last path segment (`ntfy.sh/alerts`).
@@ -380,8 +382,8 @@ mod tests {
 
     #[test]
     fn pointers_templates_and_conditions() {
-        assert!(check_template("title", "{{ json.title }}").is_ok());
-        assert!(check_template("title", "{{ json.title ").is_err());
+        assert!(check_template(Field::TitleTemplate, "{{ json.title }}").is_ok());
+        assert!(check_template(Field::TitleTemplate, "{{ json.title ").is_err());
         for ok in ["/priority = 5", "/title ~ deploy", "/user =~ ^bot"] {
             assert!(check_condition(ok).is_ok(), "{ok}");
         }

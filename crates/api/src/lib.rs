@@ -20,7 +20,7 @@ pub mod trouble;
 pub mod views;
 mod window;
 
-pub use error::{ApiError, ErrorCode, UiError};
+pub use error::{ApiError, ErrorCode, Field, UiError};
 pub use herald::{Herald, PreparedTest};
 /// Following the store's commits from any process (`Herald::follow`).
 pub use herald_store::changes::{Beacon, Follower};

@@ -3,7 +3,7 @@
 
 use herald_store::{Settings, Store, TimeOfDay};
 
-use crate::ApiError;
+use crate::{ApiError, Field};
 
 pub fn get(store: &Store) -> Result<Settings, ApiError> {
     Ok(store.settings()?)
@@ -41,40 +41,39 @@ pub fn set_general(
     store: &mut Store,
     general: &crate::views::GeneralSettings,
 ) -> Result<Settings, ApiError> {
-    let check =
-        |field: &'static str, value: u32, range: std::ops::RangeInclusive<u32>, what: &str| {
-            if range.contains(&value) {
-                Ok(value)
-            } else {
-                Err(ApiError::Invalid {
-                    field,
-                    message: format!("{what} must be {} to {}", range.start(), range.end()),
-                })
-            }
-        };
+    let check = |field: Field, value: u32, range: std::ops::RangeInclusive<u32>, what: &str| {
+        if range.contains(&value) {
+            Ok(value)
+        } else {
+            Err(ApiError::Invalid {
+                field,
+                message: format!("{what} must be {} to {}", range.start(), range.end()),
+            })
+        }
+    };
     let mut settings = store.settings()?;
     settings.coalesce_count =
-        check("coalesce_count", general.coalesce_count, 1..=1000, "the number of events")?;
+        check(Field::CoalesceCount, general.coalesce_count, 1..=1000, "the number of events")?;
     settings.coalesce_window_s =
-        check("coalesce_window_s", general.coalesce_window_s, 1..=3600, "the window (seconds)")?;
+        check(Field::CoalesceWindowS, general.coalesce_window_s, 1..=3600, "the window (seconds)")?;
     settings.health_down_after_s = check(
-        "health_down_after_s",
+        Field::HealthDownAfterS,
         general.health_down_after_s,
         10..=86_400 * 7,
         "the time before a down feed is reported (seconds)",
     )?;
     settings.retention_per_feed = general
         .retention_per_feed
-        .map(|n| check("retention_per_feed", n, 10..=10_000_000, "entries kept per feed"))
+        .map(|n| check(Field::RetentionPerFeed, n, 10..=10_000_000, "entries kept per feed"))
         .transpose()?;
     // At least 10 MiB: the largest event (8 MiB) always fits.
     settings.retention_mib_per_feed = general
         .retention_mib_per_feed
-        .map(|n| check("retention_mib_per_feed", n, 10..=1_000_000, "the MiB kept per feed"))
+        .map(|n| check(Field::RetentionMibPerFeed, n, 10..=1_000_000, "the MiB kept per feed"))
         .transpose()?;
     settings.retention_days = general
         .retention_days
-        .map(|n| check("retention_days", n, 1..=36_500, "the days entries are kept"))
+        .map(|n| check(Field::RetentionDays, n, 1..=36_500, "the days entries are kept"))
         .transpose()?;
     store.set_settings(&settings)?;
     Ok(settings)
@@ -82,7 +81,7 @@ pub fn set_general(
 
 fn time_of_day(text: &str) -> Result<TimeOfDay, ApiError> {
     text.parse().map_err(|e: herald_store::NotATimeOfDay| ApiError::Invalid {
-        field: "quiet hours",
+        field: Field::QuietHours,
         message: e.to_string(),
     })
 }

@@ -29,18 +29,28 @@ pub enum SettingError {
     UnknownPreset(String),
 }
 
+/// Which setting a [`SettingError`] is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Setting {
+    Auth,
+    Method,
+    Resume,
+    IdSource,
+    OnEnd,
+    Preset,
+}
+
 impl SettingError {
-    /// The setting it is about, as the settings window names its fields.
-    pub fn field(&self) -> &'static str {
+    pub fn setting(&self) -> Setting {
         match self {
             SettingError::UnknownAuth(_)
             | SettingError::BadHeaderName(_)
-            | SettingError::EmptyQueryName => "auth",
-            SettingError::UnknownMethod(_) => "method",
-            SettingError::UnknownResume(_) => "resume",
-            SettingError::UnknownIdSource(_) | SettingError::BadPointer(_) => "id_source",
-            SettingError::UnknownOnEnd(_) => "on_end",
-            SettingError::UnknownPreset(_) => "preset",
+            | SettingError::EmptyQueryName => Setting::Auth,
+            SettingError::UnknownMethod(_) => Setting::Method,
+            SettingError::UnknownResume(_) => Setting::Resume,
+            SettingError::UnknownIdSource(_) | SettingError::BadPointer(_) => Setting::IdSource,
+            SettingError::UnknownOnEnd(_) => Setting::OnEnd,
+            SettingError::UnknownPreset(_) => Setting::Preset,
         }
     }
 }
@@ -251,37 +261,37 @@ mod tests {
 
     #[test]
     fn bad_text_says_what_is_wrong_and_where() {
-        let cases: [(Result<(), SettingError>, &str, &str); 6] = [
-            ("PUT".parse::<Method>().map(drop), "method", "the method must be GET or POST"),
+        let cases: [(Result<(), SettingError>, Setting, &str); 6] = [
+            ("PUT".parse::<Method>().map(drop), Setting::Method, "the method must be GET or POST"),
             (
                 "query:".parse::<Resume>().map(drop),
-                "resume",
+                Setting::Resume,
                 "resume must be header or query:PARAM",
             ),
             (
                 "cookie".parse::<Resume>().map(drop),
-                "resume",
+                Setting::Resume,
                 "resume must be header or query:PARAM",
             ),
             (
                 "json:id".parse::<IdSource>().map(drop),
-                "id_source",
+                Setting::IdSource,
                 "\"id\" is not a JSON pointer (like /id or /data/title)",
             ),
             (
                 "xml".parse::<IdSource>().map(drop),
-                "id_source",
+                Setting::IdSource,
                 "the id source must be sse or json:/pointer",
             ),
             (
                 "again".parse::<OnEnd>().map(drop),
-                "on_end",
+                Setting::OnEnd,
                 "when the stream ends: \"again\" is not reconnect or finish",
             ),
         ];
-        for (result, field, words) in cases {
+        for (result, setting, words) in cases {
             let e = result.unwrap_err();
-            assert_eq!((e.field(), e.to_string().as_str()), (field, words));
+            assert_eq!((e.setting(), e.to_string().as_str()), (setting, words));
         }
         assert!(check_pointer("/a~2").is_err());
         assert!(IdSource::Json("/ok~0".into()).check().is_ok());

@@ -13,6 +13,6 @@ pub mod text;
 pub mod time_of_day;
 
 pub use auth::AuthKind;
-pub use feed::{IdSource, Method, OnEnd, Resume, SettingError, check_pointer};
+pub use feed::{IdSource, Method, OnEnd, Resume, Setting, SettingError, check_pointer};
 pub use presets::Preset;
 pub use time_of_day::{NotATimeOfDay, QuietHours, TimeOfDay};

@@ -18,7 +18,7 @@ pub struct Autostart {
 
 fn failed(what: &str, path: &Path, e: std::io::Error) -> OsError {
     OsError::Refused {
-        what: "autostart",
+        what: crate::Refused::Autostart,
         message: format!("cannot {what} {}: {e}", path.display()),
     }
 }
@@ -182,7 +182,7 @@ mod platform {
             Ok(String::from_utf8_lossy(&out.stdout).into_owned())
         } else {
             Err(OsError::Refused {
-                what: "autostart",
+                what: crate::Refused::Autostart,
                 message: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
             })
         }

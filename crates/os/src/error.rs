@@ -16,8 +16,15 @@ pub enum OsError {
     #[error("cannot start {path}: {source}")]
     Spawn { path: PathBuf, source: std::io::Error },
     /// Refused before or by the OS: a link that is not http(s), a folder that is not there, an
-    /// autostart entry that cannot be written. `what` names the setting or input, so a form can
-    /// point at it.
+    /// autostart entry that cannot be written.
     #[error("{message}")]
-    Refused { what: &'static str, message: String },
+    Refused { what: Refused, message: String },
+}
+
+/// What was refused, so a window can point at it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refused {
+    Link,
+    Folder,
+    Autostart,
 }

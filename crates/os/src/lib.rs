@@ -14,6 +14,6 @@ mod programs;
 pub use data_dir::{
     DataDir, ENV_VAR as DATA_DIR_ENV, create_private_dir, make_private, private_file,
 };
-pub use error::OsError;
+pub use error::{OsError, Refused};
 pub use instance::{InstanceLock, LockState};
 pub use programs::Program;

@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 use crate::OsError;
 
 pub fn open_link(link: &str) -> Result<(), OsError> {
-    let invalid = |message: String| OsError::Refused { what: "link", message };
+    let invalid = |message: String| OsError::Refused { what: crate::Refused::Link, message };
     let url = url::Url::parse(link).map_err(|e| invalid(format!("the link is not valid: {e}")))?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(invalid(format!(
@@ -23,7 +23,7 @@ pub fn open_link(link: &str) -> Result<(), OsError> {
 pub fn open_folder(path: &Path) -> Result<(), OsError> {
     if !path.is_dir() {
         return Err(OsError::Refused {
-            what: "folder",
+            what: crate::Refused::Folder,
             message: format!("{} is not a folder", path.display()),
         });
     }

@@ -5,7 +5,7 @@ use std::io::Write;
 use clap::{Args, Subcommand};
 use herald_api::feeds::FeedOptions;
 use herald_api::model::{AuthKind, IdSource, Method, Preset, Resume};
-use herald_api::{ApiError, FeedStatus, Herald, Millis, input_file, now_millis, rfc3339};
+use herald_api::{ApiError, FeedStatus, Field, Herald, Millis, input_file, now_millis, rfc3339};
 use herald_os::DataDir;
 
 use super::{open, run};
@@ -131,10 +131,11 @@ pub struct FeedArgs {
 impl FeedArgs {
     fn into_options(self, url: Option<String>) -> Result<FeedOptions, ApiError> {
         let body = match &self.body_file {
-            Some(path) => Some(
-                input_file::read_to_string(path, input_file::REQUEST_BODY)
-                    .map_err(|e| ApiError::Invalid { field: "body", message: e.to_string() })?,
-            ),
+            Some(path) => {
+                Some(input_file::read_to_string(path, input_file::REQUEST_BODY).map_err(|e| {
+                    ApiError::Invalid { field: Field::Body, message: e.to_string() }
+                })?)
+            }
             None => None,
         };
         let some = |v: Vec<String>| (!v.is_empty()).then_some(v);
@@ -160,7 +161,7 @@ impl FeedArgs {
             on_end: self
                 .on_end
                 .map(|text| match text.trim() {
-                    "default" => Ok(None),
+                    "" | "default" => Ok(None),
                     text => text.parse().map(Some),
                 })
                 .transpose()?,
@@ -248,7 +249,7 @@ fn snooze_until(text: &str) -> Result<Option<Millis>, ApiError> {
         return Ok(None);
     }
     let duration = humantime::parse_duration(text).map_err(|e| ApiError::Invalid {
-        field: "snooze",
+        field: Field::Snooze,
         message: format!("{text:?} is not a duration like 1h or 30m ({e})"),
     })?;
     Ok(Some(
@@ -266,7 +267,7 @@ fn read_secret(kind: &AuthKind) -> Result<herald_secrets::Sensitive<String>, Api
     };
     crate::secret_input::read(&what)
         .map(herald_secrets::Sensitive::new)
-        .map_err(|e| ApiError::Invalid { field: "auth", message: format!("{e:#}") })
+        .map_err(|e| ApiError::Invalid { field: Field::Auth, message: format!("{e:#}") })
 }
 
 fn set_enabled(herald: &Herald, name_or_id: &str, enabled: bool) -> Result<(), ApiError> {
@@ -321,7 +322,7 @@ fn list(herald: &Herald, json: bool) -> Result<(), ApiError> {
 
 fn import(herald: &Herald, file: &std::path::Path) -> Result<(), ApiError> {
     let text = input_file::read_to_string(file, input_file::FEEDS_FILE)
-        .map_err(|e| ApiError::Invalid { field: "import", message: e.to_string() })?;
+        .map_err(|e| ApiError::Invalid { field: Field::Import, message: e.to_string() })?;
     let count = herald.import_feeds(&text, &file.display().to_string())?;
     println!("imported {count} feeds");
     Ok(())

@@ -4,7 +4,7 @@ use std::io::Write;
 
 use clap::{Args, Subcommand, ValueEnum};
 use herald_api::history::{HistoryScope, Listing};
-use herald_api::{ApiError, Entry, Herald, rfc3339};
+use herald_api::{ApiError, Entry, Field, Herald, rfc3339};
 use herald_os::DataDir;
 
 use super::{open, run};
@@ -177,7 +177,7 @@ fn export(herald: &Herald, format: Format) -> Result<(), ApiError> {
 }
 
 fn io(err: std::io::Error) -> ApiError {
-    ApiError::Invalid { field: "output", message: err.to_string() }
+    ApiError::Invalid { field: Field::Output, message: err.to_string() }
 }
 
 /// RFC 4180: quote a field that holds a comma, quote or line break, doubling its quotes. A

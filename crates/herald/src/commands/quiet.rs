@@ -1,7 +1,7 @@
 //! `herald dnd` and `herald quiet-hours` (when Herald stays quiet; events still go to the
 //! history, only notifications pause) and `herald autostart` (whether it starts at login).
 
-use herald_api::ApiError;
+use herald_api::{ApiError, Field};
 use herald_os::DataDir;
 
 use super::{open, run};
@@ -26,7 +26,7 @@ pub fn quiet_hours(data_dir: &DataDir, from: &str, to: Option<&str>) -> std::pro
             (from, Some(to)) => Some((from, to)),
             (_, None) => {
                 return Err(ApiError::Invalid {
-                    field: "quiet hours",
+                    field: Field::QuietHours,
                     message: "give a start and an end (quiet-hours 22:00 07:00), or off".into(),
                 });
             }
@@ -45,7 +45,7 @@ pub fn autostart(data_dir: &DataDir, state: Option<&str>) -> std::process::ExitC
         let now = match state {
             Some(state) => {
                 let program = std::env::current_exe().map_err(|e| ApiError::Invalid {
-                    field: "autostart",
+                    field: Field::Autostart,
                     message: format!("cannot tell where this program is: {e}"),
                 })?;
                 herald_os::autostart::set(state == "on", &program, data_dir)?
