@@ -114,8 +114,7 @@ pub async fn probe(
 
 /// The event as the engine would take it: the same reading, rule for chatter and filters.
 fn describe(plan: &FeedPlan, event: &herald_sse::EventRef<'_>) -> ProbeEvent {
-    let chatter = plan.filters.chatter(plan.preset, event.event_type, event.data);
-    let (json, own_id) = shaper::identify(plan, event);
+    let shaper::Look { chatter, json, own_id } = shaper::look(plan, event);
     let (mapped, keep) = shaper::judge(plan, event, own_id.as_deref(), json.as_ref());
     ProbeEvent {
         event_type: event.event_type.to_owned(),

@@ -79,11 +79,10 @@ impl Shaper {
     /// front of such a server kept a feed minutes behind. A repeat moves nothing; the store
     /// catches older repeats.
     pub fn shape(&mut self, plan: &FeedPlan, event: &EventRef<'_>, now: Millis) -> Option<Shaped> {
-        let chatter = plan.filters.chatter(plan.preset, event.event_type, event.data);
+        let Look { chatter, json, own_id } = look(plan, event);
         if chatter == Some(Chatter::Control) {
             return None;
         }
-        let (json, own_id) = identify(plan, event);
         if let Some(id) = &own_id {
             if self.recent.contains(id) {
                 return None;
@@ -154,9 +153,23 @@ impl Shaper {
     }
 }
 
-/// An event's JSON and its own id from the feed's id source. The engine and "Test connection"
-/// both read events this way.
-pub(crate) fn identify(plan: &FeedPlan, event: &EventRef<'_>) -> (Option<Value>, Option<String>) {
+/// What the engine reads from an event before anything else: whether it is chatter, its JSON,
+/// and its own id. [`Shaper::shape`] and "Test connection" both start here, and both judge it
+/// with [`judge`].
+pub(crate) struct Look {
+    pub chatter: Option<Chatter>,
+    pub json: Option<Value>,
+    pub own_id: Option<String>,
+}
+
+pub(crate) fn look(plan: &FeedPlan, event: &EventRef<'_>) -> Look {
+    let chatter = plan.filters.chatter(plan.preset, event.event_type, event.data);
+    let (json, own_id) = identify(plan, event);
+    Look { chatter, json, own_id }
+}
+
+/// An event's JSON and its own id from the feed's id source.
+fn identify(plan: &FeedPlan, event: &EventRef<'_>) -> (Option<Value>, Option<String>) {
     // Parse only what looks like JSON: plain-text feeds pay nothing.
     let json: Option<Value> = match event.data.as_bytes().first() {
         Some(b'{' | b'[') => serde_json::from_str(event.data).ok(),

@@ -103,7 +103,6 @@ impl<C: Connector> Supervisor<C> {
         let mut lease: Option<C::Lease> = None;
         let mut fresh_slot = false;
         // Connections in a row that brought no new event.
-        let mut stale = 0u32;
         if let Some(at) = self.finished_at.take()
             && first.connection.on_end == OnEnd::Finish
             && self.finish(at, None).await
@@ -200,19 +199,6 @@ impl<C: Connector> Supervisor<C> {
                         .read(stream, &mut parser, &mut shaper, &mut backoff, &mut delivered)
                         .await;
                     parser.reset_for_reconnect();
-                    // Only new events are progress. A connection that brought nothing but
-                    // repeats or heartbeats is forgiven once (a replaying server among good
-                    // connections); a second in a row counts as a failure, so a server that
-                    // only ever replays or pings cannot keep Herald reconnecting ten times a
-                    // second.
-                    if delivered.new {
-                        stale = 0;
-                    } else {
-                        if delivered.any && stale == 0 {
-                            backoff.progress();
-                        }
-                        stale = stale.saturating_add(1);
-                    }
                     match ended {
                         Ended::Stop => return,
                         Ended::ReconnectNow => continue,
@@ -391,10 +377,11 @@ impl<C: Connector> Supervisor<C> {
             let mut warning = None;
             parser.feed(&bytes, &mut |item| match item {
                 Item::Event(event) => {
+                    let shaped = shaper.shape(&plan, &event, now);
+                    backoff.event(shaped.is_some());
                     delivered.any = true;
-                    if let Some(shaped) = shaper.shape(&plan, &event, now) {
+                    if let Some(shaped) = shaped {
                         delivered.new = true;
-                        backoff.progress();
                         if shaped.warning.is_some() {
                             warning = shaped.warning;
                         }

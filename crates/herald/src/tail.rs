@@ -231,14 +231,13 @@ async fn connect_and_read(
         };
         let mut write_error = None;
         let mut lines = Vec::with_capacity(chunk.len() + chunk.len() / 4);
-        let mut delivered = false;
         parser.feed(&chunk, &mut |item| match item {
             Item::Event(event) => {
                 // Progress is a new event: not a heartbeat (empty data), not the event it
                 // resumed after sent again. A server that only pings or replays backs off.
-                if !event.data.is_empty() && event.own_id != Some(request.last_event_id.as_str()) {
-                    delivered = true;
-                }
+                backoff.event(
+                    !event.data.is_empty() && event.own_id != Some(request.last_event_id.as_str()),
+                );
                 // Where to resume: an id no header can carry (`id: bad\x01id`) leaves the last
                 // one that can.
                 if reqwest::header::HeaderValue::from_str(event.last_event_id).is_ok() {
@@ -256,9 +255,6 @@ async fn connect_and_read(
             }
             Item::Comment(_) => {}
         });
-        if delivered {
-            backoff.progress();
-        }
         if write_error.is_none() {
             write_error = out.write_all(&lines).and_then(|()| out.flush()).err();
         }

@@ -41,6 +41,10 @@ pub struct Backoff {
     failures: u32,
     connected_at: Option<Instant>,
     progressed: bool,
+    /// The connection delivered some event, if none new (a repeat, a heartbeat).
+    delivered: bool,
+    /// Connections in a row that brought nothing new.
+    stale: u32,
 }
 
 impl Default for Backoff {
@@ -51,7 +55,15 @@ impl Default for Backoff {
 
 impl Backoff {
     pub fn new(retry: Duration, cap: Duration) -> Self {
-        Self { retry, cap: cap.max(retry), failures: 0, connected_at: None, progressed: false }
+        Self {
+            retry,
+            cap: cap.max(retry),
+            failures: 0,
+            connected_at: None,
+            progressed: false,
+            delivered: false,
+            stale: 0,
+        }
     }
 
     /// The server's `retry:` field. A server sending `retry: 0` would otherwise make a client
@@ -104,16 +116,33 @@ impl Backoff {
     pub fn connected(&mut self, now: Instant) {
         self.connected_at = Some(now);
         self.progressed = false;
+        self.delivered = false;
     }
 
-    /// The connection delivered an event: whatever ends it, that was progress, not a failure.
-    pub fn progress(&mut self) {
-        self.progressed = true;
+    /// The connection delivered an event; `new`: one the client had not seen (not a repeat of
+    /// the event it resumed after, not a heartbeat). A new event is progress, whatever ends the
+    /// connection.
+    pub fn event(&mut self, new: bool) {
+        self.delivered = true;
+        self.progressed |= new;
     }
 
     /// The attempt failed or the connection ended at `now`: how long to wait before the next.
     /// `unit` is a uniform random number in [0, 1).
+    ///
+    /// Only new events are progress. A connection that brought nothing but repeats or
+    /// heartbeats is forgiven once (a replaying server among good connections); a second in a
+    /// row counts as a failure, so a server that only ever replays or pings cannot keep a
+    /// client reconnecting ten times a second.
     pub fn next_delay(&mut self, now: Instant, unit: f64) -> Duration {
+        if self.connected_at.is_some() {
+            if self.progressed {
+                self.stale = 0;
+            } else {
+                self.progressed = self.delivered && self.stale == 0;
+                self.stale = self.stale.saturating_add(1);
+            }
+        }
         let stable = self
             .connected_at
             .take()
@@ -230,7 +259,7 @@ mod tests {
         backoff.set_retry(200 * MS);
         for n in 0..50 {
             backoff.connected(t0 + n * S);
-            backoff.progress();
+            backoff.event(true);
             let delay = backoff.next_delay(t0 + n * S + 10 * MS, 1.0);
             assert_eq!(delay, 250 * MS, "after progress only retry and its jitter");
         }
@@ -241,10 +270,36 @@ mod tests {
         assert_eq!(backoff.next_delay(t0, 0.0), 4 * S);
         // Progress is per connection: it does not carry over to the next one.
         backoff.connected(t0);
-        backoff.progress();
+        backoff.event(true);
         assert_eq!(backoff.next_delay(t0, 0.0), 200 * MS);
         backoff.connected(t0);
         assert_eq!(backoff.next_delay(t0, 0.0), S);
+    }
+
+    #[test]
+    fn a_connection_of_only_repeats_is_forgiven_once_then_counts_as_a_failure() {
+        let t0 = Instant::now();
+        let mut backoff = Backoff::new(3 * S, 300 * S);
+        backoff.set_retry(200 * MS);
+        let mut replay = |backoff: &mut Backoff| {
+            backoff.connected(t0);
+            backoff.event(false);
+            backoff.next_delay(t0 + 10 * MS, 0.0)
+        };
+        assert_eq!(replay(&mut backoff), 200 * MS, "the first is forgiven");
+        assert_eq!(replay(&mut backoff), S, "the second in a row is a failure");
+        assert_eq!(replay(&mut backoff), 2 * S, "and they grow");
+        // A new event forgives again.
+        backoff.connected(t0);
+        backoff.event(false);
+        backoff.event(true);
+        assert_eq!(backoff.next_delay(t0, 0.0), 200 * MS);
+        assert_eq!(replay(&mut backoff), 200 * MS, "the first after progress is forgiven");
+        // A connection that brought nothing at all is never forgiven.
+        backoff.connected(t0);
+        assert_eq!(backoff.next_delay(t0, 0.0), S);
+        // A failed attempt in between (no connection) neither counts nor forgives.
+        assert_eq!(backoff.next_delay(t0, 0.0), 2 * S);
     }
 
     #[test]
@@ -315,7 +370,7 @@ mod tests {
             for n in 0..attempts {
                 backoff.connected(t0);
                 if n % progress_every == 0 {
-                    backoff.progress();
+                    backoff.event(true);
                 }
                 delay = backoff.next_delay(t0, if unit.is_finite() { unit } else { 0.5 });
                 proptest::prop_assert!(delay >= backoff.retry() && delay <= cap);

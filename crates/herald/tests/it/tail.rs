@@ -389,3 +389,29 @@ fn a_last_event_id_no_header_can_carry_is_a_usage_error() {
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     assert!(stderr(&output).contains("control characters"), "{}", stderr(&output));
 }
+
+/// The rule the engine follows too: after a connection with news, one that brings only a repeat
+/// of the last event is forgiven once (the server's retry), and the next such one waits as a
+/// failure (at least 1 s).
+#[test]
+fn a_connection_of_only_repeats_is_forgiven_once() {
+    // Every connection sends event 2; tail starts after event 1, so only the first is news.
+    let server = SseServer::start(|_, _| Reply::events("retry: 100\nid: 2\ndata: news\n\n"));
+    let child = tail(&["--json", "--last-event-id", "1", &server.url("/s")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    crate::daemon::when_requests(&server, 4);
+    let mut child = child;
+    let _ = child.kill();
+    let output = child.wait_with_output().unwrap();
+    let waits: Vec<f64> = stderr(&output)
+        .lines()
+        .filter_map(|l| l.split("reconnecting in ").nth(1))
+        .filter_map(|w| w.trim_end_matches(" s").parse().ok())
+        .collect();
+    assert!(waits.len() >= 3, "{}", stderr(&output));
+    assert!(waits[0] <= 0.2 && waits[1] <= 0.2, "news, then a forgiven repeat: {waits:?}");
+    assert!(waits[2] >= 1.0, "a second repeat in a row is a failure: {waits:?}");
+}
