@@ -281,7 +281,7 @@ mod tests {
         let t0 = Instant::now();
         let mut backoff = Backoff::new(3 * S, 300 * S);
         backoff.set_retry(200 * MS);
-        let mut replay = |backoff: &mut Backoff| {
+        let replay = |backoff: &mut Backoff| {
             backoff.connected(t0);
             backoff.event(false);
             backoff.next_delay(t0 + 10 * MS, 0.0)
