@@ -67,6 +67,7 @@ impl From<herald_model::Setting> for Field {
         use herald_model::Setting;
         match setting {
             Setting::Auth => Field::Auth,
+            Setting::Header => Field::Header,
             Setting::Method => Field::Method,
             Setting::Resume => Field::Resume,
             Setting::IdSource => Field::IdSource,

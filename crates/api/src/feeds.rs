@@ -2,9 +2,8 @@
 //! settings window alike. Options whose behaviour comes with later work (templates, filters,
 //! presets) are checked now so a stored feed is always one that can run.
 
-use herald_model::{AuthKind, IdSource, Method, OnEnd, Preset, Resume};
+use herald_model::{AuthKind, HeaderLine, IdSource, Method, OnEnd, Preset, Resume};
 use herald_store::{Feed, FeedSpec, Store};
-use reqwest::header::{HeaderName, HeaderValue};
 
 use crate::{ApiError, Field};
 
@@ -249,14 +248,7 @@ fn check_url(url: &str) -> Result<String, ApiError> {
 }
 
 fn check_header(line: &str) -> Result<(String, String), ApiError> {
-    let (name, value) = line
-        .split_once(':')
-        .ok_or_else(|| invalid(Field::Header, format!("{line:?} is not \"Name: value\"")))?;
-    let (name, value) = (name.trim(), value.trim());
-    HeaderName::from_bytes(name.as_bytes())
-        .map_err(|_| invalid(Field::Header, format!("{name:?} is not a valid header name")))?;
-    HeaderValue::from_str(value)
-        .map_err(|_| invalid(Field::Header, format!("the value of {name} is not valid")))?;
+    let HeaderLine { name, value } = line.parse()?;
     if ["authorization", "proxy-authorization", "cookie"]
         .contains(&name.to_ascii_lowercase().as_str())
     {
@@ -267,7 +259,7 @@ fn check_header(line: &str) -> Result<(String, String), ApiError> {
             ),
         ));
     }
-    Ok((name.to_owned(), value.to_owned()))
+    Ok((name, value))
 }
 
 /// Parsed exactly as the engine will compile it, so what is accepted here also runs there.

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use herald_api::input_file;
-use herald_api::model::AuthKind;
+use herald_api::model::{AuthKind, HeaderLine};
 use herald_sse::{
     AfterFailure, Attempt, Backoff, ConnectError, Item, Method, Parser, Request, redacted_url,
 };
@@ -28,14 +28,10 @@ pub fn request(args: &TailArgs) -> anyhow::Result<Request> {
     );
     let mut request = Request::get(url);
     for header in &args.headers {
-        let (name, value) = header
-            .split_once(':')
-            .with_context(|| format!("header {header:?} is not \"Name: value\""))?;
-        let name = HeaderName::from_bytes(name.trim().as_bytes())
-            .with_context(|| format!("{:?} is not a valid header name", name.trim()))?;
-        let value = HeaderValue::from_str(value.trim())
-            .with_context(|| format!("the value of header {name} is not valid"))?;
-        request.headers.append(name, value);
+        let HeaderLine { name, value } = header.parse()?;
+        // Checked by the parse, as a feed's headers are.
+        let name = HeaderName::from_bytes(name.as_bytes())?;
+        request.headers.append(name, HeaderValue::from_str(&value)?);
     }
     if let Some(id) = &args.last_event_id {
         anyhow::ensure!(

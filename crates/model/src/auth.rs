@@ -33,7 +33,7 @@ impl AuthKind {
     pub fn check(self) -> Result<Self, SettingError> {
         match &self {
             AuthKind::Header(name) if http::HeaderName::from_bytes(name.as_bytes()).is_err() => {
-                Err(SettingError::BadHeaderName(name.clone()))
+                Err(SettingError::BadAuthHeaderName(name.clone()))
             }
             AuthKind::Query(name) if name.is_empty() => Err(SettingError::EmptyQueryName),
             _ => Ok(self),
@@ -82,7 +82,7 @@ mod tests {
         assert_eq!("query:".parse::<AuthKind>(), Err(SettingError::EmptyQueryName));
         assert!(matches!(
             "header:bad name".parse::<AuthKind>(),
-            Err(SettingError::BadHeaderName(_))
+            Err(SettingError::BadAuthHeaderName(_))
         ));
         assert!(matches!("token".parse::<AuthKind>(), Err(SettingError::UnknownAuth(_))));
         // What the windows send is checked by the same rule.

@@ -11,8 +11,15 @@ use std::str::FromStr;
 pub enum SettingError {
     #[error("unknown auth kind {0:?}: use none, bearer, basic, header:NAME or query:NAME")]
     UnknownAuth(String),
+    /// The name in `header:NAME`.
+    #[error("{0:?} is not a valid HTTP header name")]
+    BadAuthHeaderName(String),
     #[error("{0:?} is not a valid HTTP header name")]
     BadHeaderName(String),
+    #[error("{0:?} is not \"Name: value\"")]
+    NotAHeaderLine(String),
+    #[error("the value of the header {0} is not valid (a line break or control character)")]
+    BadHeaderValue(String),
     #[error("a query parameter name is needed (query:NAME)")]
     EmptyQueryName,
     #[error("the method must be GET or POST")]
@@ -33,6 +40,7 @@ pub enum SettingError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Setting {
     Auth,
+    Header,
     Method,
     Resume,
     IdSource,
@@ -44,14 +52,46 @@ impl SettingError {
     pub fn setting(&self) -> Setting {
         match self {
             SettingError::UnknownAuth(_)
-            | SettingError::BadHeaderName(_)
+            | SettingError::BadAuthHeaderName(_)
             | SettingError::EmptyQueryName => Setting::Auth,
+            SettingError::BadHeaderName(_)
+            | SettingError::NotAHeaderLine(_)
+            | SettingError::BadHeaderValue(_) => Setting::Header,
             SettingError::UnknownMethod(_) => Setting::Method,
             SettingError::UnknownResume(_) => Setting::Resume,
             SettingError::UnknownIdSource(_) | SettingError::BadPointer(_) => Setting::IdSource,
             SettingError::UnknownOnEnd(_) => Setting::OnEnd,
             SettingError::UnknownPreset(_) => Setting::Preset,
         }
+    }
+}
+
+/// A request header as a person writes it, `Name: value` (spaces around either are dropped):
+/// a feed's extra headers, and `herald tail -H`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeaderLine {
+    pub name: String,
+    pub value: String,
+}
+
+impl FromStr for HeaderLine {
+    type Err = SettingError;
+
+    fn from_str(line: &str) -> Result<Self, Self::Err> {
+        let (name, value) =
+            line.split_once(':').ok_or_else(|| SettingError::NotAHeaderLine(line.to_owned()))?;
+        let (name, value) = (name.trim(), value.trim());
+        http::HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| SettingError::BadHeaderName(name.to_owned()))?;
+        http::HeaderValue::from_str(value)
+            .map_err(|_| SettingError::BadHeaderValue(name.to_owned()))?;
+        Ok(HeaderLine { name: name.to_owned(), value: value.to_owned() })
+    }
+}
+
+impl fmt::Display for HeaderLine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.name, self.value)
     }
 }
 
@@ -294,6 +334,19 @@ mod tests {
             assert_eq!((e.setting(), e.to_string().as_str()), (setting, words));
         }
         assert!(check_pointer("/a~2").is_err());
+        let header: HeaderLine = " X-Team :  ops ".parse().unwrap();
+        assert_eq!(header.to_string(), "X-Team: ops");
+        for (bad, words) in [
+            ("nocolon", "\"nocolon\" is not \"Name: value\""),
+            ("Bad Name: x", "\"Bad Name\" is not a valid HTTP header name"),
+            (
+                "X-A: a\u{1}b",
+                "the value of the header X-A is not valid (a line break or control character)",
+            ),
+        ] {
+            let e = bad.parse::<HeaderLine>().unwrap_err();
+            assert_eq!((e.setting(), e.to_string().as_str()), (Setting::Header, words));
+        }
         assert!(IdSource::Json("/ok~0".into()).check().is_ok());
         assert!(Resume::Query(String::new()).check().is_err());
     }

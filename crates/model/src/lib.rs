@@ -9,10 +9,12 @@
 pub mod auth;
 pub mod feed;
 pub mod presets;
+mod spec;
 pub mod text;
 pub mod time_of_day;
 
 pub use auth::AuthKind;
-pub use feed::{IdSource, Method, OnEnd, Resume, Setting, SettingError, check_pointer};
+pub use feed::{HeaderLine, IdSource, Method, OnEnd, Resume, Setting, SettingError, check_pointer};
 pub use presets::Preset;
+pub use spec::{FeedSpec, Filters, Millis, Tuning};
 pub use time_of_day::{NotATimeOfDay, QuietHours, TimeOfDay};

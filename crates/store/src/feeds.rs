@@ -2,96 +2,9 @@
 
 use rusqlite::{OptionalExtension, Row, params};
 
-use herald_model::{AuthKind, IdSource, Method, OnEnd, Preset, Resume};
+use herald_model::FeedSpec;
 
 use crate::{Millis, Store, StoreError, now_millis};
-
-/// A feed's configuration: what `herald feeds add/edit`, the settings window and an import
-/// write. Its settings are types from `herald-model`, checked where their text came in; files
-/// and the command line's JSON carry them as their text (`query:since`).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
-pub struct FeedSpec {
-    pub name: String,
-    pub url: String,
-    #[serde(with = "herald_model::text")]
-    pub method: Method,
-    /// The JSON body to POST.
-    pub body: Option<String>,
-    pub enabled: bool,
-    /// Non-secret headers only.
-    pub headers: Vec<(String, String)>,
-    /// The kind of credentials; never the secret.
-    #[serde(with = "herald_model::text")]
-    pub auth: AuthKind,
-    #[serde(with = "herald_model::text")]
-    pub preset: Preset,
-    pub title_template: Option<String>,
-    pub body_template: Option<String>,
-    pub link_template: Option<String>,
-    pub filters: Filters,
-    #[serde(with = "herald_model::text")]
-    pub resume: Resume,
-    #[serde(with = "herald_model::text")]
-    pub id_source: IdSource,
-    pub ca_file: Option<String>,
-    pub idle_timeout_s: Option<u32>,
-    pub muted: bool,
-    pub snooze_until: Option<Millis>,
-    pub tuning: Tuning,
-}
-
-/// Per-feed settings most feeds leave alone; `None` means the app-wide default.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
-pub struct Tuning {
-    /// More than this many events within `coalesce_window_s` become one summary notification.
-    pub coalesce_count: Option<u32>,
-    pub coalesce_window_s: Option<u32>,
-    /// A live feed that delivered no event for this long raises one notification (off: None).
-    pub silence_alert_s: Option<u32>,
-    /// The longest wait between reconnection attempts (default 5 minutes).
-    pub max_backoff_s: Option<u32>,
-    /// When the stream ends cleanly; none: the method's default (`OnEnd::default_for`).
-    pub on_end: Option<OnEnd>,
-}
-
-impl Default for FeedSpec {
-    fn default() -> Self {
-        Self {
-            name: String::new(),
-            url: String::new(),
-            method: Method::Get,
-            body: None,
-            enabled: true,
-            headers: Vec::new(),
-            auth: AuthKind::None,
-            preset: Preset::Generic,
-            title_template: None,
-            body_template: None,
-            link_template: None,
-            filters: Filters::default(),
-            resume: Resume::Header,
-            id_source: IdSource::Sse,
-            ca_file: None,
-            idle_timeout_s: None,
-            muted: false,
-            snooze_until: None,
-            tuning: Tuning::default(),
-        }
-    }
-}
-
-/// Which events a feed keeps.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
-pub struct Filters {
-    pub include_types: Vec<String>,
-    pub exclude_types: Vec<String>,
-    /// Conditions on the JSON data, written `/pointer OP VALUE` (OP: `=`, `~`, `=~`).
-    pub conditions: Vec<String>,
-    pub min_priority: Option<u8>,
-}
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Feed {

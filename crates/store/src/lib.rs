@@ -17,7 +17,9 @@ pub use history::Scope as HistoryScope;
 
 pub use accept::{Accepted, Incoming, Rendered};
 pub use error::StoreError;
-pub use feeds::{Feed, FeedSpec, Filters, Tuning};
+pub use feeds::Feed;
+/// The store keeps feeds as `herald-model` describes them.
+pub use herald_model::{FeedSpec, Filters, Tuning};
 pub use herald_model::{NotATimeOfDay, QuietHours, TimeOfDay};
 pub use history::{Entry, HIGHLIGHT_END, HIGHLIGHT_START, HistoryQuery, Scope, fts_query};
 pub use settings::Settings;
