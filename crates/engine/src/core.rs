@@ -15,9 +15,9 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use crate::connector::Connector;
-use crate::engine::{Control, EngineError, EngineOptions, STOP_BUDGET};
 use crate::log_fold::LogFold;
 use crate::notify::{Dispatcher, Notification, Notifier, Policies};
+use crate::options::{Control, EngineError, EngineOptions, STOP_BUDGET};
 use crate::plan::{self, FeedPlan, NotifyPolicy};
 use crate::state::{FeedState, FeedStates, StopReason};
 use crate::supervisor::{Command, Shared, Supervisor};
@@ -51,35 +51,39 @@ pub(crate) struct Core<C: Connector> {
     watchers: Vec<JoinHandle<()>>,
 }
 
-/// What an engine is started from, made before its thread starts (so that a store that cannot
-/// be opened is the caller's error) and handed to it in one piece.
-pub(crate) struct Parts<C: Connector> {
-    pub(crate) options: EngineOptions,
+/// What the engine talks to outside itself: the network, the desktop's notifications and the
+/// keyring. Tests pass their own.
+pub(crate) struct World<C: Connector> {
     pub(crate) connector: C,
-    /// The connection that follows the configuration.
-    pub(crate) config: Store,
-    /// The writer's connection.
-    pub(crate) writer_store: Store,
-    /// Where feed states go; the engine's handle holds the receiving end.
-    pub(crate) states: watch::Sender<FeedStates>,
     pub(crate) notifier: Arc<dyn Notifier>,
     pub(crate) secrets: Arc<dyn SecretStore>,
-    /// For the clock and network watchers, which ask for reconnects.
+}
+
+/// The engine's two connections to the store, opened before its thread starts (so that a store
+/// that cannot be opened is the caller's error).
+pub(crate) struct Stores {
+    /// Follows the configuration.
+    pub(crate) config: Store,
+    pub(crate) writer: Store,
+}
+
+/// How the core and the [`crate::Engine`] handle talk: feed states go out, control comes in
+/// (the clock and network watchers send it too).
+pub(crate) struct Link {
+    pub(crate) states: watch::Sender<FeedStates>,
     pub(crate) control: mpsc::UnboundedSender<Control>,
 }
 
 impl<C: Connector> Core<C> {
-    pub(crate) fn new(parts: Parts<C>) -> Result<Self, EngineError> {
-        let Parts {
-            options,
-            connector,
-            mut config,
-            writer_store,
-            states,
-            notifier,
-            secrets,
-            control,
-        } = parts;
+    pub(crate) fn new(
+        options: EngineOptions,
+        world: World<C>,
+        stores: Stores,
+        link: Link,
+    ) -> Result<Self, EngineError> {
+        let World { connector, notifier, secrets } = world;
+        let Stores { mut config, writer: writer_store } = stores;
+        let Link { states, control } = link;
         // Live states describe this engine's connections; none exist yet.
         config.clear_live_states()?;
         let (writer_tx, writer_rx) = mpsc::channel(options.writer_queue.max(1));

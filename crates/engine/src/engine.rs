@@ -2,82 +2,21 @@
 //! the watchers, on one thread with a single-threaded runtime (1,000 idle feeds need no more).
 //! It follows the store: when any connection commits (in this process or another, announced by
 //! the store's `changes::Follower`, not polled) it checks whether feeds or settings changed and
-//! starts, restarts or stops only the feeds that changed. This file is the handle and its
-//! options; what runs on the engine's thread is in `core.rs`.
+//! starts, restarts or stops only the feeds that changed. This file is the handle; its options
+//! are in `options.rs`, and what runs on the engine's thread is in `core.rs`.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use herald_secrets::SecretStore;
-use herald_store::{Store, StoreError};
+use herald_store::Store;
 use tokio::sync::{Notify, mpsc, watch};
 
-use crate::connector::{Connector, DEFAULT_STREAMS_PER_CONNECTION, HttpConnector};
+use crate::connector::{Connector, HttpConnector};
+use crate::core::{Core, Link, Stores, World};
 use crate::notify::Notifier;
+use crate::options::{Control, EngineError, EngineOptions, STOP_BUDGET};
 use crate::state::FeedStates;
-use crate::watchers::{NetworkProbe, OsNetwork, SystemClock, WallClock};
-use crate::writer;
-
-#[derive(Debug, thiserror::Error)]
-pub enum EngineError {
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error("cannot start the engine: {0}")]
-    Start(String),
-}
-
-pub struct EngineOptions {
-    pub store_path: PathBuf,
-    pub streams_per_connection: usize,
-    pub clock: Arc<dyn WallClock>,
-    pub network: Arc<dyn NetworkProbe>,
-    /// How often the clocks and the network are checked.
-    pub watch_period: Duration,
-    /// How many shaped-event messages may wait for the writer before supervisors stop reading.
-    pub writer_queue: usize,
-    /// How many bytes of shaped events may wait for the writer, all feeds together.
-    pub in_flight_bytes: usize,
-    /// Told when storing events starts failing (with the store's words) and when it works
-    /// again (None), so that the trouble shows beyond the log.
-    pub on_store_trouble: StoreTrouble,
-}
-
-/// See [`EngineOptions::on_store_trouble`].
-pub type StoreTrouble = Arc<dyn Fn(Option<&str>) + Send + Sync>;
-
-impl EngineOptions {
-    pub fn new(store_path: PathBuf) -> Self {
-        Self {
-            store_path,
-            streams_per_connection: DEFAULT_STREAMS_PER_CONNECTION,
-            clock: Arc::new(SystemClock),
-            network: Arc::new(OsNetwork),
-            // Nothing reports a suspend or a new address without asking; asking every 10 s
-            // costs one wake-up (both checks run at the same tick).
-            watch_period: Duration::from_secs(10),
-            writer_queue: 1024,
-            in_flight_bytes: writer::IN_FLIGHT_BYTES,
-            on_store_trouble: Arc::new(|_| {}),
-        }
-    }
-}
-
-/// How long stopping the engine may take in all. The resident promises to exit within 2 s of
-/// being asked, in every state: a store that refuses writes (a full disk, a lock held by another
-/// program), a notification service that does not answer, a feed mid-burst. What was not
-/// committed by then is simply fetched again: a feed's position moves only with a commit.
-pub const STOP_BUDGET: Duration = Duration::from_millis(1200);
-
-/// Requests to a running engine.
-#[derive(Debug)]
-pub(crate) enum Control {
-    Reconnect(Option<String>),
-    /// A finished feed runs again (any other reconnects).
-    Run(String),
-    TryNow,
-    Stop,
-}
 
 /// A running engine. Dropping it stops it (after flushing), as [`Engine::stop`] does.
 pub struct Engine {
@@ -138,16 +77,12 @@ impl Engine {
                         }
                     };
                 runtime.block_on(async move {
-                    let core = crate::core::Core::new(crate::core::Parts {
+                    let core = Core::new(
                         options,
-                        connector,
-                        config,
-                        writer_store,
-                        states: states_tx,
-                        notifier,
-                        secrets,
-                        control: control_for_watchers,
-                    });
+                        World { connector, notifier, secrets },
+                        Stores { config, writer: writer_store },
+                        Link { states: states_tx, control: control_for_watchers },
+                    );
                     match core {
                         Ok(core) => {
                             let _ = started_tx.send(Ok(()));

@@ -11,8 +11,8 @@ pub mod input_file;
 mod log_fold;
 pub mod mapping;
 pub mod notify;
+mod options;
 pub mod plan;
-
 pub mod probe;
 mod shaper;
 pub mod state;
@@ -22,6 +22,7 @@ pub mod watchers;
 mod writer;
 
 pub use connector::{ByteStream, Connector, DEFAULT_STREAMS_PER_CONNECTION, HttpConnector};
-pub use engine::{Engine, EngineError, EngineOptions, STOP_BUDGET, StoreTrouble, join_within};
+pub use engine::{Engine, join_within};
 pub use notify::{Notification, NotificationKind, Notifier};
+pub use options::{EngineError, EngineOptions, STOP_BUDGET, StoreTrouble};
 pub use state::{FeedState, FeedStates, StopReason};

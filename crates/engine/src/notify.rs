@@ -83,7 +83,7 @@ impl Policies {
     fn suppressed(&self, feed: &NotifyPolicy, now: Millis, minute_of_day: u32) -> bool {
         self.settings.do_not_disturb
             || feed.muted
-            || feed.snooze_until.is_some_and(|until| until > now)
+            || herald_model::snoozed(feed.snooze_until, now)
             || self.settings.quiet_hours().is_some_and(|quiet| quiet.contains(minute_of_day))
     }
 }

@@ -72,7 +72,7 @@ pub async fn probe(
         Err(e) => return failed(e.to_string()),
     };
     let mut report = ProbeReport::default();
-    let scrubber = herald_sse::Scrubber::for_request(&request);
+    let scrubber = request.scrubber();
     let run = async {
         let mut connection = match Attempt::start(&client, &request).await {
             Ok(connection) => connection,

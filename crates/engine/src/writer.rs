@@ -14,6 +14,10 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
 
 use crate::notify::{Alert, StoredEvent};
 
+/// Told when storing events starts failing (with the store's words) and when it works again
+/// (None): `EngineOptions::on_store_trouble`.
+pub type StoreTrouble = Arc<dyn Fn(Option<&str>) + Send + Sync>;
+
 #[derive(Debug)]
 pub enum ToWriter {
     /// Shaped events, and the share of the in-flight budget they hold until committed.
@@ -94,7 +98,7 @@ pub fn spawn(
     inbox: mpsc::Receiver<ToWriter>,
     stored: mpsc::UnboundedSender<Alert>,
     stopping: Arc<AtomicBool>,
-    trouble: crate::engine::StoreTrouble,
+    trouble: StoreTrouble,
 ) -> std::io::Result<std::thread::JoinHandle<()>> {
     std::thread::Builder::new().name("store-writer".into()).spawn(move || {
         Writer { store, inbox, stored, failing: None, stopping, trouble, since_trim: 0 }.run();
@@ -109,7 +113,7 @@ struct Writer {
     failing: Option<String>,
     /// The engine is stopping: a refused commit is not tried again.
     stopping: Arc<AtomicBool>,
-    trouble: crate::engine::StoreTrouble,
+    trouble: StoreTrouble,
     /// Bytes stored since feeds were last held to their byte budget.
     since_trim: usize,
 }

@@ -113,11 +113,6 @@ pub fn print_line(line: &str) {
     println!("{line}");
 }
 
-/// Errors can quote a server or a stored name, so they are escaped like any other output.
-pub fn print_error(err: &anyhow::Error) {
-    eprintln!("herald: {}", crate::terminal_text::escape(&format!("{err:#}")));
-}
-
 pub fn pid_words(pid: Option<u32>) -> String {
     match pid {
         Some(pid) => format!("pid {pid}"),

@@ -36,7 +36,7 @@ fn main() -> ExitCode {
         Err(err) => {
             // `{:#}` prints the whole context chain on one line: "what failed: why".
             tracing::error!("{err:#}");
-            cli::print_error(&err);
+            terminal_text::print_error(&err);
             ExitCode::FAILURE
         }
     }
@@ -75,7 +75,7 @@ fn resident(data_dir: DataDir, tray: TrayMode, background: bool) -> anyhow::Resu
         LockState::Held { pid } => {
             match tray {
                 TrayMode::None => {
-                    cli::print_error(&anyhow::anyhow!(
+                    terminal_text::print_error(&anyhow::anyhow!(
                         "a Herald resident is already running for {} ({}); stop it first",
                         data_dir.path().display(),
                         cli::pid_words(pid)
@@ -105,14 +105,14 @@ fn run_tail(args: &cli::TailArgs) -> anyhow::Result<ExitCode> {
     let mut request = match tail::request(args) {
         Ok(request) => request,
         Err(err) => {
-            cli::print_error(&err);
+            terminal_text::print_error(&err);
             return Ok(cli::usage_error());
         }
     };
     let client = match tail::client(args) {
         Ok(client) => client,
         Err(tail::Refused::Usage(err)) => {
-            cli::print_error(&err);
+            terminal_text::print_error(&err);
             return Ok(cli::usage_error());
         }
         Err(tail::Refused::Failed(err)) => return Err(err),

@@ -34,6 +34,12 @@ pub fn escape(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Errors can quote a server or a stored name, so they are escaped like any other output.
+#[allow(clippy::print_stderr)]
+pub fn print_error(err: &anyhow::Error) {
+    eprintln!("herald: {}", escape(&format!("{err:#}")));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

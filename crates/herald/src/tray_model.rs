@@ -73,7 +73,7 @@ impl TrayModel {
                 name: s.feed.spec.name.clone(),
                 state: s.state().to_owned(),
                 muted: s.feed.spec.muted,
-                snoozed: s.feed.spec.snooze_until.is_some_and(|until| until > now),
+                snoozed: s.feed.spec.snoozed(now),
             })
             .collect();
         let unread = statuses.iter().map(|s| s.unread).sum();

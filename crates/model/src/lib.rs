@@ -16,5 +16,5 @@ pub mod time_of_day;
 pub use auth::AuthKind;
 pub use feed::{HeaderLine, IdSource, Method, OnEnd, Resume, Setting, SettingError, check_pointer};
 pub use presets::Preset;
-pub use spec::{FeedSpec, Filters, Millis, Tuning};
+pub use spec::{FeedSpec, Filters, Millis, Tuning, snoozed};
 pub use time_of_day::{NotATimeOfDay, QuietHours, TimeOfDay};

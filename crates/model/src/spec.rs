@@ -41,6 +41,18 @@ pub struct FeedSpec {
     pub tuning: Tuning,
 }
 
+impl FeedSpec {
+    /// Whether a snooze keeps this feed's notifications back at `now`.
+    pub fn snoozed(&self, now: Millis) -> bool {
+        snoozed(self.snooze_until, now)
+    }
+}
+
+/// A snooze until `until` holds before it and ends at it.
+pub fn snoozed(until: Option<Millis>, now: Millis) -> bool {
+    until.is_some_and(|until| until > now)
+}
+
 /// Per-feed settings most feeds leave alone; `None` means the app-wide default.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]

@@ -44,6 +44,11 @@ impl Request {
     pub fn get(url: Url) -> Self {
         Self { url: Some(url), ..Self::default() }
     }
+
+    /// Hides every secret this request carries in text its server sends back.
+    pub fn scrubber(&self) -> Scrubber {
+        Scrubber::for_parts(&self.secrets, &self.headers, self.url.as_ref())
+    }
 }
 
 /// A URL fit for logs and messages: no userinfo, and token-like query values hidden.
@@ -188,7 +193,7 @@ impl Attempt {
             )));
         }
         let first = url.origin();
-        let scrubber = Scrubber::for_request(request);
+        let scrubber = request.scrubber();
         let mut method = request.method;
         let mut same_origin = true;
         for _ in 0..=MAX_REDIRECTS {

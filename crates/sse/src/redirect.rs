@@ -11,7 +11,7 @@
 use reqwest::StatusCode;
 use url::Url;
 
-use crate::connect::Method;
+use herald_model::Method;
 
 /// As many hops as browsers' fetch allows (20) is more than any SSE deployment needs; a chain
 /// longer than this is a loop or a misconfiguration.

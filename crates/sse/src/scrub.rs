@@ -8,8 +8,6 @@ use std::borrow::Cow;
 use base64::Engine as _;
 use reqwest::header::HeaderValue;
 
-use crate::connect::Request;
-
 /// What a hidden secret reads as.
 pub const REDACTED: &str = "<redacted>";
 
@@ -36,12 +34,18 @@ impl std::fmt::Debug for Scrubber {
 }
 
 impl Scrubber {
-    pub fn for_request(request: &Request) -> Self {
-        let mut secrets: Vec<String> = request.secrets.clone();
-        for value in request.headers.values().filter(|v| v.is_sensitive()) {
+    /// For a request (`Request::scrubber`): the secrets as entered, every header marked
+    /// sensitive, and the URL's password and token-like query values.
+    pub(crate) fn for_parts(
+        entered: &[String],
+        headers: &reqwest::header::HeaderMap,
+        url: Option<&url::Url>,
+    ) -> Self {
+        let mut secrets: Vec<String> = entered.to_vec();
+        for value in headers.values().filter(|v| v.is_sensitive()) {
             secrets.extend(header_secrets(value));
         }
-        if let Some(url) = &request.url {
+        if let Some(url) = url {
             if let Some(password) = url.password() {
                 let user = percent_decode(url.username());
                 let password = percent_decode(password);
@@ -206,6 +210,7 @@ mod tests {
     use reqwest::header::{AUTHORIZATION, HeaderName};
 
     use super::*;
+    use crate::connect::Request;
 
     fn sensitive(text: &str) -> HeaderValue {
         let mut value = HeaderValue::from_str(text).unwrap();
@@ -223,11 +228,11 @@ mod tests {
         request.headers.insert(AUTHORIZATION, sensitive("Bearer bear-er.t0k"));
         request.headers.insert(HeaderName::from_static("x-api-key"), sensitive("k3y<&>'\""));
         request.secrets.push("own-secret".into());
-        let scrubber = Scrubber::for_request(&request);
+        let scrubber = request.scrubber();
         let basic = base64::engine::general_purpose::STANDARD.encode("admin:hunter22");
         let mut basic_request = Request::get("http://a.example/".parse().unwrap());
         basic_request.headers.insert(AUTHORIZATION, sensitive(&format!("Basic {basic}")));
-        let basic_scrubber = Scrubber::for_request(&basic_request);
+        let basic_scrubber = basic_request.scrubber();
 
         for echoed in [
             "Authorization: Bearer bear-er.t0k",
@@ -264,7 +269,7 @@ mod tests {
         for secret in ["Tok'en123", "Tok/en123", "Tok\"en123", "Tok\\en123", "Tok'en/123"] {
             request.secrets.push(secret.into());
         }
-        let scrubber = Scrubber::for_request(&request);
+        let scrubber = request.scrubber();
         for echoed in [
             "you sent Tok&#x27;en123",
             "you sent Tok%2fen123 and Tok%2Fen123",
@@ -283,7 +288,7 @@ mod tests {
     fn a_secret_cut_in_half_at_the_end_of_a_text_is_cut_off() {
         let mut request = Request::get("http://a.example/".parse().unwrap());
         request.secrets.push("s3cret-value".into());
-        let scrubber = Scrubber::for_request(&request);
+        let scrubber = request.scrubber();
         assert_eq!(scrubber.cut_partial_tail("denied for s3cret-va"), "denied for ");
         assert_eq!(scrubber.cut_partial_tail("denied for s"), "denied for ");
         assert_eq!(scrubber.cut_partial_tail("denied for you"), "denied for you");
@@ -294,7 +299,7 @@ mod tests {
     fn text_without_secrets_is_left_alone_and_short_secrets_do_not_garble_it() {
         let mut request = Request::get("http://a.example/?topic=alerts".parse().unwrap());
         request.secrets.push("abc".into());
-        let scrubber = Scrubber::for_request(&request);
+        let scrubber = request.scrubber();
         let text = "Not Found: no topic alerts (abc)";
         assert!(matches!(scrubber.scrub(text), Cow::Borrowed(t) if t == text));
     }

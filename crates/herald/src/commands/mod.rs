@@ -21,7 +21,7 @@ pub fn open(data_dir: &DataDir) -> Result<Herald, ApiError> {
 /// Says what went wrong and picks the exit code of docs/cli.md: 2 for usage errors (bad
 /// values, unknown feed, taken name), 1 for operational failures (database, disk).
 pub fn report(err: &ApiError) -> ExitCode {
-    crate::cli::print_error(&anyhow::anyhow!("{err}"));
+    crate::terminal_text::print_error(&anyhow::anyhow!("{err}"));
     if err.is_usage() { ExitCode::from(2) } else { ExitCode::FAILURE }
 }
 
