@@ -39,6 +39,11 @@ pub struct FeedSpec {
     pub muted: bool,
     pub snooze_until: Option<Millis>,
     pub tuning: Tuning,
+    /// Set when the store read back a setting that no longer reads (a row edited by hand): it
+    /// fell back to its default, and the feed does not run until it is saved again. Never
+    /// stored, never in files.
+    #[serde(skip)]
+    pub unreadable: Option<String>,
 }
 
 impl FeedSpec {
@@ -90,6 +95,7 @@ impl Default for FeedSpec {
             muted: false,
             snooze_until: None,
             tuning: Tuning::default(),
+            unreadable: None,
         }
     }
 }

@@ -20,25 +20,23 @@ const COLUMNS: &str = "id, name, url, method, body, enabled, headers, auth, pres
     snooze_until, created_at, updated_at, tuning";
 
 /// A stored setting, read by its type's own rule. Only checked text is ever written; text that
-/// no longer reads (a row edited by hand) falls back to the default, said in the log, rather
-/// than every feed becoming unreadable.
-fn setting<T>(row: &Row<'_>, i: usize) -> rusqlite::Result<T>
+/// no longer reads (a row edited by hand) falls back to the default and is noted in `unreadable`,
+/// so the feed is stopped with the reason rather than every feed becoming unreadable.
+fn setting<T>(row: &Row<'_>, i: usize, unreadable: &mut Option<String>) -> rusqlite::Result<T>
 where
     T: std::str::FromStr + Default,
     T::Err: std::fmt::Display,
 {
     let text: String = row.get(i)?;
     Ok(text.parse().unwrap_or_else(|e| {
-        let id: String = row.get(0).unwrap_or_default();
-        tracing::warn!(
-            "feed {id}: the stored setting {text:?} does not read ({e}); using the default"
-        );
+        unreadable.get_or_insert(format!("its stored setting {text:?} does not read ({e})"));
         T::default()
     }))
 }
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<Feed> {
     let json = |i: usize| -> rusqlite::Result<String> { row.get(i) };
+    let mut unreadable = None;
     let headers = serde_json::from_str(&json(6)?).unwrap_or_default();
     let filters = serde_json::from_str(&json(12)?).unwrap_or_default();
     Ok(Feed {
@@ -46,23 +44,24 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Feed> {
         spec: FeedSpec {
             name: row.get(1)?,
             url: row.get(2)?,
-            method: setting(row, 3)?,
+            method: setting(row, 3, &mut unreadable)?,
             body: row.get(4)?,
             enabled: row.get(5)?,
             headers,
-            auth: setting(row, 7)?,
-            preset: setting(row, 8)?,
+            auth: setting(row, 7, &mut unreadable)?,
+            preset: setting(row, 8, &mut unreadable)?,
             title_template: row.get(9)?,
             body_template: row.get(10)?,
             link_template: row.get(11)?,
             filters,
-            resume: setting(row, 13)?,
-            id_source: setting(row, 14)?,
+            resume: setting(row, 13, &mut unreadable)?,
+            id_source: setting(row, 14, &mut unreadable)?,
             ca_file: row.get(15)?,
             idle_timeout_s: row.get(16)?,
             muted: row.get(17)?,
             snooze_until: row.get(18)?,
             tuning: serde_json::from_str(&json(21)?).unwrap_or_default(),
+            unreadable,
         },
         created_at: row.get(19)?,
         updated_at: row.get(20)?,

@@ -145,7 +145,8 @@ fn the_database_and_its_wal_files_are_made_private_on_open() {
 }
 
 /// Only checked settings are written, but a row edited by hand may hold text that no longer
-/// reads: that setting falls back to its default and every feed still reads.
+/// reads: that setting falls back to its default, the feed says so (it does not run until saved
+/// again), and every feed still reads.
 #[test]
 fn a_setting_edited_by_hand_into_nonsense_reads_as_its_default() {
     let mut db = TestDb::new();
@@ -163,5 +164,14 @@ fn a_setting_edited_by_hand_into_nonsense_reads_as_its_default() {
     assert_eq!(read.resume, herald_model::Resume::default(), "the bad one is the default");
     assert_eq!(read.auth, herald_model::AuthKind::None);
     assert_eq!(read.id_source, ntfy.id_source, "the good ones are kept");
+    let why = read.unreadable.expect("the feed does not say what does not read");
+    assert!(why.contains("\"cookie\"") || why.contains("\"magic\""), "{why}");
     assert_eq!(db.store.feeds().unwrap().len(), 2, "every feed still reads");
+    // Saved again, it reads clean.
+    db.store.update_feed(&id, &read_again(&db, &id)).unwrap();
+    assert_eq!(db.store.feed(&id).unwrap().spec.unreadable, None);
+}
+
+fn read_again(db: &TestDb, id: &str) -> herald_store::FeedSpec {
+    db.store.feed(id).unwrap().spec
 }
