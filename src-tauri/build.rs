@@ -17,6 +17,7 @@ const COMMANDS: &[&str] = &[
     "feed_form",
     "save_feed",
     "delete_feed",
+    "form_with_preset",
     "preview_feed",
     "test_connection",
     "export_feeds",

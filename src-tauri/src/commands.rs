@@ -5,6 +5,7 @@
 
 use herald_api::feed_form::{ConnectionTest, FeedForm, PreviewView};
 use herald_api::history::HistoryScope;
+use herald_api::model::Preset;
 use herald_api::views::{EntryView, FeedView, GeneralSettings, GeneralView, HistoryFilter};
 use herald_api::{ApiError, AppInfo, Field, WindowKind};
 use herald_os::{autostart, opener};
@@ -65,6 +66,11 @@ bridge! {
 
     sync delete_feed(state; feed_id: String, keep_history: bool) -> () {
         state.herald.remove_feed(&feed_id, keep_history).map(drop)
+    }
+
+    /// The form with another preset chosen, its connection settings brought along.
+    sync form_with_preset(state; form: FeedForm, preset: Preset) -> FeedForm {
+        Ok(form.with_preset(preset))
     }
 
     sync preview_feed(state; feed_id: Option<String>, form: FeedForm) -> PreviewView {

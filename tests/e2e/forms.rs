@@ -415,6 +415,17 @@ async fn the_form_shows_and_saves_a_feeds_connection_settings() {
     herald(&["feeds", "add", &server.url("/alerts/sse"), "--name", "Alerts", "--preset", "ntfy"]);
     let driver = Driver::start(data.path(), &[]);
     let client = driver.session(&["--window", "settings"]).await;
+    // A new feed: choosing ntfy brings ntfy's settings into the fields, and back again.
+    click(&client, "[data-testid=add-feed]").await;
+    click(&client, "details > summary").await;
+    value_becomes(&client, "#feed-resume", "header").await;
+    choose(&client, "[data-testid=feed-preset]", "ntfy").await;
+    value_becomes(&client, "#feed-resume-param", "since").await;
+    value_becomes(&client, "#feed-id-pointer", "/id").await;
+    choose(&client, "[data-testid=feed-preset]", "generic").await;
+    value_becomes(&client, "#feed-id-source", "sse").await;
+    click(&client, "[data-testid=cancel-feed]").await;
+
     click(&client, "[data-testid=edit-feed]").await;
     click(&client, "details > summary").await;
     value_becomes(&client, "#feed-resume", "query").await;

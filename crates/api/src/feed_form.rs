@@ -80,17 +80,35 @@ impl From<&FeedSpec> for FeedForm {
 }
 
 impl FeedForm {
+    /// The form with another preset chosen. A preset brings its server's connection settings
+    /// (ntfy resumes with `since=` and takes ids from its JSON), as `feeds add --preset` does,
+    /// where the form still shows the old preset's: a setting changed in the form stays.
+    pub fn with_preset(mut self, preset: Preset) -> FeedForm {
+        let (old, new) = (self.preset.defaults(), preset.defaults());
+        if self.resume == old.resume {
+            self.resume = new.resume;
+        }
+        if self.id_source == old.id_source {
+            self.id_source = new.id_source;
+        }
+        if self.idle_timeout_s == old.idle_timeout_s {
+            self.idle_timeout_s = new.idle_timeout_s;
+        }
+        self.preset = preset;
+        self
+    }
+
     fn auth_kind(&self) -> Result<AuthKind, ApiError> {
         Ok(self.auth.clone().check()?)
     }
 
-    /// The options this form sets on top of `base` (the stored feed, or a new one).
-    fn options(&self, base: &FeedSpec) -> Result<FeedOptions, ApiError> {
+    /// The options this form sets.
+    fn options(&self) -> Result<FeedOptions, ApiError> {
         let lines = |list: &[String]| -> Vec<String> {
             list.iter().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect()
         };
         let body = self.body.trim();
-        let mut options = FeedOptions {
+        let options = FeedOptions {
             url: Some(self.url.trim().to_owned()),
             name: Some(self.name.clone()).filter(|n| !n.trim().is_empty()),
             preset: Some(self.preset),
@@ -114,20 +132,6 @@ impl FeedForm {
             muted: Some(self.muted),
             snooze_until: None,
         };
-        if options.preset != Some(base.preset) {
-            // A new preset brings its server's connection settings (as `feeds add --preset`
-            // does) where the form still shows the old ones: the form cannot tell "left as it
-            // was" from "chosen", and a preset is chosen for exactly these.
-            if options.resume.as_ref() == Some(&base.resume) {
-                options.resume = None;
-            }
-            if options.id_source.as_ref() == Some(&base.id_source) {
-                options.id_source = None;
-            }
-            if options.idle_timeout_s == base.idle_timeout_s {
-                options.idle_timeout_s = None;
-            }
-        }
         Ok(options)
     }
 
@@ -137,7 +141,7 @@ impl FeedForm {
             Some(base) => base.clone(),
             None => FeedSpec { name: feeds::default_name(self.url.trim()), ..FeedSpec::default() },
         };
-        let options = self.options(&spec)?;
+        let options = self.options()?;
         if options.body.is_none() {
             spec.body = None;
         }
@@ -171,8 +175,7 @@ pub fn save(
 ) -> Result<FeedView, ApiError> {
     let secret = secret.filter(|s| !s.expose().is_empty());
     let Some(id) = feed_id else {
-        let feed =
-            crate::credentials::add(store, secrets, form.options(&FeedSpec::default())?, secret)?;
+        let feed = crate::credentials::add(store, secrets, form.options()?, secret)?;
         return store.with(|store| view(store, &feed.id));
     };
     let kind = form.auth_kind()?;

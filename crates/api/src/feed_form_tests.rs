@@ -193,31 +193,27 @@ fn an_export_imports_into_another_store_without_secrets() {
 
 #[test]
 fn choosing_a_preset_in_the_form_brings_its_connection_settings_unless_changed() {
-    let (_dir, mut store) = store();
-    let secrets = Secrets::default();
-    let mut ntfy = form("https://ntfy.example.com/alerts/sse");
-    ntfy.preset = Preset::Ntfy;
-    let view = save(&mut store, &secrets, None, &ntfy, None).unwrap();
-    let spec = store.feed(&view.id).unwrap().spec;
+    let ntfy = form("https://ntfy.example.com/alerts/sse").with_preset(Preset::Ntfy);
     assert_eq!(
-        (spec.resume.to_string(), spec.id_source.to_string(), spec.idle_timeout_s),
+        (ntfy.resume.to_string(), ntfy.id_source.to_string(), ntfy.idle_timeout_s),
         ("query:since".into(), "json:/id".into(), Some(90)),
     );
-    // Settings the form changed itself stay as chosen.
-    let mut own = form("https://ntfy.example.com/other/sse");
-    own.name = "Other".into();
-    own.preset = Preset::Ntfy;
-    own.resume = Resume::Query("after".into());
-    let view = save(&mut store, &secrets, None, &own, None).unwrap();
-    let spec = store.feed(&view.id).unwrap().spec;
+    // Back to a generic server: ntfy's settings go as they came.
+    let generic = ntfy.clone().with_preset(Preset::Generic);
     assert_eq!(
-        (spec.resume.to_string(), spec.id_source.to_string()),
+        (generic.resume, generic.id_source, generic.idle_timeout_s),
+        (Resume::Header, IdSource::Sse, None)
+    );
+    // A setting the form changed itself stays as chosen.
+    let mut own = form("https://ntfy.example.com/other/sse");
+    own.resume = Resume::Query("after".into());
+    let own = own.with_preset(Preset::Ntfy);
+    assert_eq!(
+        (own.resume.to_string(), own.id_source.to_string()),
         ("query:after".into(), "json:/id".into())
     );
-    // An edit that keeps the preset keeps the feed's own settings.
-    let mut edit = FeedForm::from(&spec);
-    edit.id_source = IdSource::Sse;
-    save(&mut store, &secrets, Some(&view.id), &edit, None).unwrap();
-    let spec = store.feed(&view.id).unwrap().spec;
-    assert_eq!((spec.resume.to_string(), spec.id_source), ("query:after".into(), IdSource::Sse));
+    // Saved, the feed has what the form showed.
+    let (_dir, mut store) = store();
+    let view = save(&mut store, &Secrets::default(), None, &ntfy, None).unwrap();
+    assert_eq!(store.feed(&view.id).unwrap().spec.resume, Resume::Query("since".into()));
 }

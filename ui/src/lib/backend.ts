@@ -40,6 +40,7 @@ export {
   exportFeeds,
   feedForm,
   feeds,
+  formWithPreset,
   general,
   importFeeds,
   onStoreChanged,

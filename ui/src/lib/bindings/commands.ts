@@ -12,6 +12,7 @@ import type { GeneralSettings } from "./GeneralSettings";
 import type { GeneralView } from "./GeneralView";
 import type { HistoryFilter } from "./HistoryFilter";
 import type { HistoryScope } from "./HistoryScope";
+import type { Preset } from "./Preset";
 import type { PreviewView } from "./PreviewView";
 import type { StoreChanged } from "./StoreChanged";
 import type { WindowKind } from "./WindowKind";
@@ -61,6 +62,11 @@ export function saveFeed(feedId: string | null, form: FeedForm, secret: string |
 
 export function deleteFeed(feedId: string, keepHistory: boolean): Promise<void> {
   return invoke<void>("delete_feed", { feedId, keepHistory });
+}
+
+/** The form with another preset chosen, its connection settings brought along. */
+export function formWithPreset(form: FeedForm, preset: Preset): Promise<FeedForm> {
+  return invoke<FeedForm>("form_with_preset", { form, preset });
 }
 
 export function previewFeed(feedId: string | null, form: FeedForm): Promise<PreviewView> {
