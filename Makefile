@@ -69,7 +69,7 @@ tauri-driver:
 bindings:
 	@if ! git diff --quiet -- ui/src/lib/bindings || \
 	  [ -n "$$(git ls-files --others --exclude-standard -- ui/src/lib/bindings)" ]; then \
-	  echo "ui/src/lib/bindings is stale: run cargo test -p herald-model -p herald-api and commit the result"; \
+	  echo "ui/src/lib/bindings is stale: run cargo test -p herald-model -p herald-api -p herald-ui and commit the result"; \
 	  git status --short -- ui/src/lib/bindings; exit 1; fi
 	@echo "bindings: ui/src/lib/bindings matches the Rust types"
 

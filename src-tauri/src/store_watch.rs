@@ -32,7 +32,7 @@ pub fn spawn(app: AppHandle, herald: Herald) -> std::io::Result<Follower> {
 }
 
 fn tell_windows(app: &AppHandle, herald: &Herald, signals: &Receiver<()>) {
-    let look = || (herald.data_version().ok(), herald_api::trouble::read(herald.data_dir()));
+    let look = || (herald.data_version().ok(), herald.store_trouble());
     let mut seen = look();
     // Ends when the follower (and with it the sender) is dropped.
     while signals.recv().is_ok() {

@@ -47,7 +47,7 @@ fn daemon(data: &DataDir) -> Running {
 
 fn live_feeds(data: &DataDir) -> usize {
     let store = Store::open(&Store::path_in(data.path())).expect("store");
-    store.feed_statuses().expect("statuses").iter().filter(|s| s.state() == "live").count()
+    store.feed_statuses().expect("statuses").iter().filter(|s| s.state().as_str() == "live").count()
 }
 
 fn wait_until(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {

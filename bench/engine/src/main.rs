@@ -161,7 +161,7 @@ fn pss_kib(pid: u32) -> u64 {
 
 fn live_feeds(path: &Path) -> usize {
     let store = Store::open(path).unwrap();
-    store.feed_statuses().unwrap().iter().filter(|s| s.state() == "live").count()
+    store.feed_statuses().unwrap().iter().filter(|s| s.state().as_str() == "live").count()
 }
 
 fn memory_per_idle_feed(herald: &Path) {

@@ -60,7 +60,7 @@ fn percent_decode(text: &str) -> String {
 
 /// Adds a feed; when its kind of auth needs a secret, the secret goes to the keyring. If the
 /// keyring cannot take it, the feed is not added (never a feed whose secret went nowhere).
-pub fn add(
+pub(crate) fn add(
     store: &mut impl StoreAccess,
     secrets: &dyn SecretStore,
     mut options: FeedOptions,
@@ -91,7 +91,7 @@ pub fn add(
 }
 
 /// Changes the kind of credentials a feed uses and its secret (`none` removes it).
-pub fn set(
+pub(crate) fn set(
     store: &mut impl StoreAccess,
     secrets: &dyn SecretStore,
     name_or_id: &str,
@@ -129,7 +129,7 @@ fn forget_secret_of_a_removed_feed(
 }
 
 /// Removes a feed and its secret.
-pub fn remove(
+pub(crate) fn remove(
     store: &mut impl StoreAccess,
     secrets: &dyn SecretStore,
     name_or_id: &str,

@@ -17,7 +17,7 @@ fn bad(message: String) -> ApiError {
 }
 
 /// Every feed's definition, as pretty JSON.
-pub fn export(store: &Store) -> Result<String, ApiError> {
+pub(crate) fn export(store: &Store) -> Result<String, ApiError> {
     let feeds = store.feeds()?.into_iter().map(|f| f.spec).collect();
     serde_json::to_string_pretty(&ExportFile { herald_feeds: 1, feeds })
         .map_err(|e| ApiError::Invalid { field: Field::Export, message: e.to_string() })
@@ -28,7 +28,7 @@ pub fn export(store: &Store) -> Result<String, ApiError> {
 /// store), and the feeds go in with one transaction: an import adds all its feeds or none.
 /// Returns how many. The text may come from anywhere (the windows read the file themselves), so
 /// its size is bounded here as well as where the command line reads it.
-pub fn import(store: &mut Store, text: &str, source: &str) -> Result<usize, ApiError> {
+pub(crate) fn import(store: &mut Store, text: &str, source: &str) -> Result<usize, ApiError> {
     let limit = crate::input_file::FEEDS_FILE.limit;
     if text.len() as u64 > limit {
         return Err(bad(format!(

@@ -157,7 +157,7 @@ impl FeedForm {
 }
 
 /// The form for a stored feed, or a blank one for a new feed.
-pub fn form(store: &Store, feed_id: Option<&str>) -> Result<FeedForm, ApiError> {
+pub(crate) fn form(store: &Store, feed_id: Option<&str>) -> Result<FeedForm, ApiError> {
     Ok(match feed_id {
         Some(id) => FeedForm::from(&store.feed(id)?.spec),
         None => FeedForm::default(),
@@ -166,7 +166,7 @@ pub fn form(store: &Store, feed_id: Option<&str>) -> Result<FeedForm, ApiError> 
 
 /// Adds (`feed_id` None) or changes a feed. `secret` is the newly typed secret, if any: an edit
 /// that keeps its kind of credentials keeps the stored secret.
-pub fn save(
+pub(crate) fn save(
     store: &mut impl StoreAccess,
     secrets: &dyn SecretStore,
     feed_id: Option<&str>,
@@ -229,7 +229,7 @@ fn template(text: &str) -> Option<&str> {
 }
 
 /// Renders `form`'s templates against the feed's latest event, or a sample for its preset.
-pub fn preview(store: &Store, feed_id: Option<&str>, form: &FeedForm) -> PreviewView {
+pub(crate) fn preview(store: &Store, feed_id: Option<&str>, form: &FeedForm) -> PreviewView {
     let preset = form.preset;
     let latest = feed_id.and_then(|id| {
         let query = HistoryQuery { feed_id: Some(id.to_owned()), limit: 1, ..Default::default() };
@@ -305,7 +305,7 @@ pub struct TestEvent {
 
 /// What a test connects with: the form checked as a feed, and the secret (the one typed, or
 /// the stored feed's). Blocking (the keyring); run it off the UI's async threads.
-pub fn prepare_test(
+pub(crate) fn prepare_test(
     store: &mut impl StoreAccess,
     secrets: &dyn SecretStore,
     feed_id: Option<&str>,
@@ -328,7 +328,10 @@ pub fn prepare_test(
 }
 
 /// Connects once and reports (at most 3 events, at most 5 s). Nothing is stored or notified.
-pub async fn test_connection(feed: Feed, secret: Option<Sensitive<String>>) -> ConnectionTest {
+pub(crate) async fn test_connection(
+    feed: Feed,
+    secret: Option<Sensitive<String>>,
+) -> ConnectionTest {
     let report = probe::probe(&feed, secret.as_ref(), ProbeLimits::default()).await;
     ConnectionTest {
         connected: report.connected,

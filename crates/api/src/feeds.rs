@@ -44,14 +44,18 @@ fn invalid(field: Field, message: impl Into<String>) -> ApiError {
     ApiError::Invalid { field, message: message.into() }
 }
 
-pub fn add(store: &mut Store, options: FeedOptions) -> Result<Feed, ApiError> {
+pub(crate) fn add(store: &mut Store, options: FeedOptions) -> Result<Feed, ApiError> {
     let url = options.url.clone().ok_or_else(|| invalid(Field::Url, "a feed needs a URL"))?;
     let mut spec = FeedSpec { name: default_name(&url), url, ..FeedSpec::default() };
     apply(&mut spec, options)?;
     Ok(store.add_feed(&spec)?)
 }
 
-pub fn edit(store: &mut Store, name_or_id: &str, options: FeedOptions) -> Result<Feed, ApiError> {
+pub(crate) fn edit(
+    store: &mut Store,
+    name_or_id: &str,
+    options: FeedOptions,
+) -> Result<Feed, ApiError> {
     let feed = store.find_feed(name_or_id)?;
     let mut spec = feed.spec.clone();
     apply(&mut spec, options)?;
@@ -59,7 +63,7 @@ pub fn edit(store: &mut Store, name_or_id: &str, options: FeedOptions) -> Result
 }
 
 /// Checks a whole spec (for imports, which bypass the options).
-pub fn validate(spec: &FeedSpec) -> Result<(), ApiError> {
+pub(crate) fn validate(spec: &FeedSpec) -> Result<(), ApiError> {
     let mut copy =
         FeedSpec { name: spec.name.clone(), url: spec.url.clone(), ..FeedSpec::default() };
     apply(
@@ -276,7 +280,7 @@ fn check_template(field: Field, template: &str) -> Result<(), ApiError> {
 }
 
 /// `/pointer OP VALUE` with OP one of `=`, `~` (contains), `=~` (regex).
-pub fn check_condition(condition: &str) -> Result<(), ApiError> {
+pub(crate) fn check_condition(condition: &str) -> Result<(), ApiError> {
     herald_engine::filters::Condition::parse(condition)
         .map(|_| ())
         .map_err(|e| invalid(Field::Condition, e))
@@ -299,20 +303,24 @@ pub(crate) fn default_name(url: &str) -> String {
 }
 
 /// Asks the resident to reconnect a feed now (it carries it out within half a second).
-pub fn reconnect(store: &mut Store, name_or_id: &str) -> Result<Feed, ApiError> {
+pub(crate) fn reconnect(store: &mut Store, name_or_id: &str) -> Result<Feed, ApiError> {
     let feed = store.find_feed(name_or_id)?;
     store.request(&herald_store::ResidentRequest::Reconnect(feed.id.clone()))?;
     Ok(feed)
 }
 
-pub fn set_enabled(store: &mut Store, name_or_id: &str, enabled: bool) -> Result<Feed, ApiError> {
+pub(crate) fn set_enabled(
+    store: &mut Store,
+    name_or_id: &str,
+    enabled: bool,
+) -> Result<Feed, ApiError> {
     let feed = store.find_feed(name_or_id)?;
     store.set_enabled(&feed.id, enabled)?;
     Ok(store.feed(&feed.id)?)
 }
 
 /// Every feed on or off.
-pub fn set_all_enabled(store: &mut Store, enabled: bool) -> Result<(), ApiError> {
+pub(crate) fn set_all_enabled(store: &mut Store, enabled: bool) -> Result<(), ApiError> {
     for feed in store.feeds()? {
         store.set_enabled(&feed.id, enabled)?;
     }
@@ -321,7 +329,7 @@ pub fn set_all_enabled(store: &mut Store, enabled: bool) -> Result<(), ApiError>
 
 /// Runs a feed again: a finished one (a POST job's stream) starts over, now if the resident
 /// runs, else when it starts; any other reconnects at once.
-pub fn run(store: &mut Store, name_or_id: &str) -> Result<Feed, ApiError> {
+pub(crate) fn run(store: &mut Store, name_or_id: &str) -> Result<Feed, ApiError> {
     let feed = store.find_feed(name_or_id)?;
     store.run_again(&feed.id)?;
     Ok(feed)

@@ -1,7 +1,7 @@
 //! The one door into Herald's data. A [`Herald`] holds the store and the keyring; each use case
 //! is a method, and the command line, the resident's tray and the windows all call the same
-//! ones. The modules next to this one hold the use cases' logic; nothing outside this crate
-//! opens the store.
+//! ones. The modules next to this one hold the use cases' logic, reachable only through here;
+//! outside this crate only the engine, which keeps its own connections, opens the store.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -63,6 +63,11 @@ impl Herald {
     /// those that change feeds, settings or requests).
     pub fn follow(&self, beacon: Beacon, on_change: impl Fn() + Send + Sync + 'static) -> Follower {
         Follower::start(&self.database(), beacon, on_change)
+    }
+
+    /// The resident's trouble with the store (a full disk), in its words, while it has any.
+    pub fn store_trouble(&self) -> Option<String> {
+        trouble::read(&self.data_dir)
     }
 
     /// Changes whenever another connection commits; cheap enough to ask after every signal.
@@ -131,6 +136,13 @@ impl Herald {
     /// No notifications from a feed until `until` (None: from now on again).
     pub fn snooze(&self, name_or_id: &str, until: Option<Millis>) -> Result<Feed, ApiError> {
         let options = FeedOptions { snooze_until: Some(until), ..FeedOptions::default() };
+        self.edit_feed(name_or_id, options)
+    }
+
+    /// Notifications from a feed again: neither muted nor snoozed.
+    pub fn unmute(&self, name_or_id: &str) -> Result<Feed, ApiError> {
+        let options =
+            FeedOptions { muted: Some(false), snooze_until: Some(None), ..FeedOptions::default() };
         self.edit_feed(name_or_id, options)
     }
 

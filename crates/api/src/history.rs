@@ -43,7 +43,7 @@ pub struct Listing {
     pub limit: usize,
 }
 
-pub fn list(store: &Store, listing: Listing) -> Result<Vec<Entry>, ApiError> {
+pub(crate) fn list(store: &Store, listing: Listing) -> Result<Vec<Entry>, ApiError> {
     let query = HistoryQuery {
         feed_id: listing.feed_id,
         search: listing.search.filter(|s| !s.trim().is_empty()),
@@ -55,7 +55,7 @@ pub fn list(store: &Store, listing: Listing) -> Result<Vec<Entry>, ApiError> {
 }
 
 /// Every entry, oldest first, one at a time (an export of any size).
-pub fn for_each(
+pub(crate) fn for_each(
     store: &Store,
     each: impl FnMut(&Entry) -> std::io::Result<()>,
 ) -> Result<(), ApiError> {
@@ -64,7 +64,10 @@ pub fn for_each(
 
 /// The retention settings applied as of `now`: each feed keeps at most its newest N entries, at
 /// most M MiB of them, nothing older than D days. Returns how many entries went.
-pub fn apply_retention(store: &mut Store, now: herald_store::Millis) -> Result<usize, ApiError> {
+pub(crate) fn apply_retention(
+    store: &mut Store,
+    now: herald_store::Millis,
+) -> Result<usize, ApiError> {
     let settings = store.settings()?;
     let cutoff = settings.retention_days.map(|days| now - i64::from(days) * 86_400_000);
     let bytes = settings.retention_mib_per_feed.map(|mib| u64::from(mib) * 1024 * 1024);
@@ -72,12 +75,16 @@ pub fn apply_retention(store: &mut Store, now: herald_store::Millis) -> Result<u
 }
 
 /// Marks entries read (or unread); returns how many changed.
-pub fn mark_read(store: &mut Store, scope: HistoryScope, read: bool) -> Result<usize, ApiError> {
+pub(crate) fn mark_read(
+    store: &mut Store,
+    scope: HistoryScope,
+    read: bool,
+) -> Result<usize, ApiError> {
     Ok(store.set_read(&scope.into(), read)?)
 }
 
 /// Deletes entries; returns how many.
-pub fn delete(store: &mut Store, scope: HistoryScope) -> Result<usize, ApiError> {
+pub(crate) fn delete(store: &mut Store, scope: HistoryScope) -> Result<usize, ApiError> {
     Ok(store.delete_history(&scope.into())?)
 }
 

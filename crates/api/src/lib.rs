@@ -15,7 +15,7 @@ pub mod feeds;
 mod herald;
 pub mod history;
 pub mod settings;
-pub mod store_access;
+mod store_access;
 pub mod trouble;
 pub mod views;
 mod window;

@@ -5,11 +5,11 @@ use herald_store::{Settings, Store, TimeOfDay};
 
 use crate::{ApiError, Field};
 
-pub fn get(store: &Store) -> Result<Settings, ApiError> {
+pub(crate) fn get(store: &Store) -> Result<Settings, ApiError> {
     Ok(store.settings()?)
 }
 
-pub fn set_do_not_disturb(store: &mut Store, on: bool) -> Result<Settings, ApiError> {
+pub(crate) fn set_do_not_disturb(store: &mut Store, on: bool) -> Result<Settings, ApiError> {
     let mut settings = store.settings()?;
     settings.do_not_disturb = on;
     store.set_settings(&settings)?;
@@ -17,7 +17,7 @@ pub fn set_do_not_disturb(store: &mut Store, on: bool) -> Result<Settings, ApiEr
 }
 
 /// Quiet hours from `from` to `to` ("HH:MM", local time; may wrap past midnight), or none.
-pub fn set_quiet_hours(
+pub(crate) fn set_quiet_hours(
     store: &mut Store,
     hours: Option<(&str, &str)>,
 ) -> Result<Settings, ApiError> {
@@ -37,7 +37,7 @@ pub fn set_quiet_hours(
 }
 
 /// Coalescing, health alerts and retention, checked for sense before they are stored.
-pub fn set_general(
+pub(crate) fn set_general(
     store: &mut Store,
     general: &crate::views::GeneralSettings,
 ) -> Result<Settings, ApiError> {

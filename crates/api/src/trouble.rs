@@ -86,7 +86,7 @@ pub fn read(data_dir: &DataDir) -> Option<String> {
 
 /// Every feed's status, with the resident's trouble in each enabled feed's words: a feed whose
 /// events cannot be stored is not simply "live".
-pub fn feed_statuses(
+pub(crate) fn feed_statuses(
     data_dir: &DataDir,
     store: &herald_store::Store,
 ) -> Result<Vec<FeedStatus>, crate::ApiError> {
@@ -101,7 +101,7 @@ fn mark(statuses: &mut [FeedStatus], trouble: &str) {
     for status in statuses.iter_mut().filter(|s| s.feed.spec.enabled) {
         let detail = status.state_detail();
         let live = status.live.get_or_insert_with(|| LiveState {
-            state: "connecting".into(),
+            state: herald_model::Phase::Connecting,
             detail: String::new(),
             next_retry_at: None,
             last_error: None,

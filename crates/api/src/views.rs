@@ -20,8 +20,7 @@ pub struct FeedView {
     pub preset: herald_model::Preset,
     /// The kind of credentials only, never the secret.
     pub auth: herald_model::AuthKind,
-    /// `connecting`, `live`, `retrying`, `stopped` or `disabled`.
-    pub state: String,
+    pub state: herald_model::Phase,
     /// In words: "live since 14:05", "retrying in 12 s: connection refused".
     pub state_detail: String,
     pub last_event_at: Option<String>,
@@ -39,7 +38,7 @@ impl From<&FeedStatus> for FeedView {
             enabled: s.feed.spec.enabled,
             preset: s.feed.spec.preset,
             auth: s.feed.spec.auth.clone(),
-            state: s.state().to_owned(),
+            state: s.state(),
             state_detail: s.state_detail(),
             last_event_at: s.resume.last_event_at.map(rfc3339),
             unread: s.unread,
@@ -126,7 +125,10 @@ pub struct StoreChanged {
     pub version: i64,
 }
 
-pub fn feeds(data_dir: &herald_os::DataDir, store: &Store) -> Result<Vec<FeedView>, ApiError> {
+pub(crate) fn feeds(
+    data_dir: &herald_os::DataDir,
+    store: &Store,
+) -> Result<Vec<FeedView>, ApiError> {
     Ok(crate::trouble::feed_statuses(data_dir, store)?.iter().map(FeedView::from).collect())
 }
 
@@ -146,7 +148,7 @@ pub struct HistoryFilter {
 /// One page of history.
 pub const PAGE: usize = 200;
 
-pub fn history(store: &Store, filter: HistoryFilter) -> Result<Vec<EntryView>, ApiError> {
+pub(crate) fn history(store: &Store, filter: HistoryFilter) -> Result<Vec<EntryView>, ApiError> {
     let listing = crate::history::Listing {
         feed_id: filter.feed_id,
         search: filter.search,
@@ -157,7 +159,7 @@ pub fn history(store: &Store, filter: HistoryFilter) -> Result<Vec<EntryView>, A
     Ok(crate::history::list(store, listing)?.into_iter().map(EntryView::from).collect())
 }
 
-pub fn general(store: &Store) -> Result<GeneralView, ApiError> {
+pub(crate) fn general(store: &Store) -> Result<GeneralView, ApiError> {
     let settings = store.settings()?;
     Ok(GeneralView {
         do_not_disturb: settings.do_not_disturb,

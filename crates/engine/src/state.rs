@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use herald_model::Phase;
 use herald_store::{LiveState, Millis, now_millis};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,14 +55,14 @@ impl FeedState {
     }
 
     /// The state word of docs/cli.md.
-    pub fn word(&self) -> &'static str {
+    pub fn phase(&self) -> Phase {
         match self {
-            FeedState::Connecting { .. } => "connecting",
-            FeedState::Live { .. } => "live",
-            FeedState::Retrying { .. } => "retrying",
-            FeedState::Stopped { reason: StopReason::Disabled, .. } => "disabled",
-            FeedState::Stopped { .. } => "stopped",
-            FeedState::Finished { .. } => "finished",
+            FeedState::Connecting { .. } => Phase::Connecting,
+            FeedState::Live { .. } => Phase::Live,
+            FeedState::Retrying { .. } => Phase::Retrying,
+            FeedState::Stopped { reason: StopReason::Disabled, .. } => Phase::Disabled,
+            FeedState::Stopped { .. } => Phase::Stopped,
+            FeedState::Finished { .. } => Phase::Finished,
         }
     }
 
@@ -111,7 +112,7 @@ impl FeedState {
             _ => (None, None),
         };
         LiveState {
-            state: self.word().into(),
+            state: self.phase(),
             detail: self.words(now),
             next_retry_at,
             last_error,
@@ -160,13 +161,13 @@ mod tests {
         assert_eq!(retrying.words(10_400), "retrying in 0.1 s: connection refused");
         assert_eq!(retrying.words(7_500), "retrying in 3 s: connection refused");
         assert_eq!(retrying.words(-10_000), "retrying in 21 s: connection refused");
-        assert_eq!(retrying.to_live_state().state, "retrying");
+        assert_eq!(retrying.to_live_state().state, Phase::Retrying);
         let rejected = FeedState::Stopped {
             reason: StopReason::CredentialsRejected,
             error: "the server answered 401 Unauthorized".into(),
         };
         assert!(rejected.words(0).contains("credentials rejected"));
-        assert_eq!(rejected.word(), "stopped");
+        assert_eq!(rejected.phase(), Phase::Stopped);
         let long = FeedState::Retrying { attempt: 9, at: 300_000, error: "x".into() };
         assert_eq!(long.words(0), "retrying in 5 min: x");
     }

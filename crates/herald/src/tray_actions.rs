@@ -6,7 +6,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use herald_api::feeds::FeedOptions;
 use herald_api::{Beacon, Follower, Herald, Millis, WindowKind, now_millis};
 use herald_engine::Engine;
 use herald_os::DataDir;
@@ -137,14 +136,7 @@ impl TrayFeed {
                 herald.snooze(&id, Some(now_millis().saturating_add(millis(duration))))?;
             }
             Action::MuteUntilTomorrow(id) => drop(herald.snooze(&id, Some(tomorrow_morning()))?),
-            Action::Unmute(id) => {
-                let options = FeedOptions {
-                    muted: Some(false),
-                    snooze_until: Some(None),
-                    ..FeedOptions::default()
-                };
-                herald.edit_feed(&id, options)?;
-            }
+            Action::Unmute(id) => drop(herald.unmute(&id)?),
             Action::Reconnect(id) => engine.reconnect(Some(&id)),
             Action::Run(id) => engine.run(&id),
             Action::PauseAll | Action::ResumeAll => {

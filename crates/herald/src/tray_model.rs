@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use herald_api::model::Phase;
 use herald_api::{FeedStatus, Millis};
 
 /// The icons the tray shows: a glance tells whether everything is fine.
@@ -50,7 +51,7 @@ pub struct TrayFeed {
     pub id: String,
     pub name: String,
     /// connecting, live, retrying, stopped or disabled.
-    pub state: String,
+    pub state: Phase,
     pub muted: bool,
     pub snoozed: bool,
 }
@@ -71,7 +72,7 @@ impl TrayModel {
             .map(|s| TrayFeed {
                 id: s.feed.id.clone(),
                 name: s.feed.spec.name.clone(),
-                state: s.state().to_owned(),
+                state: s.state(),
                 muted: s.feed.spec.muted,
                 snoozed: s.feed.spec.snoozed(now),
             })
@@ -85,16 +86,16 @@ impl TrayModel {
         self
     }
 
-    fn count(&self, state: &str) -> usize {
+    fn count(&self, state: Phase) -> usize {
         self.feeds.iter().filter(|f| f.state == state).count()
     }
 
     fn troubled(&self) -> usize {
-        self.count("retrying") + self.count("stopped")
+        self.count(Phase::Retrying) + self.count(Phase::Stopped)
     }
 
     pub fn look(&self) -> TrayLook {
-        let all_paused = !self.feeds.is_empty() && self.count("disabled") == self.feeds.len();
+        let all_paused = !self.feeds.is_empty() && self.count(Phase::Disabled) == self.feeds.len();
         if self.store_trouble.is_some() {
             TrayLook::Attention
         } else if self.do_not_disturb || all_paused {
@@ -117,14 +118,14 @@ impl TrayModel {
         }
         let plural =
             |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
-        let mut parts = vec![format!("{} live", plural(self.count("live"), "feed", "feeds"))];
-        for state in ["connecting", "retrying", "stopped", "finished"] {
+        let mut parts = vec![format!("{} live", plural(self.count(Phase::Live), "feed", "feeds"))];
+        for state in [Phase::Connecting, Phase::Retrying, Phase::Stopped, Phase::Finished] {
             let n = self.count(state);
             if n > 0 {
                 parts.push(format!("{n} {state}"));
             }
         }
-        let paused = self.count("disabled");
+        let paused = self.count(Phase::Disabled);
         if paused > 0 {
             parts.push(format!("{paused} paused"));
         }
@@ -140,7 +141,7 @@ impl TrayModel {
         let mut menu: Vec<Entry> = self.feeds.iter().map(feed_entry).collect();
         if !menu.is_empty() {
             menu.push(Entry::Separator);
-            let any_running = self.feeds.iter().any(|f| f.state != "disabled");
+            let any_running = self.feeds.iter().any(|f| f.state != Phase::Disabled);
             menu.push(if any_running {
                 Entry::Item { label: "Pause all".into(), action: Action::PauseAll }
             } else {
@@ -162,14 +163,14 @@ impl TrayModel {
 }
 
 fn feed_entry(feed: &TrayFeed) -> Entry {
-    let state = match feed.state.as_str() {
-        "disabled" => "paused",
-        other => other,
+    let state = match feed.state {
+        Phase::Disabled => "paused",
+        other => other.as_str(),
     };
     let quiet = if feed.muted || feed.snoozed { ", muted" } else { "" };
     let id = || feed.id.clone();
     let mut items = vec![Entry::Item { label: "Open history".into(), action: Action::OpenHistory }];
-    items.push(if feed.state == "disabled" {
+    items.push(if feed.state == Phase::Disabled {
         Entry::Item { label: "Resume".into(), action: Action::Resume(id()) }
     } else {
         Entry::Item { label: "Pause".into(), action: Action::Pause(id()) }
@@ -186,9 +187,9 @@ fn feed_entry(feed: &TrayFeed) -> Entry {
             action: Action::MuteUntilTomorrow(id()),
         });
     }
-    if feed.state != "disabled" {
+    if feed.state != Phase::Disabled {
         // A finished feed (a POST job's stream) starts over only when asked, here.
-        items.push(if feed.state == "finished" {
+        items.push(if feed.state == Phase::Finished {
             Entry::Item { label: "Run again".into(), action: Action::Run(id()) }
         } else {
             Entry::Item { label: "Reconnect now".into(), action: Action::Reconnect(id()) }
@@ -205,7 +206,7 @@ mod tests {
         TrayFeed {
             id: name.into(),
             name: name.into(),
-            state: state.into(),
+            state: state.parse().unwrap(),
             muted: false,
             snoozed: false,
         }
@@ -221,7 +222,7 @@ mod tests {
         };
         assert_eq!(model.look(), TrayLook::Attention);
         assert_eq!(model.tooltip(), "Herald: 2 feeds live, 1 retrying, 12 unread");
-        model.feeds[2].state = "live".into();
+        model.feeds[2].state = Phase::Live;
         assert_eq!(model.look(), TrayLook::Unread);
         model.unread = 0;
         assert_eq!(model.look(), TrayLook::Normal);

@@ -8,6 +8,7 @@
 
 pub mod auth;
 pub mod feed;
+pub mod phase;
 pub mod presets;
 mod spec;
 pub mod text;
@@ -15,6 +16,7 @@ pub mod time_of_day;
 
 pub use auth::AuthKind;
 pub use feed::{HeaderLine, IdSource, Method, OnEnd, Resume, Setting, SettingError, check_pointer};
+pub use phase::Phase;
 pub use presets::Preset;
 pub use spec::{FeedSpec, Filters, Millis, Tuning, snoozed};
 pub use time_of_day::{NotATimeOfDay, QuietHours, TimeOfDay};

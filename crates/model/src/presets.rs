@@ -1,4 +1,5 @@
-//! What the presets fill in for the servers Herald knows (facts in ARCHITECTURE.md).
+//! What the presets fill in for the servers Herald knows: ntfy (`/sse`, JSON messages, resume
+//! with `since=`), Mercure, Wikimedia EventStreams, and any other SSE server.
 
 use std::fmt;
 use std::str::FromStr;

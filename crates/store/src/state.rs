@@ -1,6 +1,7 @@
 //! Per-feed state: where it resumes (moved only by accepting events) and what it is doing now
 //! (written by the resident, read by the windows, the tray and `herald status`).
 
+use herald_model::Phase;
 use rusqlite::{OptionalExtension, params};
 
 use crate::{Feed, Millis, Store, StoreError};
@@ -20,7 +21,7 @@ pub struct ResumeState {
 /// `connecting`, `live`, `retrying` or `stopped` (a disabled feed has none: it is `disabled`).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct LiveState {
-    pub state: String,
+    pub state: Phase,
     /// Plain words: "live since 10:02", "retrying in 12 s: connection refused".
     pub detail: String,
     pub next_retry_at: Option<Millis>,
@@ -40,11 +41,11 @@ pub struct FeedStatus {
 impl FeedStatus {
     /// The state word of docs/cli.md: disabled feeds say so whatever the resident last wrote;
     /// an enabled feed nothing was written for yet is `connecting`.
-    pub fn state(&self) -> &str {
+    pub fn state(&self) -> Phase {
         if !self.feed.spec.enabled {
-            "disabled"
+            Phase::Disabled
         } else {
-            self.live.as_ref().map_or("connecting", |l| l.state.as_str())
+            self.live.as_ref().map_or(Phase::Connecting, |l| l.state)
         }
     }
 
@@ -54,7 +55,7 @@ impl FeedStatus {
         }
         match &self.live {
             Some(live) if !live.detail.is_empty() => live.detail.clone(),
-            Some(live) => live.state.clone(),
+            Some(live) => live.state.to_string(),
             None => "waiting for the Herald resident to connect".into(),
         }
     }
@@ -107,7 +108,7 @@ impl Store {
              ON CONFLICT (feed_id) DO UPDATE SET state = excluded.state, detail = excluded.detail,
                  next_retry_at = excluded.next_retry_at, last_error = excluded.last_error,
                  updated_at = excluded.updated_at",
-            params![feed_id, live.state, live.detail, live.next_retry_at, live.last_error, live.updated_at],
+            params![feed_id, live.state.as_str(), live.detail, live.next_retry_at, live.last_error, live.updated_at],
         )?;
         Ok(())
     }
@@ -130,8 +131,10 @@ impl Store {
         for feed in self.feeds()? {
             let live = live_stmt
                 .query_row([&feed.id], |r| {
+                    let state: String = r.get(0)?;
                     Ok(LiveState {
-                        state: r.get(0)?,
+                        // Only the engine writes it, from the same type.
+                        state: state.parse().unwrap_or(Phase::Connecting),
                         detail: r.get(1)?,
                         next_retry_at: r.get(2)?,
                         last_error: r.get(3)?,

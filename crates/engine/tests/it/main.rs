@@ -126,7 +126,7 @@ impl Rig {
 
     pub fn state(&self, feed: &Feed) -> Option<String> {
         let engine = self.engine.as_ref()?;
-        engine.states().borrow().get(&feed.id).map(|s| s.word().to_owned())
+        engine.states().borrow().get(&feed.id).map(|s| s.phase().to_string())
     }
 
     pub fn wait_state(&self, feed: &Feed, word: &str) {

@@ -84,7 +84,7 @@ fn stops_and_errors_are_shown_in_words() {
         wait_until(10, "the live state in the store", || {
             let statuses = rig.store.feed_statuses().unwrap();
             let s = statuses.into_iter().find(|s| s.feed.id == feed.id)?;
-            s.live.filter(|l| l.state != "connecting").map(|l| l.detail)
+            s.live.filter(|l| l.state != herald_model::Phase::Connecting).map(|l| l.detail)
         })
     };
     assert!(detail(&html).contains("did not send an event stream (Content-Type: text/html)"));

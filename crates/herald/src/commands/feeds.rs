@@ -311,7 +311,7 @@ fn list(herald: &Herald, json: bool) -> Result<(), ApiError> {
             out,
             "{}  [{}] {}\n    {}  last event: {last}  unread: {}",
             escape(&s.feed.spec.name),
-            escape(s.state()),
+            s.state(),
             escape(&s.state_detail()),
             escape(&s.feed.spec.url),
             s.unread

@@ -48,7 +48,7 @@ pub fn command(data_dir: &DataDir, json: bool) -> std::process::ExitCode {
                 out,
                 "- {}: {} ({}); last event {last}",
                 escape(&s.feed.spec.name),
-                escape(s.state()),
+                s.state(),
                 escape(&s.state_detail())
             );
             if let Some(error) = s.live.as_ref().and_then(|l| l.last_error.as_deref()) {
