@@ -5,7 +5,7 @@
 
 use herald_api::feed_form::{ConnectionTest, FeedForm, PreviewView};
 use herald_api::history::HistoryScope;
-use herald_api::model::Preset;
+use herald_api::model::{Preset, QuietHours};
 use herald_api::views::{EntryView, FeedView, GeneralSettings, GeneralView, HistoryFilter};
 use herald_api::{ApiError, AppInfo, Field, WindowKind};
 use herald_os::{autostart, opener};
@@ -98,7 +98,7 @@ bridge! {
     }
 
     sync set_quiet_hours(state; from: Option<String>, to: Option<String>) -> GeneralView {
-        let hours = from.as_deref().zip(to.as_deref());
+        let hours = from.zip(to).map(|(from, to)| QuietHours::parse(&from, &to)).transpose()?;
         state.herald.set_quiet_hours(hours)?;
         state.herald.general()
     }

@@ -105,6 +105,12 @@ impl From<OsError> for ApiError {
     }
 }
 
+impl From<herald_model::NotATimeOfDay> for ApiError {
+    fn from(e: herald_model::NotATimeOfDay) -> Self {
+        ApiError::Invalid { field: Field::QuietHours, message: e.to_string() }
+    }
+}
+
 impl From<herald_model::SettingError> for ApiError {
     fn from(e: herald_model::SettingError) -> Self {
         ApiError::Invalid { field: e.setting().into(), message: e.to_string() }

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use herald_os::DataDir;
 use herald_secrets::{SecretStore, Sensitive};
 use herald_store::changes::{Beacon, Follower};
-use herald_store::{Entry, Feed, FeedStatus, Millis, Settings, Store};
+use herald_store::{Entry, Feed, FeedStatus, Millis, QuietHours, Settings, Store};
 
 use crate::feed_form::{self, ConnectionTest, FeedForm, PreviewView};
 use crate::feeds::{self, FeedOptions};
@@ -248,8 +248,8 @@ impl Herald {
         settings::set_do_not_disturb(&mut self.store(), on)
     }
 
-    /// Quiet hours from `from` to `to` ("HH:MM", local time; may wrap past midnight), or none.
-    pub fn set_quiet_hours(&self, hours: Option<(&str, &str)>) -> Result<Settings, ApiError> {
+    /// Daily quiet hours (local time; they may run past midnight), or none.
+    pub fn set_quiet_hours(&self, hours: Option<QuietHours>) -> Result<Settings, ApiError> {
         settings::set_quiet_hours(&mut self.store(), hours)
     }
 }

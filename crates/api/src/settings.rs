@@ -1,7 +1,7 @@
 //! App-wide notification settings: do-not-disturb and daily quiet hours. The resident picks
 //! changes up within a second, from any process.
 
-use herald_store::{Settings, Store, TimeOfDay};
+use herald_store::{QuietHours, Settings, Store};
 
 use crate::{ApiError, Field};
 
@@ -16,22 +16,14 @@ pub(crate) fn set_do_not_disturb(store: &mut Store, on: bool) -> Result<Settings
     Ok(settings)
 }
 
-/// Quiet hours from `from` to `to` ("HH:MM", local time; may wrap past midnight), or none.
+/// Daily quiet hours (local time; they may run past midnight), or none.
 pub(crate) fn set_quiet_hours(
     store: &mut Store,
-    hours: Option<(&str, &str)>,
+    hours: Option<QuietHours>,
 ) -> Result<Settings, ApiError> {
     let mut settings = store.settings()?;
-    match hours {
-        Some((from, to)) => {
-            settings.quiet_from = Some(time_of_day(from)?);
-            settings.quiet_to = Some(time_of_day(to)?);
-        }
-        None => {
-            settings.quiet_from = None;
-            settings.quiet_to = None;
-        }
-    }
+    settings.quiet_from = hours.map(|h| h.from);
+    settings.quiet_to = hours.map(|h| h.to);
     store.set_settings(&settings)?;
     Ok(settings)
 }
@@ -79,13 +71,6 @@ pub(crate) fn set_general(
     Ok(settings)
 }
 
-fn time_of_day(text: &str) -> Result<TimeOfDay, ApiError> {
-    text.parse().map_err(|e: herald_store::NotATimeOfDay| ApiError::Invalid {
-        field: Field::QuietHours,
-        message: e.to_string(),
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,13 +105,17 @@ mod tests {
     }
 
     #[test]
-    fn quiet_hours_are_checked_and_stored_normalised() {
+    fn quiet_hours_are_parsed_where_they_come_in_and_stored_normalised() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(&Store::path_in(dir.path())).unwrap();
-        let set = set_quiet_hours(&mut store, Some(("7:05", "22:00"))).unwrap();
+        let hours = QuietHours::parse("7:05", "22:00").unwrap();
+        let set = set_quiet_hours(&mut store, Some(hours)).unwrap();
         assert_eq!(set.quiet_from.map(|t| t.to_string()).as_deref(), Some("07:05"));
-        let err = set_quiet_hours(&mut store, Some(("22:00", "24:00"))).unwrap_err();
+        // A bad time never becomes a setting: it is an error where it comes in, naming the field.
+        let err = ApiError::from(QuietHours::parse("22:00", "24:00").unwrap_err());
         assert_eq!(err.to_string(), "\"24:00\" is not a time of day like 22:00");
-        assert_eq!(store.settings().unwrap(), set, "a refused change stores nothing");
+        assert!(matches!(err, ApiError::Invalid { field: Field::QuietHours, .. }));
+        assert_eq!(store.settings().unwrap(), set);
+        assert_eq!(set_quiet_hours(&mut store, None).unwrap().quiet_from, None);
     }
 }

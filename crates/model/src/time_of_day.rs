@@ -85,6 +85,11 @@ pub struct QuietHours {
 }
 
 impl QuietHours {
+    /// From two times of day as a person writes them (`22:00`, `7:30`).
+    pub fn parse(from: &str, to: &str) -> Result<Self, NotATimeOfDay> {
+        Ok(QuietHours { from: from.parse()?, to: to.parse()? })
+    }
+
     /// Whether `minute_of_day` (minutes since local midnight) falls inside: from is in, to is
     /// out.
     pub fn contains(&self, minute_of_day: u32) -> bool {

@@ -1,6 +1,7 @@
 //! `herald dnd` and `herald quiet-hours` (when Herald stays quiet; events still go to the
 //! history, only notifications pause) and `herald autostart` (whether it starts at login).
 
+use herald_api::model::QuietHours;
 use herald_api::{ApiError, Field};
 use herald_os::DataDir;
 
@@ -23,7 +24,7 @@ pub fn quiet_hours(data_dir: &DataDir, from: &str, to: Option<&str>) -> std::pro
         let herald = open(data_dir)?;
         let hours = match (from, to) {
             ("off", None) => None,
-            (from, Some(to)) => Some((from, to)),
+            (from, Some(to)) => Some(QuietHours::parse(from, to)?),
             (_, None) => {
                 return Err(ApiError::Invalid {
                     field: Field::QuietHours,
