@@ -64,8 +64,8 @@ tauri-driver:
 	@command -v tauri-driver >/dev/null || [ -x "$$HOME/.cargo/bin/tauri-driver" ] || \
 	  $(CARGO) install tauri-driver --locked --version '$(TAURI_DRIVER_VERSION)'
 
-## The TypeScript types the UI uses are generated from Rust by ts-rs when `unit` runs the
-## herald-api tests; committed files that differ from the generated ones fail the build.
+## The TypeScript types and commands the UI uses are generated from Rust (ts-rs and the bridge)
+## when `unit` runs the tests; committed files that differ from the generated ones fail the build.
 bindings:
 	@if ! git diff --quiet -- ui/src/lib/bindings || \
 	  [ -n "$$(git ls-files --others --exclude-standard -- ui/src/lib/bindings)" ]; then \

@@ -30,8 +30,9 @@ pub(crate) async fn type_into(client: &Client, css: &str, text: &str) {
                  e.dispatchEvent(new Event('input', { bubbles: true }));";
     let mut value = None;
     for _ in 0..3 {
-        client.execute(empty, vec![serde_json::json!(css)]).await.expect("empty the field");
+        // Found first: a field can appear after a click (the editor opens once its form came).
         let field = find(client, css).await;
+        client.execute(empty, vec![serde_json::json!(css)]).await.expect("empty the field");
         field.send_keys(text).await.unwrap_or_else(|e| panic!("type into {css}: {e}"));
         value = field.prop("value").await.expect("the field's value");
         if value.as_deref() == Some(text) {

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import {
-  blankForm,
   fromLines,
   joinAuth,
   joinIdSource,
@@ -56,9 +55,5 @@ describe("urlProblem", () => {
     expect(urlProblem("ntfy.sh/alerts")).toMatch(/not a web address/);
     expect(urlProblem("javascript:alert(1)")).toMatch(/Only http and https/);
     expect(urlProblem("https://me:pw@host/")).toMatch(/Credentials/);
-  });
-
-  it("starts a new feed as a plain GET subscription", () => {
-    expect(blankForm()).toMatchObject({ method: "GET", auth: { kind: "none" }, on_end: null, enabled: true });
   });
 });

@@ -83,29 +83,3 @@ export function urlProblem(url: string): string | null {
   }
   return null;
 }
-
-/** A blank form for a new feed, ready for the user's URL. */
-export function blankForm(): FeedForm {
-  return {
-    name: "",
-    url: "",
-    preset: "generic",
-    auth: { kind: "none" },
-    headers: [],
-    method: "GET",
-    body: "",
-    resume: { kind: "header" },
-    id_source: { kind: "sse" },
-    title_template: "",
-    body_template: "",
-    link_template: "",
-    include_types: [],
-    exclude_types: [],
-    conditions: [],
-    min_priority: null,
-    idle_timeout_s: null,
-    on_end: null,
-    muted: false,
-    enabled: true,
-  };
-}
