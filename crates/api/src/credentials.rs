@@ -100,6 +100,7 @@ pub(crate) fn set(
 ) -> Result<Feed, ApiError> {
     let kind = kind.check()?;
     let feed = store.with(|store| store.find_feed(name_or_id))?;
+    crate::feeds::refuse_unless_given(&feed, |setting| setting == "auth")?;
     check_secret(&kind, secret.as_ref())?;
     match secret.filter(|_| kind.needs_secret()) {
         Some(secret) => secrets.set(&feed.id, &secret)?,

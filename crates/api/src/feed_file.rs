@@ -18,7 +18,15 @@ fn bad(message: String) -> ApiError {
 
 /// Every feed's definition, as pretty JSON.
 pub(crate) fn export(store: &Store) -> Result<String, ApiError> {
-    let feeds = store.feeds()?.into_iter().map(|f| f.spec).collect();
+    let feeds = store.feeds()?;
+    if let Some(feed) = feeds.iter().find(|f| f.spec.unreadable.is_some()) {
+        let unreadable = feed.spec.unreadable.as_ref().map(ToString::to_string).unwrap_or_default();
+        return Err(ApiError::Invalid {
+            field: Field::Export,
+            message: format!("the feed {:?} cannot be exported: {unreadable}", feed.spec.name),
+        });
+    }
+    let feeds = feeds.into_iter().map(|f| f.spec).collect();
     serde_json::to_string_pretty(&ExportFile { herald_feeds: 1, feeds })
         .map_err(|e| ApiError::Invalid { field: Field::Export, message: e.to_string() })
 }
@@ -36,11 +44,33 @@ pub(crate) fn import(store: &mut Store, text: &str, source: &str) -> Result<usiz
             limit >> 20
         )));
     }
-    let export: ExportFile = serde_json::from_str(text)
+    let mut export: ExportFile = serde_json::from_str(text)
         .map_err(|e| bad(format!("{source} is not a Herald feed export: {e}")))?;
+    // A file written by hand may name a preset and leave out the settings it brings: they come
+    // as with `feeds add --preset`. (Herald's own exports carry every setting.)
+    let raw: serde_json::Value = serde_json::from_str(text).unwrap_or_default();
+    for (i, spec) in export.feeds.iter_mut().enumerate() {
+        let given = |key: &str| raw["feeds"][i].get(key).is_some();
+        let defaults = spec.preset.defaults();
+        if !given("resume") {
+            spec.resume = defaults.resume;
+        }
+        if !given("id_source") {
+            spec.id_source = defaults.id_source;
+        }
+        if !given("idle_timeout_s") {
+            spec.idle_timeout_s = defaults.idle_timeout_s;
+        }
+    }
     let mut names = std::collections::HashSet::new();
     for spec in &export.feeds {
-        crate::feeds::validate(spec)?;
+        crate::feeds::validate(spec).map_err(|e| match e {
+            ApiError::Invalid { field, message } => ApiError::Invalid {
+                field,
+                message: format!("{source}, the feed {:?}: {message}", spec.name),
+            },
+            other => other,
+        })?;
         // The store compares names the same way (its name_key).
         if !names.insert(spec.name.to_lowercase()) {
             return Err(bad(format!("{source} names the feed {:?} twice", spec.name)));

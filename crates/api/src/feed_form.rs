@@ -80,20 +80,10 @@ impl From<&FeedSpec> for FeedForm {
 }
 
 impl FeedForm {
-    /// The form with another preset chosen. A preset brings its server's connection settings
-    /// (ntfy resumes with `since=` and takes ids from its JSON), as `feeds add --preset` does,
-    /// where the form still shows the old preset's: a setting changed in the form stays.
+    /// The form with another preset chosen, its connection settings brought along where the
+    /// form still shows the old preset's ([`Preset::switch`], as `feeds add --preset` does).
     pub fn with_preset(mut self, preset: Preset) -> FeedForm {
-        let (old, new) = (self.preset.defaults(), preset.defaults());
-        if self.resume == old.resume {
-            self.resume = new.resume;
-        }
-        if self.id_source == old.id_source {
-            self.id_source = new.id_source;
-        }
-        if self.idle_timeout_s == old.idle_timeout_s {
-            self.idle_timeout_s = new.idle_timeout_s;
-        }
+        self.preset.switch(preset, &mut self.resume, &mut self.id_source, &mut self.idle_timeout_s);
         self.preset = preset;
         self
     }

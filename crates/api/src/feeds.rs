@@ -57,9 +57,79 @@ pub(crate) fn edit(
     options: FeedOptions,
 ) -> Result<Feed, ApiError> {
     let feed = store.find_feed(name_or_id)?;
+    refuse_unless_given(&feed, |setting| gives(&options, setting))?;
     let mut spec = feed.spec.clone();
     apply(&mut spec, options)?;
     Ok(store.update_feed(&feed.id, &spec)?)
+}
+
+/// A feed with a stored setting that no longer reads changes only by giving that setting again:
+/// writing its other settings would store the default in its place (a feed's credentials
+/// would become none) without anyone having chosen it.
+pub(crate) fn refuse_unless_given(
+    feed: &Feed,
+    given: impl Fn(&str) -> bool,
+) -> Result<(), ApiError> {
+    match &feed.spec.unreadable {
+        Some(unreadable) if !given(unreadable.setting) => Err(invalid(
+            field_of(unreadable.setting),
+            format!("the feed {:?} cannot change: {unreadable}", feed.spec.name),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Whether `o` gives a feed's stored setting (named as the store names it).
+fn gives(o: &FeedOptions, setting: &str) -> bool {
+    match setting {
+        "name" => o.name.is_some(),
+        "url" => o.url.is_some(),
+        "method" => o.method.is_some(),
+        "body" => o.body.is_some(),
+        "enabled" => o.enabled.is_some(),
+        "headers" => o.headers.is_some(),
+        "auth" => o.auth.is_some(),
+        "preset" => o.preset.is_some(),
+        "title_template" => o.title_template.is_some(),
+        "body_template" => o.body_template.is_some(),
+        "link_template" => o.link_template.is_some(),
+        "filters" => {
+            o.include_types.is_some()
+                || o.exclude_types.is_some()
+                || o.conditions.is_some()
+                || o.min_priority.is_some()
+        }
+        "resume" => o.resume.is_some(),
+        "id_source" => o.id_source.is_some(),
+        "ca_file" => o.ca_file.is_some(),
+        "idle_timeout_s" => o.idle_timeout_s.is_some(),
+        "muted" => o.muted.is_some(),
+        "snooze_until" => o.snooze_until.is_some(),
+        "tuning" => o.on_end.is_some(),
+        _ => false,
+    }
+}
+
+fn field_of(setting: &str) -> Field {
+    match setting {
+        "url" => Field::Url,
+        "method" => Field::Method,
+        "body" => Field::Body,
+        "headers" => Field::Header,
+        "auth" => Field::Auth,
+        "preset" => Field::Preset,
+        "title_template" => Field::TitleTemplate,
+        "body_template" => Field::BodyTemplate,
+        "link_template" => Field::LinkTemplate,
+        "filters" => Field::Condition,
+        "resume" => Field::Resume,
+        "id_source" => Field::IdSource,
+        "ca_file" => Field::CaFile,
+        "idle_timeout_s" => Field::IdleTimeout,
+        "snooze_until" => Field::Snooze,
+        "tuning" => Field::OnEnd,
+        _ => Field::Name,
+    }
 }
 
 /// Checks a whole spec (for imports, which bypass the options).
@@ -117,21 +187,8 @@ pub(crate) fn apply(spec: &mut FeedSpec, o: FeedOptions) -> Result<(), ApiError>
         spec.name = name.to_owned();
     }
     if let Some(preset) = o.preset {
-        // A preset brings the connection settings its server needs (ntfy resumes with
-        // `since=` and takes its ids from the JSON), unless they are given explicitly.
-        if preset != spec.preset {
-            let defaults = preset.defaults();
-            if o.resume.is_none() {
-                spec.resume = defaults.resume;
-            }
-            if o.id_source.is_none() {
-                spec.id_source = defaults.id_source;
-            }
-            if o.idle_timeout_s.is_none() {
-                spec.idle_timeout_s = defaults.idle_timeout_s;
-            }
-        }
-        spec.preset = preset;
+        // Its connection settings come along; any given explicitly are set below.
+        spec.switch_preset(preset);
     }
     if let Some(headers) = o.headers {
         spec.headers = headers.iter().map(|h| check_header(h)).collect::<Result<_, _>>()?;

@@ -65,8 +65,8 @@ impl FeedPlan {
     pub fn compile(feed: &Feed) -> Result<Self, PlanError> {
         let spec = &feed.spec;
         let err = |s: String| PlanError(s);
-        if let Some(why) = &spec.unreadable {
-            return Err(err(format!("{why}; save the feed again to fix it")));
+        if let Some(unreadable) = &spec.unreadable {
+            return Err(err(unreadable.to_string()));
         }
         let url = Url::parse(&spec.url).map_err(|e| err(format!("the URL is not valid: {e}")))?;
         // The settings are types, checked where their text came in; what is left to check
@@ -235,8 +235,11 @@ mod tests {
         let base =
             FeedSpec { name: "n".into(), url: "http://127.0.0.1/".into(), ..FeedSpec::default() };
         assert!(bad(FeedSpec { url: "nope".into(), ..base.clone() }).contains("URL"));
-        let unreadable = Some("its stored setting \"magic\" does not read".into());
-        assert!(bad(FeedSpec { unreadable, ..base.clone() }).contains("save the feed again"));
+        let unreadable =
+            Some(herald_model::Unreadable { setting: "auth", why: "\"magic\"".into() });
+        assert!(
+            bad(FeedSpec { unreadable, ..base.clone() }).contains("its stored auth does not read")
+        );
         assert!(
             bad(FeedSpec { ca_file: Some("/nonexistent/ca.pem".into()), ..base.clone() })
                 .contains("cannot read the CA certificate")

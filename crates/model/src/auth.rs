@@ -36,6 +36,9 @@ impl AuthKind {
                 Err(SettingError::BadAuthHeaderName(name.clone()))
             }
             AuthKind::Query(name) if name.is_empty() => Err(SettingError::EmptyQueryName),
+            AuthKind::Query(name) if name.chars().any(char::is_control) => {
+                Err(SettingError::ControlInParamName(name.clone()))
+            }
             _ => Ok(self),
         }
     }
@@ -44,15 +47,21 @@ impl AuthKind {
 impl FromStr for AuthKind {
     type Err = SettingError;
 
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
+    /// The kind in any case, spaces around the whole ignored; a name as given.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let s = text.trim();
+        match s.to_ascii_lowercase().as_str() {
             "none" => Ok(AuthKind::None),
             "bearer" => Ok(AuthKind::Bearer),
             "basic" => Ok(AuthKind::Basic),
             _ => match s.split_once(':') {
-                Some(("header", name)) => AuthKind::Header(name.to_owned()).check(),
-                Some(("query", name)) => AuthKind::Query(name.to_owned()).check(),
-                _ => Err(SettingError::UnknownAuth(s.to_owned())),
+                Some((kind, name)) if kind.eq_ignore_ascii_case("header") => {
+                    AuthKind::Header(name.to_owned()).check()
+                }
+                Some((kind, name)) if kind.eq_ignore_ascii_case("query") => {
+                    AuthKind::Query(name.to_owned()).check()
+                }
+                _ => Err(SettingError::UnknownAuth(text.to_owned())),
             },
         }
     }

@@ -22,6 +22,8 @@ pub enum SettingError {
     BadHeaderValue(String),
     #[error("a query parameter name is needed (query:NAME)")]
     EmptyQueryName,
+    #[error("a query parameter name cannot hold control characters ({0:?})")]
+    ControlInParamName(String),
     #[error("the method must be GET or POST")]
     UnknownMethod(String),
     #[error("resume must be header or query:PARAM")]
@@ -54,6 +56,8 @@ impl SettingError {
             SettingError::UnknownAuth(_)
             | SettingError::BadAuthHeaderName(_)
             | SettingError::EmptyQueryName => Setting::Auth,
+            // Both `query:` settings' names; the message names which it is.
+            SettingError::ControlInParamName(_) => Setting::Resume,
             SettingError::BadHeaderName(_)
             | SettingError::NotAHeaderLine(_)
             | SettingError::BadHeaderValue(_) => Setting::Header,
@@ -127,7 +131,7 @@ impl FromStr for Method {
 
     /// `GET` or `POST`, in any case.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.to_ascii_uppercase().as_str() {
+        match s.trim().to_ascii_uppercase().as_str() {
             "GET" => Ok(Method::Get),
             "POST" => Ok(Method::Post),
             _ => Err(SettingError::UnknownMethod(s.to_owned())),
@@ -163,6 +167,9 @@ impl Resume {
             Resume::Query(param) if param.is_empty() => {
                 Err(SettingError::UnknownResume(self.to_string()))
             }
+            Resume::Query(param) if param.chars().any(char::is_control) => {
+                Err(SettingError::ControlInParamName(param.clone()))
+            }
             _ => Ok(self),
         }
     }
@@ -171,11 +178,15 @@ impl Resume {
 impl FromStr for Resume {
     type Err = SettingError;
 
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
+    /// `header` or `query:PARAM`; the kind in any case, spaces around the whole ignored.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let s = text.trim();
         match s.split_once(':') {
-            None if s == "header" => Ok(Resume::Header),
-            Some(("query", param)) => Resume::Query(param.to_owned()).check(),
-            _ => Err(SettingError::UnknownResume(s.to_owned())),
+            None if s.eq_ignore_ascii_case("header") => Ok(Resume::Header),
+            Some((kind, param)) if kind.eq_ignore_ascii_case("query") => {
+                Resume::Query(param.to_owned()).check()
+            }
+            _ => Err(SettingError::UnknownResume(text.to_owned())),
         }
     }
 }
@@ -214,11 +225,15 @@ impl IdSource {
 impl FromStr for IdSource {
     type Err = SettingError;
 
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
+    /// `sse` or `json:/pointer`; the kind in any case, spaces around the whole ignored.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let s = text.trim();
         match s.split_once(':') {
-            None if s == "sse" => Ok(IdSource::Sse),
-            Some(("json", pointer)) => IdSource::Json(pointer.to_owned()).check(),
-            _ => Err(SettingError::UnknownIdSource(s.to_owned())),
+            None if s.eq_ignore_ascii_case("sse") => Ok(IdSource::Sse),
+            Some((kind, pointer)) if kind.eq_ignore_ascii_case("json") => {
+                IdSource::Json(pointer.to_owned()).check()
+            }
+            _ => Err(SettingError::UnknownIdSource(text.to_owned())),
         }
     }
 }
@@ -234,7 +249,7 @@ impl fmt::Display for IdSource {
 
 /// What a feed does when its stream ends cleanly. A feed that sets none gets its method's
 /// default (`OnEnd::default_for`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
 pub enum OnEnd {
@@ -258,12 +273,21 @@ impl OnEnd {
 impl FromStr for OnEnd {
     type Err = SettingError;
 
+    /// `reconnect` or `finish`, in any case.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
+        match s.trim().to_ascii_lowercase().as_str() {
             "reconnect" => Ok(OnEnd::Reconnect),
             "finish" => Ok(OnEnd::Finish),
             _ => Err(SettingError::UnknownOnEnd(s.to_owned())),
         }
+    }
+}
+
+/// Read by its `FromStr`, so that a feed file says what is wrong in the same words.
+impl<'de> serde::Deserialize<'de> for OnEnd {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = <String as serde::Deserialize>::deserialize(d)?;
+        text.parse().map_err(serde::de::Error::custom)
     }
 }
 
@@ -297,6 +321,15 @@ mod tests {
         round_trip::<IdSource>(&["sse", "json:/id", "json:", "json:/a~1b"]);
         round_trip::<OnEnd>(&["reconnect", "finish"]);
         assert_eq!("post".parse::<Method>(), Ok(Method::Post));
+        // Kinds in any case, spaces around ignored; names as given.
+        assert_eq!(" Query:Since ".parse::<Resume>(), Ok(Resume::Query("Since".into())));
+        assert_eq!("JSON:/id".parse::<IdSource>(), Ok(IdSource::Json("/id".into())));
+        assert_eq!("SSE".parse::<IdSource>(), Ok(IdSource::Sse));
+        assert_eq!("Finish".parse::<OnEnd>(), Ok(OnEnd::Finish));
+        assert!("query:a\u{1b}[31m".parse::<Resume>().is_err());
+        assert_eq!(serde_json::from_str::<OnEnd>("\"Reconnect\"").unwrap(), OnEnd::Reconnect);
+        let words = serde_json::from_str::<OnEnd>("\"sometimes\"").unwrap_err().to_string();
+        assert!(words.contains("is not reconnect or finish"), "{words}");
     }
 
     #[test]

@@ -18,5 +18,5 @@ pub use auth::AuthKind;
 pub use feed::{HeaderLine, IdSource, Method, OnEnd, Resume, Setting, SettingError, check_pointer};
 pub use phase::Phase;
 pub use presets::Preset;
-pub use spec::{FeedSpec, Filters, Millis, Tuning, snoozed};
+pub use spec::{FeedSpec, Filters, Millis, Tuning, Unreadable, snoozed};
 pub use time_of_day::{NotATimeOfDay, QuietHours, TimeOfDay};

@@ -38,9 +38,10 @@ pub struct PresetDefaults {
 impl FromStr for Preset {
     type Err = SettingError;
 
+    /// A preset's name, in any case.
     fn from_str(name: &str) -> Result<Self, Self::Err> {
         ALL.into_iter()
-            .find(|p| p.name() == name)
+            .find(|p| p.name().eq_ignore_ascii_case(name.trim()))
             .ok_or_else(|| SettingError::UnknownPreset(name.to_owned()))
     }
 }
@@ -54,6 +55,29 @@ impl fmt::Display for Preset {
 impl Preset {
     pub fn name(self) -> &'static str {
         NAMES[self as usize]
+    }
+
+    /// Switching a feed from this preset to `new`: each connection setting that still holds this
+    /// preset's default takes `new`'s (ntfy resumes with `since=` and takes its ids from its
+    /// JSON); one that was chosen stays. The command line, an import and the settings window
+    /// all switch by this rule.
+    pub fn switch(
+        self,
+        new: Preset,
+        resume: &mut Resume,
+        id_source: &mut IdSource,
+        idle_timeout_s: &mut Option<u32>,
+    ) {
+        let (old, new) = (self.defaults(), new.defaults());
+        if *resume == old.resume {
+            *resume = new.resume;
+        }
+        if *id_source == old.id_source {
+            *id_source = new.id_source;
+        }
+        if *idle_timeout_s == old.idle_timeout_s {
+            *idle_timeout_s = new.idle_timeout_s;
+        }
     }
 
     pub fn defaults(self) -> PresetDefaults {
@@ -113,6 +137,25 @@ pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_switch_brings_the_new_presets_settings_where_the_old_ones_were() {
+        let (mut resume, mut id, mut idle) = (Resume::Header, IdSource::Sse, None);
+        Preset::Generic.switch(Preset::Ntfy, &mut resume, &mut id, &mut idle);
+        assert_eq!(
+            (resume.to_string(), id.to_string(), idle),
+            ("query:since".into(), "json:/id".into(), Some(90))
+        );
+        Preset::Ntfy.switch(Preset::Generic, &mut resume, &mut id, &mut idle);
+        assert_eq!((resume, id, idle), (Resume::Header, IdSource::Sse, None));
+        let (mut resume, mut id, mut idle) =
+            (Resume::Query("mine".into()), IdSource::Json("/uid".into()), Some(30));
+        Preset::Generic.switch(Preset::Ntfy, &mut resume, &mut id, &mut idle);
+        assert_eq!(
+            (resume.to_string(), id.to_string(), idle),
+            ("query:mine".into(), "json:/uid".into(), Some(30))
+        );
+    }
 
     #[test]
     fn every_preset_reads_its_own_name() {

@@ -40,13 +40,39 @@ pub struct FeedSpec {
     pub snooze_until: Option<Millis>,
     pub tuning: Tuning,
     /// Set when the store read back a setting that no longer reads (a row edited by hand): it
-    /// fell back to its default, and the feed does not run until it is saved again. Never
-    /// stored, never in files.
+    /// fell back to its default, and the feed does not run, export or change until that setting
+    /// is given again. Never stored, never in files.
     #[serde(skip)]
-    pub unreadable: Option<String>,
+    pub unreadable: Option<Unreadable>,
+}
+
+/// A stored setting that no longer reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unreadable {
+    /// The setting, as the store names it (`auth`, `idle_timeout_s`, `filters`, ...).
+    pub setting: &'static str,
+    /// Why, in words.
+    pub why: String,
+}
+
+impl std::fmt::Display for Unreadable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "its stored {} does not read ({}); give it again or remove the feed",
+            self.setting, self.why
+        )
+    }
 }
 
 impl FeedSpec {
+    /// Another preset, with its connection settings where this feed still has the old
+    /// preset's ([`Preset::switch`]).
+    pub fn switch_preset(&mut self, preset: Preset) {
+        self.preset.switch(preset, &mut self.resume, &mut self.id_source, &mut self.idle_timeout_s);
+        self.preset = preset;
+    }
+
     /// Whether a snooze keeps this feed's notifications back at `now`.
     pub fn snoozed(&self, now: Millis) -> bool {
         snoozed(self.snooze_until, now)

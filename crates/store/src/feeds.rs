@@ -2,7 +2,7 @@
 
 use rusqlite::{OptionalExtension, Row, params};
 
-use herald_model::FeedSpec;
+use herald_model::{FeedSpec, Unreadable};
 
 use crate::{Millis, Store, StoreError, now_millis};
 
@@ -19,52 +19,85 @@ const COLUMNS: &str = "id, name, url, method, body, enabled, headers, auth, pres
     body_template, link_template, filters, resume, id_source, ca_file, idle_timeout_s, muted, \
     snooze_until, created_at, updated_at, tuning";
 
-/// A stored setting, read by its type's own rule. Only checked text is ever written; text that
-/// no longer reads (a row edited by hand) falls back to the default and is noted in `unreadable`,
-/// so the feed is stopped with the reason rather than every feed becoming unreadable.
-fn setting<T>(row: &Row<'_>, i: usize, unreadable: &mut Option<String>) -> rusqlite::Result<T>
-where
-    T: std::str::FromStr + Default,
-    T::Err: std::fmt::Display,
-{
-    let text: String = row.get(i)?;
-    Ok(text.parse().unwrap_or_else(|e| {
-        unreadable.get_or_insert(format!("its stored setting {text:?} does not read ({e})"));
-        T::default()
-    }))
+/// Reads a stored feed's columns so that one that no longer reads (a row edited by hand) never
+/// makes every feed unreadable: it falls back to its default and is noted as the feed's
+/// `unreadable`, which stops that feed with the reason. Only checked values are ever written.
+struct Lenient<'a, 'r> {
+    row: &'a Row<'r>,
+    unreadable: Option<Unreadable>,
+}
+
+impl Lenient<'_, '_> {
+    fn note(&mut self, setting: &'static str, why: String) {
+        self.unreadable.get_or_insert(Unreadable { setting, why });
+    }
+
+    fn get<T: rusqlite::types::FromSql + Default>(&mut self, i: usize, setting: &'static str) -> T {
+        self.row.get(i).unwrap_or_else(|e| {
+            self.note(setting, e.to_string());
+            T::default()
+        })
+    }
+
+    /// A setting stored as its text, read by its type's own rule.
+    fn setting<T>(&mut self, i: usize, setting: &'static str) -> T
+    where
+        T: std::str::FromStr + Default,
+        T::Err: std::fmt::Display,
+    {
+        let text: String = self.get(i, setting);
+        text.parse().unwrap_or_else(|e| {
+            self.note(setting, format!("{text:?}: {e}"));
+            T::default()
+        })
+    }
+
+    fn json<T: serde::de::DeserializeOwned + Default>(
+        &mut self,
+        i: usize,
+        setting: &'static str,
+    ) -> T {
+        let text: String = self.get(i, setting);
+        serde_json::from_str(&text).unwrap_or_else(|e| {
+            self.note(setting, e.to_string());
+            T::default()
+        })
+    }
 }
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<Feed> {
-    let json = |i: usize| -> rusqlite::Result<String> { row.get(i) };
-    let mut unreadable = None;
-    let headers = serde_json::from_str(&json(6)?).unwrap_or_default();
-    let filters = serde_json::from_str(&json(12)?).unwrap_or_default();
+    let mut r = Lenient { row, unreadable: None };
+    let spec = FeedSpec {
+        name: r.get(1, "name"),
+        url: r.get(2, "url"),
+        method: r.setting(3, "method"),
+        body: r.get(4, "body"),
+        enabled: r.get(5, "enabled"),
+        headers: r.json(6, "headers"),
+        auth: r.setting(7, "auth"),
+        preset: r.setting(8, "preset"),
+        title_template: r.get(9, "title_template"),
+        body_template: r.get(10, "body_template"),
+        link_template: r.get(11, "link_template"),
+        filters: r.json(12, "filters"),
+        resume: r.setting(13, "resume"),
+        id_source: r.setting(14, "id_source"),
+        ca_file: r.get(15, "ca_file"),
+        idle_timeout_s: r.get(16, "idle_timeout_s"),
+        muted: r.get(17, "muted"),
+        snooze_until: r.get(18, "snooze_until"),
+        tuning: r.json(21, "tuning"),
+        unreadable: None,
+    };
+    // Not settings: a time that does not read is simply unknown.
+    let (created_at, updated_at) =
+        (row.get(19).unwrap_or_default(), row.get(20).unwrap_or_default());
     Ok(Feed {
+        // The one column a feed cannot do without: a row without it is not a feed.
         id: row.get(0)?,
-        spec: FeedSpec {
-            name: row.get(1)?,
-            url: row.get(2)?,
-            method: setting(row, 3, &mut unreadable)?,
-            body: row.get(4)?,
-            enabled: row.get(5)?,
-            headers,
-            auth: setting(row, 7, &mut unreadable)?,
-            preset: setting(row, 8, &mut unreadable)?,
-            title_template: row.get(9)?,
-            body_template: row.get(10)?,
-            link_template: row.get(11)?,
-            filters,
-            resume: setting(row, 13, &mut unreadable)?,
-            id_source: setting(row, 14, &mut unreadable)?,
-            ca_file: row.get(15)?,
-            idle_timeout_s: row.get(16)?,
-            muted: row.get(17)?,
-            snooze_until: row.get(18)?,
-            tuning: serde_json::from_str(&json(21)?).unwrap_or_default(),
-            unreadable,
-        },
-        created_at: row.get(19)?,
-        updated_at: row.get(20)?,
+        spec: FeedSpec { unreadable: r.unreadable, ..spec },
+        created_at,
+        updated_at,
     })
 }
 

@@ -58,8 +58,14 @@ impl Store {
             .prepare_cached("SELECT value FROM settings WHERE key = 'settings'")?
             .query_row([], |r| r.get(0))
             .optional()?;
-        Ok(match json {
-            Some(json) => serde_json::from_str(&json)?,
+        // Settings that no longer read (edited by hand) are the defaults, said in the log, so
+        // that every command, and the next change, still works (and writes them whole again).
+        Ok(match json.map(|json| serde_json::from_str(&json)) {
+            Some(Ok(settings)) => settings,
+            Some(Err(e)) => {
+                tracing::warn!("the stored settings do not read ({e}); using the defaults");
+                Settings::default()
+            }
             None => Settings::default(),
         })
     }

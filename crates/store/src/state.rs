@@ -44,6 +44,8 @@ impl FeedStatus {
     pub fn state(&self) -> Phase {
         if !self.feed.spec.enabled {
             Phase::Disabled
+        } else if self.feed.spec.unreadable.is_some() {
+            Phase::Stopped
         } else {
             self.live.as_ref().map_or(Phase::Connecting, |l| l.state)
         }
@@ -52,6 +54,9 @@ impl FeedStatus {
     pub fn state_detail(&self) -> String {
         if !self.feed.spec.enabled {
             return "disabled".into();
+        }
+        if let Some(unreadable) = &self.feed.spec.unreadable {
+            return format!("stopped: {unreadable}");
         }
         match &self.live {
             Some(live) if !live.detail.is_empty() => live.detail.clone(),
@@ -131,14 +136,15 @@ impl Store {
         for feed in self.feeds()? {
             let live = live_stmt
                 .query_row([&feed.id], |r| {
-                    let state: String = r.get(0)?;
+                    // Only the engine writes it; a row that does not read (edited by hand) is
+                    // no state rather than no list.
+                    let state = r.get::<_, String>(0).ok().and_then(|s| s.parse().ok());
                     Ok(LiveState {
-                        // Only the engine writes it, from the same type.
-                        state: state.parse().unwrap_or(Phase::Connecting),
-                        detail: r.get(1)?,
-                        next_retry_at: r.get(2)?,
-                        last_error: r.get(3)?,
-                        updated_at: r.get(4)?,
+                        state: state.unwrap_or(Phase::Connecting),
+                        detail: r.get(1).unwrap_or_default(),
+                        next_retry_at: r.get(2).unwrap_or_default(),
+                        last_error: r.get(3).unwrap_or_default(),
+                        updated_at: r.get(4).unwrap_or_default(),
                     })
                 })
                 .optional()?;

@@ -160,9 +160,14 @@ impl FeedArgs {
             idle_timeout_s: self.idle_timeout,
             on_end: self
                 .on_end
-                .map(|text| match text.trim() {
+                .map(|text| match text.trim().to_ascii_lowercase().as_str() {
                     "" | "default" => Ok(None),
-                    text => text.parse().map(Some),
+                    word => word.parse().map(Some).map_err(|_| ApiError::Invalid {
+                        field: Field::OnEnd,
+                        message: format!(
+                            "when the stream ends: {text:?} is not reconnect, finish or default"
+                        ),
+                    }),
                 })
                 .transpose()?,
             enabled: if self.enable {
@@ -245,7 +250,7 @@ pub fn command(data_dir: &DataDir, command: FeedsCommand) -> std::process::ExitC
 }
 
 fn snooze_until(text: &str) -> Result<Option<Millis>, ApiError> {
-    if text == "off" {
+    if text.trim().eq_ignore_ascii_case("off") {
         return Ok(None);
     }
     let duration = humantime::parse_duration(text).map_err(|e| ApiError::Invalid {

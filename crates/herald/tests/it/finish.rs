@@ -106,7 +106,7 @@ fn when_the_stream_ends_is_a_setting_and_a_wrong_value_is_a_usage_error() {
         .output()
         .unwrap();
     assert_eq!(bad.status.code(), Some(2), "{}", String::from_utf8_lossy(&bad.stderr));
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("reconnect or finish"));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("is not reconnect, finish or default"));
     // A GET told to finish finishes too.
     ok(dir.path(), &["feeds", "add", &server.url("/once"), "--name", "Once", "--on-end", "finish"]);
     let resident = daemon(dir.path());

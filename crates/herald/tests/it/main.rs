@@ -11,6 +11,7 @@ mod hostile;
 mod hostile_text;
 mod idle;
 mod permissions;
+mod settings_text;
 mod shutdown;
 mod tail;
 mod untrusted_files;

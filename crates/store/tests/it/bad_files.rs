@@ -144,29 +144,54 @@ fn the_database_and_its_wal_files_are_made_private_on_open() {
     }
 }
 
-/// Only checked settings are written, but a row edited by hand may hold text that no longer
-/// reads: that setting falls back to its default, the feed says so (it does not run until saved
-/// again), and every feed still reads.
+/// Only checked settings are written, but a row edited by hand may hold anything: a setting
+/// that does not read falls back to its default and the feed says which (it does not run,
+/// change or export until that setting is given again), and every other feed still reads.
 #[test]
-fn a_setting_edited_by_hand_into_nonsense_reads_as_its_default() {
+fn a_setting_edited_by_hand_into_nonsense_stops_only_its_feed() {
     let mut db = TestDb::new();
     let mut ntfy = spec("ntfy");
     ntfy.resume = "query:since".parse().unwrap();
     ntfy.id_source = "json:/id".parse().unwrap();
     ntfy.auth = "header:X-Key".parse().unwrap();
     let id = db.store.add_feed(&ntfy).unwrap().id;
-    db.feed("Other");
-    let path = db.store.path().to_owned();
-    rusqlite_raw(&path)
-        .execute("UPDATE feeds SET resume = 'cookie', auth = 'magic' WHERE id = ?1", [&id])
+    let (numbers, json, live) = (db.feed("Numbers"), db.feed("Json"), db.feed("Live"));
+    db.feed("Fine");
+    let raw = rusqlite_raw(db.store.path());
+    let edit = |sql: &str, id: &str| raw.execute(sql, [id]).unwrap();
+    edit("UPDATE feeds SET resume = 'cookie', auth = 'magic' WHERE id = ?1", &id);
+    edit("UPDATE feeds SET idle_timeout_s = -5 WHERE id = ?1", &numbers);
+    edit("UPDATE feeds SET filters = 'not json' WHERE id = ?1", &json);
+    edit(
+        "INSERT INTO live_state (feed_id, state, detail, updated_at) VALUES (?1, X'00', 'x', 0)",
+        &live,
+    );
+    raw.execute("INSERT OR REPLACE INTO settings (key, value) VALUES ('settings', '{')", [])
         .unwrap();
+
     let read = db.store.feed(&id).unwrap().spec;
     assert_eq!(read.resume, herald_model::Resume::default(), "the bad one is the default");
-    assert_eq!(read.auth, herald_model::AuthKind::None);
     assert_eq!(read.id_source, ntfy.id_source, "the good ones are kept");
-    let why = read.unreadable.expect("the feed does not say what does not read");
-    assert!(why.contains("\"cookie\"") || why.contains("\"magic\""), "{why}");
-    assert_eq!(db.store.feeds().unwrap().len(), 2, "every feed still reads");
+    assert_eq!(
+        read.unreadable.as_ref().map(|u| u.setting),
+        Some("auth"),
+        "the first that did not read"
+    );
+    let setting = |id: &str| db.store.feed(id).unwrap().spec.unreadable.map(|u| u.setting);
+    assert_eq!(setting(&numbers), Some("idle_timeout_s"));
+    assert_eq!(setting(&json), Some("filters"));
+    assert_eq!(setting(&live), None, "a live state that does not read is no state");
+    let statuses = db.store.feed_statuses().expect("every feed still reads");
+    assert_eq!(statuses.len(), 5);
+    let broken = statuses.iter().find(|s| s.feed.id == id).unwrap();
+    assert_eq!(broken.state(), herald_model::Phase::Stopped);
+    assert!(
+        broken.state_detail().contains("its stored auth does not read"),
+        "{}",
+        broken.state_detail()
+    );
+    assert_eq!(db.store.settings().unwrap(), herald_store::Settings::default(), "settings too");
+
     // Saved again, it reads clean.
     db.store.update_feed(&id, &read_again(&db, &id)).unwrap();
     assert_eq!(db.store.feed(&id).unwrap().spec.unreadable, None);
