@@ -98,7 +98,16 @@ bridge! {
     }
 
     sync set_quiet_hours(state; from: Option<String>, to: Option<String>) -> GeneralView {
-        let hours = from.zip(to).map(|(from, to)| QuietHours::parse(&from, &to)).transpose()?;
+        let hours = match (from, to) {
+            (Some(from), Some(to)) => Some(QuietHours::parse(&from, &to)?),
+            (None, None) => None,
+            _ => {
+                return Err(ApiError::Invalid {
+                    field: Field::QuietHours,
+                    message: "give a start and an end, or neither".into(),
+                });
+            }
+        };
         state.herald.set_quiet_hours(hours)?;
         state.herald.general()
     }

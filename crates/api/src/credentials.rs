@@ -107,7 +107,9 @@ pub(crate) fn set(
         None => secrets.delete(&feed.id)?,
     }
     let changed = store.with(|store| {
-        let mut spec = feed.spec.clone();
+        // Read again: the store was free during the keyring call, and another window or the
+        // command line may have changed the feed meanwhile.
+        let mut spec = store.feed(&feed.id)?.spec;
         spec.auth = kind.clone();
         store.update_feed(&feed.id, &spec)?;
         store.touch_feed(&feed.id)?;
@@ -137,7 +139,8 @@ pub(crate) fn remove(
     keep_history: bool,
 ) -> Result<Feed, ApiError> {
     let feed = store.with(|store| store.find_feed(name_or_id))?;
-    if feed.spec.auth.needs_secret() {
+    // A kind that did not read may have had a secret: it goes too.
+    if feed.spec.auth.needs_secret() || feed.spec.unreadable.iter().any(|u| u.setting == "auth") {
         // The secret first: a feed whose secret could not be deleted stays, so it can be
         // removed again once the keyring is back.
         secrets.delete(&feed.id)?;

@@ -6,7 +6,7 @@ use herald_store::{FeedSpec, Store};
 
 use crate::{ApiError, Field};
 
-#[derive(Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, serde::Serialize)]
 struct ExportFile {
     herald_feeds: u32,
     feeds: Vec<FeedSpec>,
@@ -19,8 +19,8 @@ fn bad(message: String) -> ApiError {
 /// Every feed's definition, as pretty JSON.
 pub(crate) fn export(store: &Store) -> Result<String, ApiError> {
     let feeds = store.feeds()?;
-    if let Some(feed) = feeds.iter().find(|f| f.spec.unreadable.is_some()) {
-        let unreadable = feed.spec.unreadable.as_ref().map(ToString::to_string).unwrap_or_default();
+    if let Some(feed) = feeds.iter().find(|f| !f.spec.unreadable.is_empty()) {
+        let unreadable = feed.spec.unreadable.first().map(ToString::to_string).unwrap_or_default();
         return Err(ApiError::Invalid {
             field: Field::Export,
             message: format!("the feed {:?} cannot be exported: {unreadable}", feed.spec.name),
@@ -44,13 +44,34 @@ pub(crate) fn import(store: &mut Store, text: &str, source: &str) -> Result<usiz
             limit >> 20
         )));
     }
-    let mut export: ExportFile = serde_json::from_str(text)
-        .map_err(|e| bad(format!("{source} is not a Herald feed export: {e}")))?;
-    // A file written by hand may name a preset and leave out the settings it brings: they come
-    // as with `feeds add --preset`. (Herald's own exports carry every setting.)
-    let raw: serde_json::Value = serde_json::from_str(text).unwrap_or_default();
-    for (i, spec) in export.feeds.iter_mut().enumerate() {
-        let given = |key: &str| raw["feeds"][i].get(key).is_some();
+    let not_an_export = |why: String| bad(format!("{source} is not a Herald feed export: {why}"));
+    let raw: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| not_an_export(e.to_string()))?;
+    match raw.get("herald_feeds").and_then(serde_json::Value::as_u64) {
+        Some(1) => {}
+        Some(version) => {
+            return Err(not_an_export(format!(
+                "it is version {version}, and this Herald reads version 1"
+            )));
+        }
+        None => return Err(not_an_export("it has no herald_feeds version".into())),
+    }
+    let Some(listed) = raw.get("feeds").and_then(serde_json::Value::as_array) else {
+        return Err(not_an_export("it has no list of feeds".into()));
+    };
+    let mut feeds = Vec::with_capacity(listed.len());
+    for (i, entry) in listed.iter().enumerate() {
+        // Each feed read on its own, so that an error names the feed it is about.
+        let named = match entry.get("name").and_then(serde_json::Value::as_str) {
+            Some(name) => format!("the feed {name:?}"),
+            None => format!("feed number {}", i + 1),
+        };
+        let mut spec: FeedSpec = serde_json::from_value(entry.clone())
+            .map_err(|e| bad(format!("{source}, {named}: {e}")))?;
+        // A file written by hand may name a preset and leave out the settings it brings: they
+        // come as with `feeds add --preset`; what the file gives stays. (Herald's own exports
+        // carry every setting.)
+        let given = |key: &str| entry.get(key).is_some();
         let defaults = spec.preset.defaults();
         if !given("resume") {
             spec.resume = defaults.resume;
@@ -61,10 +82,12 @@ pub(crate) fn import(store: &mut Store, text: &str, source: &str) -> Result<usiz
         if !given("idle_timeout_s") {
             spec.idle_timeout_s = defaults.idle_timeout_s;
         }
+        feeds.push(spec);
     }
     let mut names = std::collections::HashSet::new();
-    for spec in &export.feeds {
-        crate::feeds::validate(spec).map_err(|e| match e {
+    let mut checked = Vec::with_capacity(feeds.len());
+    for spec in &feeds {
+        let spec = crate::feeds::validate(spec).map_err(|e| match e {
             ApiError::Invalid { field, message } => ApiError::Invalid {
                 field,
                 message: format!("{source}, the feed {:?}: {message}", spec.name),
@@ -78,8 +101,9 @@ pub(crate) fn import(store: &mut Store, text: &str, source: &str) -> Result<usiz
         if store.find_feed(&spec.name).is_ok() {
             return Err(herald_store::StoreError::DuplicateName(spec.name.clone()).into());
         }
+        checked.push(spec);
     }
     // The checks above read before writing; the transaction still refuses a name that another
     // process took meanwhile, and then adds nothing.
-    Ok(store.add_feeds(&export.feeds)?.len())
+    Ok(store.add_feeds(&checked)?.len())
 }

@@ -43,6 +43,11 @@ pub struct FeedForm {
     pub on_end: Option<OnEnd>,
     pub muted: bool,
     pub enabled: bool,
+    /// What of the stored feed did not read (a row edited by hand), in words: the form shows
+    /// those settings' defaults, and saving stores what it shows. Only shown: what comes back
+    /// from the window is ignored.
+    #[serde(default)]
+    pub unreadable: Vec<String>,
 }
 
 impl Default for FeedForm {
@@ -75,6 +80,7 @@ impl From<&FeedSpec> for FeedForm {
             on_end: spec.tuning.on_end,
             muted: spec.muted,
             enabled: spec.enabled,
+            unreadable: spec.unreadable.iter().map(ToString::to_string).collect(),
         }
     }
 }
@@ -132,6 +138,9 @@ impl FeedForm {
             None => FeedSpec { name: feeds::default_name(self.url.trim()), ..FeedSpec::default() },
         };
         let options = self.options()?;
+        // The form switched presets as they were chosen (`with_preset`), showing what came
+        // along: switching again here would bring back a setting the user cleared since.
+        spec.preset = self.preset;
         if options.body.is_none() {
             spec.body = None;
         }
@@ -172,9 +181,12 @@ pub(crate) fn save(
     let auth_changes = store.with(|store| -> Result<bool, ApiError> {
         let feed = store.feed(id)?;
         let mut spec = form.spec(Some(&feed.spec))?;
-        // The kind of credentials changes with its secret, below, so the two never disagree.
-        spec.auth = feed.spec.auth.clone();
-        let auth_changes = kind != feed.spec.auth || secret.is_some();
+        // The kind of credentials changes with its secret, below, so the two never disagree;
+        // a stored kind that did not read is replaced by what the form shows (it showed its
+        // default, and said so), never by that default unseen.
+        let unreadable = feed.spec.unreadable.iter().any(|u| u.setting == "auth");
+        spec.auth = if unreadable { kind.clone() } else { feed.spec.auth.clone() };
+        let auth_changes = kind != feed.spec.auth || secret.is_some() || unreadable;
         if auth_changes && kind.needs_secret() && secret.is_none() {
             return Err(ApiError::Invalid {
                 field: Field::Secret,

@@ -217,3 +217,22 @@ fn choosing_a_preset_in_the_form_brings_its_connection_settings_unless_changed()
     let view = save(&mut store, &Secrets::default(), None, &ntfy, None).unwrap();
     assert_eq!(store.feed(&view.id).unwrap().spec.resume, Resume::Query("since".into()));
 }
+
+#[test]
+fn a_stored_kind_of_credentials_that_does_not_read_is_shown_and_its_secret_never_left_behind() {
+    let (_dir, mut store) = store();
+    let secrets = Secrets::default();
+    let new = FeedForm { auth: AuthKind::Bearer, ..form("https://ci.example.com/events") };
+    let view = save(&mut store, &secrets, None, &new, Some(Sensitive::new("tok".into()))).unwrap();
+    let raw = herald_store::RawConnection::open(store.path()).unwrap();
+    raw.execute("UPDATE feeds SET auth = 'weird' WHERE id = ?1", [&view.id]).unwrap();
+    let shown = super::form(&store, Some(&view.id)).unwrap();
+    assert_eq!(shown.auth, AuthKind::None, "the default, shown as such");
+    assert!(
+        shown.unreadable[0].contains("its stored auth does not read"),
+        "{:?}",
+        shown.unreadable
+    );
+    crate::credentials::remove(&mut store, &secrets, &view.id, false).unwrap();
+    assert!(secrets.get(&view.id).unwrap().is_none(), "the secret was left behind");
+}

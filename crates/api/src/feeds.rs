@@ -70,12 +70,12 @@ pub(crate) fn refuse_unless_given(
     feed: &Feed,
     given: impl Fn(&str) -> bool,
 ) -> Result<(), ApiError> {
-    match &feed.spec.unreadable {
-        Some(unreadable) if !given(unreadable.setting) => Err(invalid(
+    match feed.spec.unreadable.iter().find(|u| !given(u.setting)) {
+        Some(unreadable) => Err(invalid(
             field_of(unreadable.setting),
             format!("the feed {:?} cannot change: {unreadable}", feed.spec.name),
         )),
-        _ => Ok(()),
+        None => Ok(()),
     }
 }
 
@@ -132,8 +132,9 @@ fn field_of(setting: &str) -> Field {
     }
 }
 
-/// Checks a whole spec (for imports, which bypass the options).
-pub(crate) fn validate(spec: &FeedSpec) -> Result<(), ApiError> {
+/// Checks a whole spec (for imports, which bypass the options); returns it as the options would
+/// have stored it (names, URLs and headers trimmed and normalised), which is what is stored.
+pub(crate) fn validate(spec: &FeedSpec) -> Result<FeedSpec, ApiError> {
     let mut copy =
         FeedSpec { name: spec.name.clone(), url: spec.url.clone(), ..FeedSpec::default() };
     apply(
@@ -162,7 +163,12 @@ pub(crate) fn validate(spec: &FeedSpec) -> Result<(), ApiError> {
             muted: Some(spec.muted),
             snooze_until: Some(spec.snooze_until),
         },
-    )
+    )?;
+    // Not options of their own, so taken as they are: the idle timeout as given (none too), and
+    // the tuning beside `on_end`.
+    copy.idle_timeout_s = spec.idle_timeout_s;
+    copy.tuning = herald_model::Tuning { on_end: copy.tuning.on_end, ..spec.tuning.clone() };
+    Ok(copy)
 }
 
 pub(crate) fn apply(spec: &mut FeedSpec, o: FeedOptions) -> Result<(), ApiError> {
@@ -237,7 +243,7 @@ pub(crate) fn apply(spec: &mut FeedSpec, o: FeedOptions) -> Result<(), ApiError>
         spec.filters.conditions = conditions;
     }
     if let Some(p) = o.min_priority {
-        if !(1..=5).contains(&p) {
+        if !herald_model::PRIORITIES.contains(&p) {
             return Err(invalid(Field::MinPriority, "the minimum priority is 1 to 5"));
         }
         spec.filters.min_priority = Some(p);
@@ -255,7 +261,7 @@ pub(crate) fn apply(spec: &mut FeedSpec, o: FeedOptions) -> Result<(), ApiError>
         spec.tuning.on_end = on_end;
     }
     if let Some(seconds) = o.idle_timeout_s {
-        if !(5..=86_400).contains(&seconds) {
+        if !herald_model::IDLE_TIMEOUT_S.contains(&seconds) {
             return Err(invalid(Field::IdleTimeout, "the idle timeout is 5 seconds to 1 day"));
         }
         spec.idle_timeout_s = Some(seconds);

@@ -249,14 +249,13 @@ impl<C: Connector> Core<C> {
     }
 
     async fn reconcile(&mut self) {
-        let version = match self.config.config_version() {
-            Ok(v) => v,
-            Err(e) => {
-                tracing::warn!("cannot read the configuration: {e}");
-                return;
-            }
-        };
-        if self.config_version == Some(version) {
+        // A version that does not read (edited by hand; the next change writes a number again)
+        // means "look": the feeds are read at every signal until then, never not at all.
+        let version = self.config.config_version().map_err(|e| {
+            tracing::warn!("cannot read the configuration's version: {e}");
+        });
+        let version = version.ok();
+        if version.is_some() && self.config_version == version {
             return;
         }
         let (feeds, settings) = match (self.config.feeds(), self.config.settings()) {
@@ -266,7 +265,7 @@ impl<C: Connector> Core<C> {
                 return;
             }
         };
-        self.config_version = Some(version);
+        self.config_version = version;
         match self.config.take_requests() {
             Ok(requests) => {
                 for request in requests {

@@ -65,7 +65,7 @@ impl FeedPlan {
     pub fn compile(feed: &Feed) -> Result<Self, PlanError> {
         let spec = &feed.spec;
         let err = |s: String| PlanError(s);
-        if let Some(unreadable) = &spec.unreadable {
+        if let Some(unreadable) = spec.unreadable.first() {
             return Err(err(unreadable.to_string()));
         }
         let url = Url::parse(&spec.url).map_err(|e| err(format!("the URL is not valid: {e}")))?;
@@ -97,7 +97,11 @@ impl FeedPlan {
             resume: spec.resume.clone(),
             id_source: spec.id_source.clone(),
             ca_pem,
-            idle_timeout: secs(spec.idle_timeout_s).unwrap_or(DEFAULT_IDLE_TIMEOUT),
+            // At least a second, whatever a row edited by hand says: a zero would give up on
+            // every connection at once.
+            idle_timeout: secs(spec.idle_timeout_s)
+                .unwrap_or(DEFAULT_IDLE_TIMEOUT)
+                .max(Duration::from_secs(1)),
             max_backoff: secs(spec.tuning.max_backoff_s).unwrap_or(herald_sse::DEFAULT_CAP),
             on_end: spec.tuning.on_end.unwrap_or(OnEnd::default_for(method)),
         };
@@ -236,7 +240,7 @@ mod tests {
             FeedSpec { name: "n".into(), url: "http://127.0.0.1/".into(), ..FeedSpec::default() };
         assert!(bad(FeedSpec { url: "nope".into(), ..base.clone() }).contains("URL"));
         let unreadable =
-            Some(herald_model::Unreadable { setting: "auth", why: "\"magic\"".into() });
+            vec![herald_model::Unreadable { setting: "auth", why: "\"magic\"".into() }];
         assert!(
             bad(FeedSpec { unreadable, ..base.clone() }).contains("its stored auth does not read")
         );

@@ -30,7 +30,10 @@ use crate::cli::{Cli, Command};
 use crate::resident::{Inbox, Resident, TrayMode};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => return usage_error(&err),
+    };
     match run(cli) {
         Ok(code) => code,
         Err(err) => {
@@ -40,6 +43,24 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Help and version as clap prints them; a usage error quotes what was typed, which may hold a
+/// terminal escape (`--resume $'query:\e]0;x\a'`), so it is printed plain and escaped.
+fn usage_error(err: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(err.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion)
+        || matches!(err.kind(), ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand)
+    {
+        let _ = err.print();
+        return ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(2));
+    }
+    let words = err.render().to_string();
+    #[allow(clippy::print_stderr)]
+    {
+        eprint!("{}", terminal_text::escape(&words));
+    }
+    ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(2))
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {

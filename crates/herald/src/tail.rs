@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use herald_api::input_file;
-use herald_api::model::{AuthKind, HeaderLine};
+use herald_api::model::{AuthKind, HeaderLine, OnEnd};
 use herald_sse::{
     AfterFailure, Attempt, Backoff, ConnectError, Item, Method, Parser, Request, redacted_url,
 };
@@ -130,7 +130,7 @@ pub async fn run(
         let wait = match ended {
             Ended::Clean => {
                 // A POST's stream is a job's answer: sending it again would run the job again.
-                if once || request.method == Method::Post {
+                if once || OnEnd::default_for(request.method) == OnEnd::Finish {
                     return ExitCode::SUCCESS;
                 }
                 say(&format!("the server closed the stream ({shown_url})"));
@@ -158,7 +158,7 @@ pub async fn run(
             Ended::OutputClosed(words) => return fail(&words),
             Ended::Broken(words) => {
                 // A POST is not sent again after it was answered: that would re-run the job.
-                if once || request.method == Method::Post {
+                if once || OnEnd::default_for(request.method) == OnEnd::Finish {
                     return fail(&words);
                 }
                 say(&words);

@@ -4,7 +4,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::SettingError;
+use crate::{Setting, SettingError};
 
 /// Tagged for the windows as `{ kind: "header", name: "X-Api-Key" }`; written as text
 /// (`header:X-Api-Key`) on the command line, in files and in the store.
@@ -37,7 +37,7 @@ impl AuthKind {
             }
             AuthKind::Query(name) if name.is_empty() => Err(SettingError::EmptyQueryName),
             AuthKind::Query(name) if name.chars().any(char::is_control) => {
-                Err(SettingError::ControlInParamName(name.clone()))
+                Err(SettingError::ControlInParamName { setting: Setting::Auth, name: name.clone() })
             }
             _ => Ok(self),
         }

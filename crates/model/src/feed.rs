@@ -5,70 +5,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-/// Why a setting's text (or a value the settings window built) is not one Herald can run, in
-/// words for the user; `field` says which setting.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum SettingError {
-    #[error("unknown auth kind {0:?}: use none, bearer, basic, header:NAME or query:NAME")]
-    UnknownAuth(String),
-    /// The name in `header:NAME`.
-    #[error("{0:?} is not a valid HTTP header name")]
-    BadAuthHeaderName(String),
-    #[error("{0:?} is not a valid HTTP header name")]
-    BadHeaderName(String),
-    #[error("{0:?} is not \"Name: value\"")]
-    NotAHeaderLine(String),
-    #[error("the value of the header {0} is not valid (a line break or control character)")]
-    BadHeaderValue(String),
-    #[error("a query parameter name is needed (query:NAME)")]
-    EmptyQueryName,
-    #[error("a query parameter name cannot hold control characters ({0:?})")]
-    ControlInParamName(String),
-    #[error("the method must be GET or POST")]
-    UnknownMethod(String),
-    #[error("resume must be header or query:PARAM")]
-    UnknownResume(String),
-    #[error("the id source must be sse or json:/pointer")]
-    UnknownIdSource(String),
-    #[error("{0:?} is not a JSON pointer (like /id or /data/title)")]
-    BadPointer(String),
-    #[error("when the stream ends: {0:?} is not reconnect or finish")]
-    UnknownOnEnd(String),
-    #[error("unknown preset {0:?}: use one of {names}", names = crate::presets::NAMES.join(", "))]
-    UnknownPreset(String),
-}
-
-/// Which setting a [`SettingError`] is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Setting {
-    Auth,
-    Header,
-    Method,
-    Resume,
-    IdSource,
-    OnEnd,
-    Preset,
-}
-
-impl SettingError {
-    pub fn setting(&self) -> Setting {
-        match self {
-            SettingError::UnknownAuth(_)
-            | SettingError::BadAuthHeaderName(_)
-            | SettingError::EmptyQueryName => Setting::Auth,
-            // Both `query:` settings' names; the message names which it is.
-            SettingError::ControlInParamName(_) => Setting::Resume,
-            SettingError::BadHeaderName(_)
-            | SettingError::NotAHeaderLine(_)
-            | SettingError::BadHeaderValue(_) => Setting::Header,
-            SettingError::UnknownMethod(_) => Setting::Method,
-            SettingError::UnknownResume(_) => Setting::Resume,
-            SettingError::UnknownIdSource(_) | SettingError::BadPointer(_) => Setting::IdSource,
-            SettingError::UnknownOnEnd(_) => Setting::OnEnd,
-            SettingError::UnknownPreset(_) => Setting::Preset,
-        }
-    }
-}
+use crate::{Setting, SettingError};
 
 /// A request header as a person writes it, `Name: value` (spaces around either are dropped):
 /// a feed's extra headers, and `herald tail -H`.
@@ -167,8 +104,11 @@ impl Resume {
             Resume::Query(param) if param.is_empty() => {
                 Err(SettingError::UnknownResume(self.to_string()))
             }
-            Resume::Query(param) if param.chars().any(char::is_control) => {
-                Err(SettingError::ControlInParamName(param.clone()))
+            Resume::Query(name) if name.chars().any(char::is_control) => {
+                Err(SettingError::ControlInParamName {
+                    setting: Setting::Resume,
+                    name: name.clone(),
+                })
             }
             _ => Ok(self),
         }
@@ -261,6 +201,18 @@ pub enum OnEnd {
 }
 
 impl OnEnd {
+    /// As the command line takes it: `reconnect`, `finish`, or `default` (or nothing) for the
+    /// method's default, in any case.
+    pub fn parse_choice(text: &str) -> Result<Option<OnEnd>, SettingError> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "" | "default" => Ok(None),
+            word => word
+                .parse()
+                .map(Some)
+                .map_err(|_| SettingError::UnknownOnEndChoice(text.to_owned())),
+        }
+    }
+
     /// Finish for POST, whose stream is usually a job's answer; reconnect for GET.
     pub fn default_for(method: Method) -> Self {
         match method {

@@ -7,6 +7,7 @@
 //! to a value the settings window built from its parts.
 
 pub mod auth;
+mod error;
 pub mod feed;
 pub mod phase;
 pub mod presets;
@@ -15,8 +16,11 @@ pub mod text;
 pub mod time_of_day;
 
 pub use auth::AuthKind;
-pub use feed::{HeaderLine, IdSource, Method, OnEnd, Resume, Setting, SettingError, check_pointer};
+pub use error::{Setting, SettingError};
+pub use feed::{HeaderLine, IdSource, Method, OnEnd, Resume, check_pointer};
 pub use phase::Phase;
 pub use presets::Preset;
-pub use spec::{FeedSpec, Filters, Millis, Tuning, Unreadable, snoozed};
+pub use spec::{
+    FeedSpec, Filters, IDLE_TIMEOUT_S, Millis, PRIORITIES, Tuning, Unreadable, snoozed,
+};
 pub use time_of_day::{NotATimeOfDay, QuietHours, TimeOfDay};

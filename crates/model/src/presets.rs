@@ -40,9 +40,9 @@ impl FromStr for Preset {
 
     /// A preset's name, in any case.
     fn from_str(name: &str) -> Result<Self, Self::Err> {
-        ALL.into_iter()
-            .find(|p| p.name().eq_ignore_ascii_case(name.trim()))
-            .ok_or_else(|| SettingError::UnknownPreset(name.to_owned()))
+        ALL.into_iter().find(|p| p.name().eq_ignore_ascii_case(name.trim())).ok_or_else(|| {
+            SettingError::UnknownPreset { name: name.to_owned(), known: NAMES.join(", ") }
+        })
     }
 }
 

@@ -7,6 +7,12 @@ use crate::{AuthKind, IdSource, Method, OnEnd, Preset, Resume};
 /// Milliseconds since the Unix epoch.
 pub type Millis = i64;
 
+/// How long a feed may be silent before it is reconnected, in seconds: 5 s to a day.
+pub const IDLE_TIMEOUT_S: std::ops::RangeInclusive<u32> = 5..=86_400;
+
+/// The priorities a feed can keep from (ntfy's 1 to 5).
+pub const PRIORITIES: std::ops::RangeInclusive<u8> = 1..=5;
+
 /// A feed's configuration. Its settings are types, checked where their text came in; files
 /// and the command line's JSON carry them as their text (`query:since`).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -39,11 +45,11 @@ pub struct FeedSpec {
     pub muted: bool,
     pub snooze_until: Option<Millis>,
     pub tuning: Tuning,
-    /// Set when the store read back a setting that no longer reads (a row edited by hand): it
-    /// fell back to its default, and the feed does not run, export or change until that setting
-    /// is given again. Never stored, never in files.
+    /// The stored settings that no longer read (a row edited by hand): each fell back to its
+    /// default, and the feed does not run, export or change until every one is given again.
+    /// Never stored, never in files.
     #[serde(skip)]
-    pub unreadable: Option<Unreadable>,
+    pub unreadable: Vec<Unreadable>,
 }
 
 /// A stored setting that no longer reads.
@@ -121,7 +127,7 @@ impl Default for FeedSpec {
             muted: false,
             snooze_until: None,
             tuning: Tuning::default(),
-            unreadable: None,
+            unreadable: Vec::new(),
         }
     }
 }

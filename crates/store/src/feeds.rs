@@ -2,7 +2,7 @@
 
 use rusqlite::{OptionalExtension, Row, params};
 
-use herald_model::{FeedSpec, Unreadable};
+use herald_model::{FeedSpec, PRIORITIES, Unreadable};
 
 use crate::{Millis, Store, StoreError, now_millis};
 
@@ -24,12 +24,12 @@ const COLUMNS: &str = "id, name, url, method, body, enabled, headers, auth, pres
 /// `unreadable`, which stops that feed with the reason. Only checked values are ever written.
 struct Lenient<'a, 'r> {
     row: &'a Row<'r>,
-    unreadable: Option<Unreadable>,
+    unreadable: Vec<Unreadable>,
 }
 
 impl Lenient<'_, '_> {
     fn note(&mut self, setting: &'static str, why: String) {
-        self.unreadable.get_or_insert(Unreadable { setting, why });
+        self.unreadable.push(Unreadable { setting, why });
     }
 
     fn get<T: rusqlite::types::FromSql + Default>(&mut self, i: usize, setting: &'static str) -> T {
@@ -66,13 +66,17 @@ impl Lenient<'_, '_> {
 }
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<Feed> {
-    let mut r = Lenient { row, unreadable: None };
+    let mut r = Lenient { row, unreadable: Vec::new() };
     let spec = FeedSpec {
         name: r.get(1, "name"),
         url: r.get(2, "url"),
         method: r.setting(3, "method"),
         body: r.get(4, "body"),
-        enabled: r.get(5, "enabled"),
+        enabled: r.row.get(5).unwrap_or_else(|e: rusqlite::Error| {
+            // On, so that it shows as stopped with the reason, not as switched off.
+            r.note("enabled", e.to_string());
+            true
+        }),
         headers: r.json(6, "headers"),
         auth: r.setting(7, "auth"),
         preset: r.setting(8, "preset"),
@@ -87,8 +91,17 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Feed> {
         muted: r.get(17, "muted"),
         snooze_until: r.get(18, "snooze_until"),
         tuning: r.json(21, "tuning"),
-        unreadable: None,
+        unreadable: Vec::new(),
     };
+    // Values of the right type that no setting can hold, by the rules they were checked by.
+    if let Some(priority) = spec.filters.min_priority.filter(|p| !PRIORITIES.contains(p)) {
+        r.note("filters", format!("the minimum priority {priority} is not 1 to 5"));
+    }
+    if let Some(body) = &spec.body
+        && serde_json::from_str::<serde::de::IgnoredAny>(body).is_err()
+    {
+        r.note("body", "the body is not JSON".into());
+    }
     // Not settings: a time that does not read is simply unknown.
     let (created_at, updated_at) =
         (row.get(19).unwrap_or_default(), row.get(20).unwrap_or_default());

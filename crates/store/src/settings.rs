@@ -53,14 +53,20 @@ impl Settings {
 
 impl Store {
     pub fn settings(&self) -> Result<Settings, StoreError> {
-        let json: Option<String> = self
+        // Read as whatever it is: a value that is not text (edited by hand) is settings that do
+        // not read, below, not an error for every caller.
+        let json: Option<Result<String, rusqlite::Error>> = self
             .conn
             .prepare_cached("SELECT value FROM settings WHERE key = 'settings'")?
-            .query_row([], |r| r.get(0))
+            .query_row([], |r| Ok(r.get::<_, String>(0)))
             .optional()?;
         // Settings that no longer read (edited by hand) are the defaults, said in the log, so
         // that every command, and the next change, still works (and writes them whole again).
-        Ok(match json.map(|json| serde_json::from_str(&json)) {
+        let parsed = json.map(|json| {
+            json.map_err(|e| e.to_string())
+                .and_then(|json| serde_json::from_str::<Settings>(&json).map_err(|e| e.to_string()))
+        });
+        Ok(match parsed {
             Some(Ok(settings)) => settings,
             Some(Err(e)) => {
                 tracing::warn!("the stored settings do not read ({e}); using the defaults");

@@ -44,7 +44,7 @@ impl FeedStatus {
     pub fn state(&self) -> Phase {
         if !self.feed.spec.enabled {
             Phase::Disabled
-        } else if self.feed.spec.unreadable.is_some() {
+        } else if !self.feed.spec.unreadable.is_empty() {
             Phase::Stopped
         } else {
             self.live.as_ref().map_or(Phase::Connecting, |l| l.state)
@@ -55,7 +55,7 @@ impl FeedStatus {
         if !self.feed.spec.enabled {
             return "disabled".into();
         }
-        if let Some(unreadable) = &self.feed.spec.unreadable {
+        if let Some(unreadable) = self.feed.spec.unreadable.first() {
             return format!("stopped: {unreadable}");
         }
         match &self.live {
@@ -75,14 +75,19 @@ impl Store {
                  FROM resume_state WHERE feed_id = ?1",
             )?
             .query_row([feed_id], |r| {
+                // Only Herald writes these; a value edited by hand into something else reads as
+                // the safe choice, not as an error that would hide every feed.
                 Ok(ResumeState {
-                    position: r.get(0)?,
-                    last_connected_at: r.get(1)?,
-                    last_event_at: r.get(2)?,
-                    accepted: r.get(3)?,
-                    duplicates: r.get(4)?,
-                    filtered: r.get(5)?,
-                    finished_at: r.get(6)?,
+                    // From the start: the server sends again what the store already has, and
+                    // the store keeps each event once.
+                    position: r.get(0).unwrap_or_default(),
+                    last_connected_at: r.get(1).unwrap_or_default(),
+                    last_event_at: r.get(2).unwrap_or_default(),
+                    accepted: r.get(3).unwrap_or_default(),
+                    duplicates: r.get(4).unwrap_or_default(),
+                    filtered: r.get(5).unwrap_or_default(),
+                    // Finished, at a time unknown: a job's stream is not sent again unasked.
+                    finished_at: r.get(6).unwrap_or(Some(0)),
                 })
             })
             .optional()?
@@ -148,7 +153,11 @@ impl Store {
                     })
                 })
                 .optional()?;
-            let resume = self.resume_state(&feed.id)?;
+            // A row that does not read (edited by hand) is shown as nothing yet, not as no list.
+            let resume = self.resume_state(&feed.id).unwrap_or_else(|e| {
+                tracing::warn!(feed = %feed.id, "its resume state does not read: {e}");
+                ResumeState::default()
+            });
             let unread = unread.get(&feed.id).copied().unwrap_or(0);
             statuses.push(FeedStatus { feed, live, resume, unread });
         }

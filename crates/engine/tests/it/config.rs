@@ -105,3 +105,16 @@ fn a_reconnect_asked_from_another_process_happens_at_once() {
     wait_until(5, "the second connection", || (server.requests().len() == 2).then_some(()));
     assert!(other.take_requests().unwrap().is_empty(), "the resident took the request");
 }
+
+/// A configuration version edited by hand into text cannot be compared: the engine then reads
+/// the feeds at every signal instead of never (it connected none).
+#[test]
+fn a_configuration_version_that_does_not_read_still_connects_every_feed() {
+    let server = SseServer::start(|_, _| Reply::stream(vec![b": hi\n\n".to_vec()], End::Live));
+    let mut rig = Rig::new();
+    let feed = rig.feed("A", &server.url("/a"), |_| {});
+    let raw = herald_store::RawConnection::open(&rig.path).unwrap();
+    raw.execute("UPDATE config_version SET version = 'x'", []).unwrap();
+    rig.start();
+    rig.wait_state(&feed, "live");
+}

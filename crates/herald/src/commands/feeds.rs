@@ -4,7 +4,7 @@ use std::io::Write;
 
 use clap::{Args, Subcommand};
 use herald_api::feeds::FeedOptions;
-use herald_api::model::{AuthKind, IdSource, Method, Preset, Resume};
+use herald_api::model::{AuthKind, IdSource, Method, OnEnd, Preset, Resume};
 use herald_api::{ApiError, FeedStatus, Field, Herald, Millis, input_file, now_millis, rfc3339};
 use herald_os::DataDir;
 
@@ -158,18 +158,7 @@ impl FeedArgs {
             min_priority: self.min_priority,
             ca_file: self.ca_file,
             idle_timeout_s: self.idle_timeout,
-            on_end: self
-                .on_end
-                .map(|text| match text.trim().to_ascii_lowercase().as_str() {
-                    "" | "default" => Ok(None),
-                    word => word.parse().map(Some).map_err(|_| ApiError::Invalid {
-                        field: Field::OnEnd,
-                        message: format!(
-                            "when the stream ends: {text:?} is not reconnect, finish or default"
-                        ),
-                    }),
-                })
-                .transpose()?,
+            on_end: self.on_end.as_deref().map(OnEnd::parse_choice).transpose()?,
             enabled: if self.enable {
                 Some(true)
             } else if self.disable {

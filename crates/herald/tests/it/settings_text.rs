@@ -91,6 +91,19 @@ fn an_imported_preset_brings_its_settings_and_a_bad_feed_is_named() {
         {"name": "Bad", "url": "http://127.0.0.1:1/b", "headers": [["X A", "b"]]},
     ]));
     refused(other.path(), &["feeds", "import", file.to_str().unwrap()], "the feed \"Bad\"");
+    // Also when the feed does not even read as a feed.
+    write(serde_json::json!([
+        {"name": "Fine", "url": "http://127.0.0.1:1/f"},
+        {"name": "Worse", "url": "http://127.0.0.1:1/w", "method": "PUT"},
+    ]));
+    refused(
+        other.path(),
+        &["feeds", "import", file.to_str().unwrap()],
+        "the feed \"Worse\": the method must be GET or POST",
+    );
+    std::fs::write(&file, r#"{"herald_feeds": 2, "feeds": []}"#).unwrap();
+    refused(other.path(), &["feeds", "import", file.to_str().unwrap()], "version 2");
+    assert_eq!(ok(other.path(), &["feeds", "list"]).lines().count(), 1, "nothing was added");
 }
 
 /// The kind of a setting is read in any case; what cannot be sent is refused at the door.
@@ -126,4 +139,10 @@ fn kinds_in_any_case_and_no_control_characters_in_names() {
     assert_eq!(feed["tuning"]["on_end"], "finish");
     refused(d, &["feeds", "edit", "A", "--resume", "query:a\u{1b}[31m"], "control characters");
     refused(d, &["feeds", "edit", "A", "--on-end", "sometimes"], "reconnect, finish or default");
+    // What was typed is quoted in a usage error, escaped.
+    let out = herald(d, &["feeds", "edit", "A", "--method", "\u{1b}]0;x\u{7}\u{9b}"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("the method must be GET or POST"), "{stderr}");
+    assert!(!stderr.contains(['\u{1b}', '\u{7}', '\u{9b}']), "{stderr:?}");
 }

@@ -156,6 +156,7 @@ fn a_setting_edited_by_hand_into_nonsense_stops_only_its_feed() {
     ntfy.auth = "header:X-Key".parse().unwrap();
     let id = db.store.add_feed(&ntfy).unwrap().id;
     let (numbers, json, live) = (db.feed("Numbers"), db.feed("Json"), db.feed("Live"));
+    let (ranges, finished) = (db.feed("Ranges"), db.feed("Finished"));
     db.feed("Fine");
     let raw = rusqlite_raw(db.store.path());
     let edit = |sql: &str, id: &str| raw.execute(sql, [id]).unwrap();
@@ -163,26 +164,35 @@ fn a_setting_edited_by_hand_into_nonsense_stops_only_its_feed() {
     edit("UPDATE feeds SET idle_timeout_s = -5 WHERE id = ?1", &numbers);
     edit("UPDATE feeds SET filters = 'not json' WHERE id = ?1", &json);
     edit(
+        "UPDATE feeds SET filters = '{\"min_priority\": 9}', enabled = X'01' WHERE id = ?1",
+        &ranges,
+    );
+    edit(
+        "UPDATE resume_state SET finished_at = 'x', accepted = X'00' WHERE feed_id = ?1",
+        &finished,
+    );
+    edit(
         "INSERT INTO live_state (feed_id, state, detail, updated_at) VALUES (?1, X'00', 'x', 0)",
         &live,
     );
-    raw.execute("INSERT OR REPLACE INTO settings (key, value) VALUES ('settings', '{')", [])
+    raw.execute("INSERT OR REPLACE INTO settings (key, value) VALUES ('settings', X'00ff')", [])
         .unwrap();
 
     let read = db.store.feed(&id).unwrap().spec;
     assert_eq!(read.resume, herald_model::Resume::default(), "the bad one is the default");
     assert_eq!(read.id_source, ntfy.id_source, "the good ones are kept");
-    assert_eq!(
-        read.unreadable.as_ref().map(|u| u.setting),
-        Some("auth"),
-        "the first that did not read"
-    );
-    let setting = |id: &str| db.store.feed(id).unwrap().spec.unreadable.map(|u| u.setting);
-    assert_eq!(setting(&numbers), Some("idle_timeout_s"));
-    assert_eq!(setting(&json), Some("filters"));
-    assert_eq!(setting(&live), None, "a live state that does not read is no state");
+    let settings = |id: &str| -> Vec<&str> {
+        db.store.feed(id).unwrap().spec.unreadable.iter().map(|u| u.setting).collect()
+    };
+    assert_eq!(settings(&id), ["auth", "resume"], "every one that did not read");
+    assert_eq!(settings(&numbers), ["idle_timeout_s"]);
+    assert_eq!(settings(&json), ["filters"]);
+    assert!(settings(&live).is_empty(), "a live state that does not read is no state");
+    assert_eq!(settings(&ranges), ["enabled", "filters"], "by the rules, not only the type");
+    let resume = db.store.resume_state(&finished).expect("a resume state still reads");
+    assert_eq!(resume.finished_at, Some(0), "a finished time that does not read is finished");
     let statuses = db.store.feed_statuses().expect("every feed still reads");
-    assert_eq!(statuses.len(), 5);
+    assert_eq!(statuses.len(), 7);
     let broken = statuses.iter().find(|s| s.feed.id == id).unwrap();
     assert_eq!(broken.state(), herald_model::Phase::Stopped);
     assert!(
@@ -194,7 +204,7 @@ fn a_setting_edited_by_hand_into_nonsense_stops_only_its_feed() {
 
     // Saved again, it reads clean.
     db.store.update_feed(&id, &read_again(&db, &id)).unwrap();
-    assert_eq!(db.store.feed(&id).unwrap().spec.unreadable, None);
+    assert!(db.store.feed(&id).unwrap().spec.unreadable.is_empty());
 }
 
 fn read_again(db: &TestDb, id: &str) -> herald_store::FeedSpec {

@@ -29,4 +29,10 @@ conditions: Array<string>, min_priority: number | null, idle_timeout_s: number |
 /**
  * When the stream ends; none: the method's default.
  */
-on_end: OnEnd | null, muted: boolean, enabled: boolean, };
+on_end: OnEnd | null, muted: boolean, enabled: boolean, 
+/**
+ * What of the stored feed did not read (a row edited by hand), in words: the form shows
+ * those settings' defaults, and saving stores what it shows. Only shown: what comes back
+ * from the window is ignored.
+ */
+unreadable: Array<string>, };
