@@ -8,7 +8,7 @@ use herald_store::Feed;
 use crate::feeds::{self, FeedOptions, SECRET_PARAMS};
 use crate::store_access::StoreAccess;
 use crate::{ApiError, Field};
-use herald_model::AuthKind;
+use herald_model::{AuthKind, Stored};
 
 /// A URL with the credentials it carried taken out.
 #[derive(Debug)]
@@ -100,7 +100,7 @@ pub(crate) fn set(
 ) -> Result<Feed, ApiError> {
     let kind = kind.check()?;
     let feed = store.with(|store| store.find_feed(name_or_id))?;
-    crate::feeds::refuse_unless_given(&feed, |setting| setting == "auth")?;
+    crate::feeds::refuse_unless_given(&feed, |setting| setting == Stored::Auth)?;
     check_secret(&kind, secret.as_ref())?;
     match secret.filter(|_| kind.needs_secret()) {
         Some(secret) => secrets.set(&feed.id, &secret)?,
@@ -140,7 +140,9 @@ pub(crate) fn remove(
 ) -> Result<Feed, ApiError> {
     let feed = store.with(|store| store.find_feed(name_or_id))?;
     // A kind that did not read may have had a secret: it goes too.
-    if feed.spec.auth.needs_secret() || feed.spec.unreadable.iter().any(|u| u.setting == "auth") {
+    if feed.spec.auth.needs_secret()
+        || feed.spec.unreadable.iter().any(|u| u.setting == Stored::Auth)
+    {
         // The secret first: a feed whose secret could not be deleted stays, so it can be
         // removed again once the keyring is back.
         secrets.delete(&feed.id)?;

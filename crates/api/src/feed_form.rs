@@ -184,7 +184,8 @@ pub(crate) fn save(
         // The kind of credentials changes with its secret, below, so the two never disagree;
         // a stored kind that did not read is replaced by what the form shows (it showed its
         // default, and said so), never by that default unseen.
-        let unreadable = feed.spec.unreadable.iter().any(|u| u.setting == "auth");
+        let unreadable =
+            feed.spec.unreadable.iter().any(|u| u.setting == herald_model::Stored::Auth);
         spec.auth = if unreadable { kind.clone() } else { feed.spec.auth.clone() };
         let auth_changes = kind != feed.spec.auth || secret.is_some() || unreadable;
         if auth_changes && kind.needs_secret() && secret.is_none() {

@@ -2,7 +2,7 @@
 //! settings window alike. Options whose behaviour comes with later work (templates, filters,
 //! presets) are checked now so a stored feed is always one that can run.
 
-use herald_model::{AuthKind, HeaderLine, IdSource, Method, OnEnd, Preset, Resume};
+use herald_model::{AuthKind, HeaderLine, IdSource, Method, OnEnd, Preset, Resume, Stored};
 use herald_store::{Feed, FeedSpec, Store};
 
 use crate::{ApiError, Field};
@@ -68,7 +68,7 @@ pub(crate) fn edit(
 /// would become none) without anyone having chosen it.
 pub(crate) fn refuse_unless_given(
     feed: &Feed,
-    given: impl Fn(&str) -> bool,
+    given: impl Fn(Stored) -> bool,
 ) -> Result<(), ApiError> {
     match feed.spec.unreadable.iter().find(|u| !given(u.setting)) {
         Some(unreadable) => Err(invalid(
@@ -79,56 +79,55 @@ pub(crate) fn refuse_unless_given(
     }
 }
 
-/// Whether `o` gives a feed's stored setting (named as the store names it).
-fn gives(o: &FeedOptions, setting: &str) -> bool {
+/// Whether `o` gives a feed's stored setting.
+fn gives(o: &FeedOptions, setting: Stored) -> bool {
     match setting {
-        "name" => o.name.is_some(),
-        "url" => o.url.is_some(),
-        "method" => o.method.is_some(),
-        "body" => o.body.is_some(),
-        "enabled" => o.enabled.is_some(),
-        "headers" => o.headers.is_some(),
-        "auth" => o.auth.is_some(),
-        "preset" => o.preset.is_some(),
-        "title_template" => o.title_template.is_some(),
-        "body_template" => o.body_template.is_some(),
-        "link_template" => o.link_template.is_some(),
-        "filters" => {
+        Stored::Name => o.name.is_some(),
+        Stored::Url => o.url.is_some(),
+        Stored::Method => o.method.is_some(),
+        Stored::Body => o.body.is_some(),
+        Stored::Enabled => o.enabled.is_some(),
+        Stored::Headers => o.headers.is_some(),
+        Stored::Auth => o.auth.is_some(),
+        Stored::Preset => o.preset.is_some(),
+        Stored::TitleTemplate => o.title_template.is_some(),
+        Stored::BodyTemplate => o.body_template.is_some(),
+        Stored::LinkTemplate => o.link_template.is_some(),
+        Stored::Filters => {
             o.include_types.is_some()
                 || o.exclude_types.is_some()
                 || o.conditions.is_some()
                 || o.min_priority.is_some()
         }
-        "resume" => o.resume.is_some(),
-        "id_source" => o.id_source.is_some(),
-        "ca_file" => o.ca_file.is_some(),
-        "idle_timeout_s" => o.idle_timeout_s.is_some(),
-        "muted" => o.muted.is_some(),
-        "snooze_until" => o.snooze_until.is_some(),
-        "tuning" => o.on_end.is_some(),
-        _ => false,
+        Stored::Resume => o.resume.is_some(),
+        Stored::IdSource => o.id_source.is_some(),
+        Stored::CaFile => o.ca_file.is_some(),
+        Stored::IdleTimeout => o.idle_timeout_s.is_some(),
+        Stored::Muted => o.muted.is_some(),
+        Stored::SnoozeUntil => o.snooze_until.is_some(),
+        Stored::Tuning => o.on_end.is_some(),
     }
 }
 
-fn field_of(setting: &str) -> Field {
+fn field_of(setting: Stored) -> Field {
     match setting {
-        "url" => Field::Url,
-        "method" => Field::Method,
-        "body" => Field::Body,
-        "headers" => Field::Header,
-        "auth" => Field::Auth,
-        "preset" => Field::Preset,
-        "title_template" => Field::TitleTemplate,
-        "body_template" => Field::BodyTemplate,
-        "link_template" => Field::LinkTemplate,
-        "filters" => Field::Condition,
-        "resume" => Field::Resume,
-        "id_source" => Field::IdSource,
-        "ca_file" => Field::CaFile,
-        "idle_timeout_s" => Field::IdleTimeout,
-        "snooze_until" => Field::Snooze,
-        "tuning" => Field::OnEnd,
-        _ => Field::Name,
+        Stored::Url => Field::Url,
+        Stored::Method => Field::Method,
+        Stored::Body => Field::Body,
+        Stored::Headers => Field::Header,
+        Stored::Auth => Field::Auth,
+        Stored::Preset => Field::Preset,
+        Stored::TitleTemplate => Field::TitleTemplate,
+        Stored::BodyTemplate => Field::BodyTemplate,
+        Stored::LinkTemplate => Field::LinkTemplate,
+        Stored::Filters => Field::Condition,
+        Stored::Resume => Field::Resume,
+        Stored::IdSource => Field::IdSource,
+        Stored::CaFile => Field::CaFile,
+        Stored::IdleTimeout => Field::IdleTimeout,
+        Stored::SnoozeUntil => Field::Snooze,
+        Stored::Tuning => Field::OnEnd,
+        Stored::Name | Stored::Enabled | Stored::Muted => Field::Name,
     }
 }
 
@@ -315,10 +314,9 @@ fn check_url(url: &str) -> Result<String, ApiError> {
 }
 
 fn check_header(line: &str) -> Result<(String, String), ApiError> {
-    let HeaderLine { name, value } = line.parse()?;
-    if ["authorization", "proxy-authorization", "cookie"]
-        .contains(&name.to_ascii_lowercase().as_str())
-    {
+    let header: HeaderLine = line.parse()?;
+    if header.carries_credentials() {
+        let name = &header.name;
         return Err(invalid(
             Field::Header,
             format!(
@@ -326,7 +324,7 @@ fn check_header(line: &str) -> Result<(String, String), ApiError> {
             ),
         ));
     }
-    Ok((name, value))
+    Ok((header.name, header.value))
 }
 
 /// Parsed exactly as the engine will compile it, so what is accepted here also runs there.

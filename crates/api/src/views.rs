@@ -26,7 +26,8 @@ pub struct FeedView {
     pub last_event_at: Option<String>,
     #[ts(type = "number")]
     pub unread: i64,
-    pub muted: bool,
+    /// Muted or snoozed now: its events notify nobody (`FeedSpec::quiet`), shown as "muted".
+    pub quiet: bool,
 }
 
 impl From<&FeedStatus> for FeedView {
@@ -42,7 +43,7 @@ impl From<&FeedStatus> for FeedView {
             state_detail: s.state_detail(),
             last_event_at: s.resume.last_event_at.map(rfc3339),
             unread: s.unread,
-            muted: s.feed.spec.muted,
+            quiet: s.feed.spec.quiet(herald_store::now_millis()),
         }
     }
 }

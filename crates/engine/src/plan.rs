@@ -239,8 +239,10 @@ mod tests {
         let base =
             FeedSpec { name: "n".into(), url: "http://127.0.0.1/".into(), ..FeedSpec::default() };
         assert!(bad(FeedSpec { url: "nope".into(), ..base.clone() }).contains("URL"));
-        let unreadable =
-            vec![herald_model::Unreadable { setting: "auth", why: "\"magic\"".into() }];
+        let unreadable = vec![herald_model::Unreadable {
+            setting: herald_model::Stored::Auth,
+            why: "\"magic\"".into(),
+        }];
         assert!(
             bad(FeedSpec { unreadable, ..base.clone() }).contains("its stored auth does not read")
         );

@@ -28,7 +28,14 @@ pub fn request(args: &TailArgs) -> anyhow::Result<Request> {
     );
     let mut request = Request::get(url);
     for header in &args.headers {
-        let HeaderLine { name, value } = header.parse()?;
+        let header: HeaderLine = header.parse()?;
+        anyhow::ensure!(
+            !header.carries_credentials(),
+            "{} carries credentials, which do not belong on a command line (other users can read \
+             it); give them with --auth, which reads the secret from stdin",
+            header.name
+        );
+        let HeaderLine { name, value } = header;
         // Checked by the parse, as a feed's headers are.
         let name = HeaderName::from_bytes(name.as_bytes())?;
         request.headers.append(name, HeaderValue::from_str(&value)?);

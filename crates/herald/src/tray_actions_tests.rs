@@ -85,11 +85,11 @@ fn the_end_of_a_snooze_is_the_only_timer() {
     snoozed.snooze_until = Some(now_millis() + 600);
     rig.other.update_feed(&feed.id, &snoozed).unwrap();
     let model = rig.tray.changed_model().unwrap();
-    assert!(model.feeds[0].snoozed);
+    assert!(model.feeds[0].quiet);
     let due = rig.tray.next_look().expect("no wake-up at the end of the snooze");
     assert!(due <= Instant::now() + Duration::from_millis(600), "woken too late");
     // Nothing was committed, yet at the deadline the model changes.
     let model = model_when_due(&mut rig.tray).expect("the snooze ended unseen");
-    assert!(!model.feeds[0].snoozed, "still snoozed after its end");
+    assert!(!model.feeds[0].quiet, "still snoozed after its end");
     assert_eq!(rig.tray.next_look(), None);
 }

@@ -52,8 +52,8 @@ pub struct TrayFeed {
     pub name: String,
     /// connecting, live, retrying, stopped or disabled.
     pub state: Phase,
-    pub muted: bool,
-    pub snoozed: bool,
+    /// Muted or snoozed (`FeedSpec::quiet`).
+    pub quiet: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -73,8 +73,7 @@ impl TrayModel {
                 id: s.feed.id.clone(),
                 name: s.feed.spec.name.clone(),
                 state: s.state(),
-                muted: s.feed.spec.muted,
-                snoozed: s.feed.spec.snoozed(now),
+                quiet: s.feed.spec.quiet(now),
             })
             .collect();
         let unread = statuses.iter().map(|s| s.unread).sum();
@@ -167,7 +166,7 @@ fn feed_entry(feed: &TrayFeed) -> Entry {
         Phase::Disabled => "paused",
         other => other.as_str(),
     };
-    let quiet = if feed.muted || feed.snoozed { ", muted" } else { "" };
+    let quiet = if feed.quiet { ", muted" } else { "" };
     let id = || feed.id.clone();
     let mut items = vec![Entry::Item { label: "Open history".into(), action: Action::OpenHistory }];
     items.push(if feed.state == Phase::Disabled {
@@ -175,7 +174,7 @@ fn feed_entry(feed: &TrayFeed) -> Entry {
     } else {
         Entry::Item { label: "Pause".into(), action: Action::Pause(id()) }
     });
-    if feed.muted || feed.snoozed {
+    if feed.quiet {
         items.push(Entry::Item { label: "Unmute".into(), action: Action::Unmute(id()) });
     } else {
         items.push(Entry::Item {
@@ -203,13 +202,7 @@ mod tests {
     use super::*;
 
     fn feed(name: &str, state: &str) -> TrayFeed {
-        TrayFeed {
-            id: name.into(),
-            name: name.into(),
-            state: state.parse().unwrap(),
-            muted: false,
-            snoozed: false,
-        }
+        TrayFeed { id: name.into(), name: name.into(), state: state.parse().unwrap(), quiet: false }
     }
 
     #[test]
@@ -240,7 +233,7 @@ mod tests {
     #[test]
     fn each_feed_has_its_state_and_actions() {
         let mut muted = feed("Alerts", "live");
-        muted.muted = true;
+        muted.quiet = true;
         let model = TrayModel {
             feeds: vec![muted, feed("CI", "disabled")],
             unread: 0,

@@ -15,6 +15,15 @@ pub struct HeaderLine {
     pub value: String,
 }
 
+impl HeaderLine {
+    /// Headers that carry credentials: they belong in the keyring (a feed's credentials, or
+    /// `tail --auth` from stdin), never in the database or on a command line.
+    pub fn carries_credentials(&self) -> bool {
+        ["authorization", "proxy-authorization", "cookie"]
+            .contains(&self.name.to_ascii_lowercase().as_str())
+    }
+}
+
 impl FromStr for HeaderLine {
     type Err = SettingError;
 

@@ -21,6 +21,6 @@ pub use feed::{HeaderLine, IdSource, Method, OnEnd, Resume, check_pointer};
 pub use phase::Phase;
 pub use presets::Preset;
 pub use spec::{
-    FeedSpec, Filters, IDLE_TIMEOUT_S, Millis, PRIORITIES, Tuning, Unreadable, snoozed,
+    FeedSpec, Filters, IDLE_TIMEOUT_S, Millis, PRIORITIES, Stored, Tuning, Unreadable, snoozed,
 };
 pub use time_of_day::{NotATimeOfDay, QuietHours, TimeOfDay};

@@ -52,11 +52,61 @@ pub struct FeedSpec {
     pub unreadable: Vec<Unreadable>,
 }
 
+/// One of a feed's settings as the store keeps it, one column each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stored {
+    Name,
+    Url,
+    Method,
+    Body,
+    Enabled,
+    Headers,
+    Auth,
+    Preset,
+    TitleTemplate,
+    BodyTemplate,
+    LinkTemplate,
+    Filters,
+    Resume,
+    IdSource,
+    CaFile,
+    IdleTimeout,
+    Muted,
+    SnoozeUntil,
+    Tuning,
+}
+
+impl Stored {
+    /// Its name in the store, and in files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Stored::Name => "name",
+            Stored::Url => "url",
+            Stored::Method => "method",
+            Stored::Body => "body",
+            Stored::Enabled => "enabled",
+            Stored::Headers => "headers",
+            Stored::Auth => "auth",
+            Stored::Preset => "preset",
+            Stored::TitleTemplate => "title_template",
+            Stored::BodyTemplate => "body_template",
+            Stored::LinkTemplate => "link_template",
+            Stored::Filters => "filters",
+            Stored::Resume => "resume",
+            Stored::IdSource => "id_source",
+            Stored::CaFile => "ca_file",
+            Stored::IdleTimeout => "idle_timeout_s",
+            Stored::Muted => "muted",
+            Stored::SnoozeUntil => "snooze_until",
+            Stored::Tuning => "tuning",
+        }
+    }
+}
+
 /// A stored setting that no longer reads.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unreadable {
-    /// The setting, as the store names it (`auth`, `idle_timeout_s`, `filters`, ...).
-    pub setting: &'static str,
+    pub setting: Stored,
     /// Why, in words.
     pub why: String,
 }
@@ -66,7 +116,8 @@ impl std::fmt::Display for Unreadable {
         write!(
             f,
             "its stored {} does not read ({}); give it again or remove the feed",
-            self.setting, self.why
+            self.setting.name(),
+            self.why
         )
     }
 }
@@ -82,6 +133,12 @@ impl FeedSpec {
     /// Whether a snooze keeps this feed's notifications back at `now`.
     pub fn snoozed(&self, now: Millis) -> bool {
         snoozed(self.snooze_until, now)
+    }
+
+    /// Whether its events notify nobody at `now`: muted, or snoozed. What the tray and the
+    /// windows show as "muted".
+    pub fn quiet(&self, now: Millis) -> bool {
+        self.muted || self.snoozed(now)
     }
 }
 

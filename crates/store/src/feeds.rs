@@ -2,7 +2,7 @@
 
 use rusqlite::{OptionalExtension, Row, params};
 
-use herald_model::{FeedSpec, PRIORITIES, Unreadable};
+use herald_model::{FeedSpec, PRIORITIES, Stored, Unreadable};
 
 use crate::{Millis, Store, StoreError, now_millis};
 
@@ -28,11 +28,11 @@ struct Lenient<'a, 'r> {
 }
 
 impl Lenient<'_, '_> {
-    fn note(&mut self, setting: &'static str, why: String) {
+    fn note(&mut self, setting: Stored, why: String) {
         self.unreadable.push(Unreadable { setting, why });
     }
 
-    fn get<T: rusqlite::types::FromSql + Default>(&mut self, i: usize, setting: &'static str) -> T {
+    fn get<T: rusqlite::types::FromSql + Default>(&mut self, i: usize, setting: Stored) -> T {
         self.row.get(i).unwrap_or_else(|e| {
             self.note(setting, e.to_string());
             T::default()
@@ -40,7 +40,7 @@ impl Lenient<'_, '_> {
     }
 
     /// A setting stored as its text, read by its type's own rule.
-    fn setting<T>(&mut self, i: usize, setting: &'static str) -> T
+    fn setting<T>(&mut self, i: usize, setting: Stored) -> T
     where
         T: std::str::FromStr + Default,
         T::Err: std::fmt::Display,
@@ -52,11 +52,7 @@ impl Lenient<'_, '_> {
         })
     }
 
-    fn json<T: serde::de::DeserializeOwned + Default>(
-        &mut self,
-        i: usize,
-        setting: &'static str,
-    ) -> T {
+    fn json<T: serde::de::DeserializeOwned + Default>(&mut self, i: usize, setting: Stored) -> T {
         let text: String = self.get(i, setting);
         serde_json::from_str(&text).unwrap_or_else(|e| {
             self.note(setting, e.to_string());
@@ -68,39 +64,39 @@ impl Lenient<'_, '_> {
 fn from_row(row: &Row<'_>) -> rusqlite::Result<Feed> {
     let mut r = Lenient { row, unreadable: Vec::new() };
     let spec = FeedSpec {
-        name: r.get(1, "name"),
-        url: r.get(2, "url"),
-        method: r.setting(3, "method"),
-        body: r.get(4, "body"),
+        name: r.get(1, Stored::Name),
+        url: r.get(2, Stored::Url),
+        method: r.setting(3, Stored::Method),
+        body: r.get(4, Stored::Body),
         enabled: r.row.get(5).unwrap_or_else(|e: rusqlite::Error| {
             // On, so that it shows as stopped with the reason, not as switched off.
-            r.note("enabled", e.to_string());
+            r.note(Stored::Enabled, e.to_string());
             true
         }),
-        headers: r.json(6, "headers"),
-        auth: r.setting(7, "auth"),
-        preset: r.setting(8, "preset"),
-        title_template: r.get(9, "title_template"),
-        body_template: r.get(10, "body_template"),
-        link_template: r.get(11, "link_template"),
-        filters: r.json(12, "filters"),
-        resume: r.setting(13, "resume"),
-        id_source: r.setting(14, "id_source"),
-        ca_file: r.get(15, "ca_file"),
-        idle_timeout_s: r.get(16, "idle_timeout_s"),
-        muted: r.get(17, "muted"),
-        snooze_until: r.get(18, "snooze_until"),
-        tuning: r.json(21, "tuning"),
+        headers: r.json(6, Stored::Headers),
+        auth: r.setting(7, Stored::Auth),
+        preset: r.setting(8, Stored::Preset),
+        title_template: r.get(9, Stored::TitleTemplate),
+        body_template: r.get(10, Stored::BodyTemplate),
+        link_template: r.get(11, Stored::LinkTemplate),
+        filters: r.json(12, Stored::Filters),
+        resume: r.setting(13, Stored::Resume),
+        id_source: r.setting(14, Stored::IdSource),
+        ca_file: r.get(15, Stored::CaFile),
+        idle_timeout_s: r.get(16, Stored::IdleTimeout),
+        muted: r.get(17, Stored::Muted),
+        snooze_until: r.get(18, Stored::SnoozeUntil),
+        tuning: r.json(21, Stored::Tuning),
         unreadable: Vec::new(),
     };
     // Values of the right type that no setting can hold, by the rules they were checked by.
     if let Some(priority) = spec.filters.min_priority.filter(|p| !PRIORITIES.contains(p)) {
-        r.note("filters", format!("the minimum priority {priority} is not 1 to 5"));
+        r.note(Stored::Filters, format!("the minimum priority {priority} is not 1 to 5"));
     }
     if let Some(body) = &spec.body
         && serde_json::from_str::<serde::de::IgnoredAny>(body).is_err()
     {
-        r.note("body", "the body is not JSON".into());
+        r.note(Stored::Body, "the body is not JSON".into());
     }
     // Not settings: a time that does not read is simply unknown.
     let (created_at, updated_at) =

@@ -14,8 +14,8 @@ describe("errorWords", () => {
 
 describe("feedBadge", () => {
   it("says paused for disabled feeds and notes mute", () => {
-    expect(feedBadge({ state: "disabled", muted: false })).toBe("paused");
-    expect(feedBadge({ state: "live", muted: true })).toBe("live, muted");
+    expect(feedBadge({ state: "disabled", quiet: false })).toBe("paused");
+    expect(feedBadge({ state: "live", quiet: true })).toBe("live, muted");
   });
 });
 

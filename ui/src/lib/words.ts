@@ -23,9 +23,9 @@ export function errorWords(err: unknown): string {
 }
 
 /** A feed's state as a short badge and its one-line detail. */
-export function feedBadge(feed: Pick<FeedView, "state" | "muted">): string {
+export function feedBadge(feed: Pick<FeedView, "state" | "quiet">): string {
   const word = feed.state === "disabled" ? "paused" : feed.state;
-  return feed.muted ? `${word}, muted` : word;
+  return feed.quiet ? `${word}, muted` : word;
 }
 
 /** "3 unread" or nothing. */

@@ -160,6 +160,9 @@ fn usage_errors_exit_2() {
         &["--once", "ftp://example.org/"][..],
         &["--once", "not a url"],
         &["--auth", "magic", "http://127.0.0.1/"],
+        // A secret on the command line: other users can read it.
+        &["-H", "Authorization: Bearer x", "http://127.0.0.1/"],
+        &["-H", "cookie: session=x", "http://127.0.0.1/"],
     ] {
         assert_eq!(run(args).status.code(), Some(2), "{args:?}");
     }

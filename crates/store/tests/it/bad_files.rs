@@ -182,7 +182,7 @@ fn a_setting_edited_by_hand_into_nonsense_stops_only_its_feed() {
     assert_eq!(read.resume, herald_model::Resume::default(), "the bad one is the default");
     assert_eq!(read.id_source, ntfy.id_source, "the good ones are kept");
     let settings = |id: &str| -> Vec<&str> {
-        db.store.feed(id).unwrap().spec.unreadable.iter().map(|u| u.setting).collect()
+        db.store.feed(id).unwrap().spec.unreadable.iter().map(|u| u.setting.name()).collect()
     };
     assert_eq!(settings(&id), ["auth", "resume"], "every one that did not read");
     assert_eq!(settings(&numbers), ["idle_timeout_s"]);

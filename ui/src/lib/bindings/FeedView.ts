@@ -14,4 +14,8 @@ auth: AuthKind, state: Phase,
 /**
  * In words: "live since 14:05", "retrying in 12 s: connection refused".
  */
-state_detail: string, last_event_at: string | null, unread: number, muted: boolean, };
+state_detail: string, last_event_at: string | null, unread: number, 
+/**
+ * Muted or snoozed now: its events notify nobody (`FeedSpec::quiet`), shown as "muted".
+ */
+quiet: boolean, };
