@@ -12,8 +12,8 @@ use herald_e2e::{require_desktop_session, wait};
 use herald_sse_server::{End, Reply, SseServer};
 
 use crate::page::{
-    LONG, block, block_on, choose, click, count, enter, find, screenshot, switch_to_other_window,
-    text_with, type_into, value_becomes,
+    LONG, block, block_on, choose, click, count, enter, find, herald_ok, screenshot,
+    switch_to_other_window, text_with, type_into, value_becomes,
 };
 
 #[tokio::test(flavor = "multi_thread")]
@@ -312,10 +312,7 @@ async fn both_windows_in_light_and_dark() {
     require_desktop_session();
     let server = SseServer::start(|_, _| Reply::stream(vec![b": hi\n\n".to_vec()], End::Live));
     let data = DataDir::new();
-    let herald = |args: &[&str]| {
-        let out = data.command("herald").args(args).output().expect("herald");
-        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    };
+    let herald = |args: &[&str]| drop(herald_ok(&data, args));
     herald(&["feeds", "add", &server.url("/ci"), "--name", "CI", "--title", "{{ json.title }}"]);
     herald(&["feeds", "add", &server.url("/alerts"), "--name", "Alerts", "--preset", "ntfy"]);
     for (theme, scheme) in [("Adwaita", "light"), ("Adwaita:dark", "dark")] {
@@ -407,11 +404,7 @@ async fn the_form_shows_and_saves_a_feeds_connection_settings() {
     require_desktop_session();
     let server = SseServer::start(|_, _| Reply::stream(vec![b": hi\n\n".to_vec()], End::Live));
     let data = DataDir::new();
-    let herald = |args: &[&str]| {
-        let out = data.command("herald").args(args).output().expect("herald");
-        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8(out.stdout).expect("utf-8")
-    };
+    let herald = |args: &[&str]| herald_ok(&data, args);
     herald(&["feeds", "add", &server.url("/alerts/sse"), "--name", "Alerts", "--preset", "ntfy"]);
     let driver = Driver::start(data.path(), &[]);
     let client = driver.session(&["--window", "settings"]).await;

@@ -133,3 +133,10 @@ pub(crate) async fn choose(client: &Client, css: &str, value: &str) {
         .expect("choose");
     value_becomes(client, css, value).await;
 }
+
+/// Runs `herald` on `data` as a person would in a terminal; fails the test if it fails.
+pub(crate) fn herald_ok(data: &herald_e2e::process::DataDir, args: &[&str]) -> String {
+    let out = data.command("herald").args(args).output().expect("herald");
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).expect("utf-8")
+}

@@ -6,7 +6,7 @@ use std::process::{Command, Output, Stdio};
 
 use herald_store::{Incoming, Rendered, Store};
 
-fn herald(dir: &Path, args: &[&str]) -> Output {
+pub(crate) fn herald(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_herald"))
         .arg("--data-dir")
         .arg(dir)
@@ -16,7 +16,7 @@ fn herald(dir: &Path, args: &[&str]) -> Output {
         .unwrap()
 }
 
-fn ok(dir: &Path, args: &[&str]) -> String {
+pub(crate) fn ok(dir: &Path, args: &[&str]) -> String {
     let out = herald(dir, args);
     assert_eq!(out.status.code(), Some(0), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).unwrap()

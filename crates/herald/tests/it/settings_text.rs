@@ -2,23 +2,8 @@
 //! row edited by hand (docs/cli.md, "Feeds").
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
 
-fn herald(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_herald"))
-        .arg("--data-dir")
-        .arg(dir)
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
-}
-
-fn ok(dir: &Path, args: &[&str]) -> String {
-    let out = herald(dir, args);
-    assert_eq!(out.status.code(), Some(0), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap()
-}
+use crate::data::{herald, ok};
 
 fn refused(dir: &Path, args: &[&str], words: &str) {
     let out = herald(dir, args);
