@@ -36,6 +36,18 @@ pub(crate) fn export(store: &Store) -> Result<String, ApiError> {
 /// store), and the feeds go in with one transaction: an import adds all its feeds or none.
 /// Returns how many. The text may come from anywhere (the windows read the file themselves), so
 /// its size is bounded here as well as where the command line reads it.
+/// The first key in `entry` (or in its `filters` and `tuning`) that `known` does not have.
+fn unknown_key(entry: &serde_json::Value, known: &serde_json::Value) -> Option<String> {
+    let (Some(entry), Some(known)) = (entry.as_object(), known.as_object()) else { return None };
+    entry.iter().find_map(|(key, value)| match known.get(key) {
+        None => Some(key.clone()),
+        Some(inner) if inner.is_object() => {
+            unknown_key(value, inner).map(|nested| format!("{key}.{nested}"))
+        }
+        Some(_) => None,
+    })
+}
+
 pub(crate) fn import(store: &mut Store, text: &str, source: &str) -> Result<usize, ApiError> {
     let limit = crate::input_file::FEEDS_FILE.limit;
     if text.len() as u64 > limit {
@@ -47,8 +59,8 @@ pub(crate) fn import(store: &mut Store, text: &str, source: &str) -> Result<usiz
     let not_an_export = |why: String| bad(format!("{source} is not a Herald feed export: {why}"));
     let raw: serde_json::Value =
         serde_json::from_str(text).map_err(|e| not_an_export(e.to_string()))?;
-    match raw.get("herald_feeds").and_then(serde_json::Value::as_u64) {
-        Some(1) => {}
+    match raw.get("herald_feeds") {
+        Some(version) if version.as_u64() == Some(1) => {}
         Some(version) => {
             return Err(not_an_export(format!(
                 "it is version {version}, and this Herald reads version 1"
@@ -56,6 +68,9 @@ pub(crate) fn import(store: &mut Store, text: &str, source: &str) -> Result<usiz
         }
         None => return Err(not_an_export("it has no herald_feeds version".into())),
     }
+    // The keys a feed may have: a key Herald does not know (a typo such as `idle_timeout`) would
+    // otherwise be dropped without a word.
+    let known = serde_json::to_value(FeedSpec::default()).unwrap_or_default();
     let Some(listed) = raw.get("feeds").and_then(serde_json::Value::as_array) else {
         return Err(not_an_export("it has no list of feeds".into()));
     };
@@ -63,9 +78,12 @@ pub(crate) fn import(store: &mut Store, text: &str, source: &str) -> Result<usiz
     for (i, entry) in listed.iter().enumerate() {
         // Each feed read on its own, so that an error names the feed it is about.
         let named = match entry.get("name").and_then(serde_json::Value::as_str) {
-            Some(name) => format!("the feed {name:?}"),
-            None => format!("feed number {}", i + 1),
+            Some(name) if !name.trim().is_empty() => format!("the feed {name:?}"),
+            _ => format!("feed number {}", i + 1),
         };
+        if let Some(unknown) = unknown_key(entry, &known) {
+            return Err(bad(format!("{source}, {named}: Herald knows no setting {unknown:?}")));
+        }
         let mut spec: FeedSpec = serde_json::from_value(entry.clone())
             .map_err(|e| bad(format!("{source}, {named}: {e}")))?;
         // A file written by hand may name a preset and leave out the settings it brings: they

@@ -9,6 +9,7 @@ use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::PathBuf;
 use std::sync::Mutex;
 
+use herald_model::Phase;
 use herald_store::{FeedStatus, LiveState};
 
 use herald_os::{DataDir, InstanceLock};
@@ -75,33 +76,50 @@ impl TroubleFile {
 /// The running resident's trouble, if it has any (a file left by a resident that is gone
 /// says nothing).
 pub fn read(data_dir: &DataDir) -> Option<String> {
-    if !matches!(InstanceLock::holder(&data_dir.resident_lock_path()), Ok(Some(_))) {
-        return None;
-    }
+    resident_runs(data_dir).then(|| read_file(data_dir)).flatten()
+}
+
+fn read_file(data_dir: &DataDir) -> Option<String> {
     let mut text = String::new();
     File::open(path(data_dir)).ok()?.take(SIZE as u64).read_to_string(&mut text).ok()?;
     let text = text.trim();
     (!text.is_empty()).then(|| text.to_owned())
 }
 
-/// Every feed's status, with the resident's trouble in each enabled feed's words: a feed whose
-/// events cannot be stored is not simply "live".
+/// Every feed's status. While the resident runs, its trouble is in each enabled feed's words (a
+/// feed whose events cannot be stored is not simply "live"). Without it, what it last wrote of a
+/// connection (live, connecting, retrying) is history, not the feed's state; a stop (credentials
+/// refused) or a finish still holds.
 pub(crate) fn feed_statuses(
     data_dir: &DataDir,
     store: &herald_store::Store,
 ) -> Result<Vec<FeedStatus>, crate::ApiError> {
     let mut statuses = store.feed_statuses()?;
-    if let Some(trouble) = read(data_dir) {
-        mark(&mut statuses, &trouble);
+    if resident_runs(data_dir) {
+        if let Some(trouble) = read_file(data_dir) {
+            mark(&mut statuses, &trouble);
+        }
+    } else {
+        for live in statuses.iter_mut().filter_map(|s| s.live.as_mut()) {
+            if matches!(live.state, Phase::Live | Phase::Connecting | Phase::Retrying) {
+                live.state = Phase::Connecting;
+                live.detail = "waiting for the Herald resident to connect".into();
+                live.next_retry_at = None;
+            }
+        }
     }
     Ok(statuses)
+}
+
+fn resident_runs(data_dir: &DataDir) -> bool {
+    matches!(InstanceLock::holder(&data_dir.resident_lock_path()), Ok(Some(_)))
 }
 
 fn mark(statuses: &mut [FeedStatus], trouble: &str) {
     for status in statuses.iter_mut().filter(|s| s.feed.spec.enabled) {
         let detail = status.state_detail();
         let live = status.live.get_or_insert_with(|| LiveState {
-            state: herald_model::Phase::Connecting,
+            state: Phase::Connecting,
             detail: String::new(),
             next_retry_at: None,
             last_error: None,

@@ -283,6 +283,7 @@ pub fn status_json(status: &FeedStatus) -> serde_json::Value {
         "state_detail": status.state_detail(),
         "last_event_at": status.resume.last_event_at.map(rfc3339),
         "unread": status.unread,
+        "muted": status.feed.spec.quiet(now_millis()),
     })
 }
 
@@ -303,9 +304,10 @@ fn list(herald: &Herald, json: bool) -> Result<(), ApiError> {
         let last = s.resume.last_event_at.map_or_else(|| "never".to_owned(), rfc3339);
         let _ = writeln!(
             out,
-            "{}  [{}] {}\n    {}  last event: {last}  unread: {}",
+            "{}  [{}{}] {}\n    {}  last event: {last}  unread: {}",
             escape(&s.feed.spec.name),
             s.state(),
+            if s.feed.spec.quiet(now_millis()) { ", muted" } else { "" },
             escape(&s.state_detail()),
             escape(&s.feed.spec.url),
             s.unread
@@ -318,6 +320,6 @@ fn import(herald: &Herald, file: &std::path::Path) -> Result<(), ApiError> {
     let text = input_file::read_to_string(file, input_file::FEEDS_FILE)
         .map_err(|e| ApiError::Invalid { field: Field::Import, message: e.to_string() })?;
     let count = herald.import_feeds(&text, &file.display().to_string())?;
-    println!("imported {count} feeds");
+    println!("imported {count} feed{}", if count == 1 { "" } else { "s" });
     Ok(())
 }

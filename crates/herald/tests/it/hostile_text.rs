@@ -119,7 +119,8 @@ fn history_status_and_list_escape_what_the_store_holds() {
             })
             .unwrap();
         let live = LiveState {
-            state: "retrying".parse().unwrap(),
+            // Stopped: a state that holds while no resident runs (a retry would be history).
+            state: "stopped".parse().unwrap(),
             detail: format!("the server answered 500: {CLEAR}"),
             next_retry_at: None,
             last_error: Some(format!("the server answered 500: {CLIPBOARD}")),

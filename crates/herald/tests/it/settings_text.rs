@@ -131,3 +131,47 @@ fn kinds_in_any_case_and_no_control_characters_in_names() {
     assert!(stderr.contains("the method must be GET or POST"), "{stderr}");
     assert!(!stderr.contains(['\u{1b}', '\u{7}', '\u{9b}']), "{stderr:?}");
 }
+
+/// A key Herald does not know in a feed file (a typo) is named, not dropped without a word.
+#[test]
+fn an_imported_key_herald_does_not_know_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("feeds.json");
+    for (feed, words) in [
+        (
+            serde_json::json!({"name": "A", "url": "http://127.0.0.1:1/a", "idle_timeout": 60}),
+            "knows no setting \"idle_timeout\"",
+        ),
+        (
+            serde_json::json!({"name": "A", "url": "http://127.0.0.1:1/a", "filters": {"min_prio": 3}}),
+            "knows no setting \"filters.min_prio\"",
+        ),
+        (serde_json::json!({"name": "", "url": "http://127.0.0.1:1/a", "x": 1}), "feed number 1"),
+    ] {
+        std::fs::write(&file, serde_json::json!({"herald_feeds": 1, "feeds": [feed]}).to_string())
+            .unwrap();
+        refused(dir.path(), &["feeds", "import", file.to_str().unwrap()], words);
+    }
+}
+
+/// What a resident that has stopped last wrote of a connection is not the feed's state.
+#[test]
+fn without_a_resident_a_feed_is_not_shown_live() {
+    use herald_sse_server::{End, Reply, SseServer};
+    let server = SseServer::start(|_, _| Reply::stream(vec![b": hi\n\n".to_vec()], End::Live));
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(d, &["feeds", "add", &server.url("/a"), "--name", "A", "--mute"]);
+    let state = || -> serde_json::Value {
+        let list = ok(d, &["feeds", "list", "--json"]);
+        serde_json::from_str(list.lines().next().unwrap()).unwrap()
+    };
+    let mut resident = crate::daemon::daemon(d);
+    crate::daemon::wait_for("the feed live", || state()["state"] == "live");
+    assert_eq!(state()["muted"], true);
+    let (_, code) = crate::daemon::signal_and_wait(&mut resident, "-TERM");
+    assert_eq!(code, Some(0));
+    let after = state();
+    assert_eq!(after["state"], "connecting", "{after}");
+    assert!(after["state_detail"].as_str().unwrap().contains("waiting for the Herald resident"));
+}
