@@ -18,7 +18,9 @@ fn fill(size: usize, mut event: impl FnMut(usize, &mut Vec<u8>)) -> Vec<u8> {
 
 pub fn tiny(size: usize) -> Vec<u8> {
     fill(size, |n, out| {
-        out.extend_from_slice(format!("id: {n}\nevent: tick\ndata: {{\"n\":{n},\"ok\":true}}\n\n").as_bytes());
+        out.extend_from_slice(
+            format!("id: {n}\nevent: tick\ndata: {{\"n\":{n},\"ok\":true}}\n\n").as_bytes(),
+        );
     })
 }
 

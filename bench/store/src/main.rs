@@ -8,15 +8,38 @@ use std::time::{Duration, Instant};
 use herald_store::{FeedSpec, HistoryQuery, Incoming, Rendered, Store};
 
 const WORDS: &[&str] = &[
-    "deploy", "build", "alert", "disk", "latency", "canary", "rollback", "backup", "certificate", "queue",
-    "timeout", "database", "cache", "worker", "payment", "login", "upload", "export", "cluster", "node",
+    "deploy",
+    "build",
+    "alert",
+    "disk",
+    "latency",
+    "canary",
+    "rollback",
+    "backup",
+    "certificate",
+    "queue",
+    "timeout",
+    "database",
+    "cache",
+    "worker",
+    "payment",
+    "login",
+    "upload",
+    "export",
+    "cluster",
+    "node",
 ];
 
 fn event(feed: &str, n: u64) -> Incoming {
     let a = WORDS[(n % 20) as usize];
     let b = WORDS[((n / 20) % 20) as usize];
     let title = format!("{a} {b} #{n}");
-    let body = format!("The {a} job for {b} finished on host-{} after {} ms with status {}.", n % 97, n % 5000, n % 3);
+    let body = format!(
+        "The {a} job for {b} finished on host-{} after {} ms with status {}.",
+        n % 97,
+        n % 5000,
+        n % 3
+    );
     Incoming {
         feed_id: feed.to_owned(),
         resume_position: n.to_string(),
@@ -46,7 +69,11 @@ fn main() {
     let mut store = Store::open(&Store::path_in(dir.path())).expect("open");
     let feeds: Vec<String> = (0..10)
         .map(|i| {
-            let spec = FeedSpec { name: format!("feed {i}"), url: format!("http://127.0.0.1/{i}"), ..FeedSpec::default() };
+            let spec = FeedSpec {
+                name: format!("feed {i}"),
+                url: format!("http://127.0.0.1/{i}"),
+                ..FeedSpec::default()
+            };
             store.add_feed(&spec).expect("feed").id
         })
         .collect();
@@ -57,14 +84,18 @@ fn main() {
     let start = Instant::now();
     let mut n = 0u64;
     while n < rows {
-        let events: Vec<Incoming> = (n..(n + batch).min(rows)).map(|i| event(&feeds[(i % 10) as usize], i)).collect();
+        let events: Vec<Incoming> =
+            (n..(n + batch).min(rows)).map(|i| event(&feeds[(i % 10) as usize], i)).collect();
         store.accept_batch(&events).expect("accept");
         n += batch;
     }
     let elapsed = start.elapsed();
     println!("| measure | result |");
     println!("|---|---|");
-    println!("| accepted events/s (batches of {batch}, {rows} events into an empty history) | {:.0} |", rows as f64 / elapsed.as_secs_f64());
+    println!(
+        "| accepted events/s (batches of {batch}, {rows} events into an empty history) | {:.0} |",
+        rows as f64 / elapsed.as_secs_f64()
+    );
 
     // Full-text indexing runs in bulk after rows are stored (every search first indexes what is
     // pending): its own rate, and the rate of storing and indexing together.
@@ -72,11 +103,18 @@ fn main() {
     let indexed = store.index_pending().expect("index");
     let index_time = start.elapsed();
     assert_eq!(indexed as u64, rows);
-    println!("| full-text indexing rows/s (bulk, as a search or the resident does it) | {:.0} |", rows as f64 / index_time.as_secs_f64());
-    println!("| stored and indexed events/s, together | {:.0} |", rows as f64 / (elapsed + index_time).as_secs_f64());
+    println!(
+        "| full-text indexing rows/s (bulk, as a search or the resident does it) | {:.0} |",
+        rows as f64 / index_time.as_secs_f64()
+    );
+    println!(
+        "| stored and indexed events/s, together | {:.0} |",
+        rows as f64 / (elapsed + index_time).as_secs_f64()
+    );
 
     // Duplicates: the whole last batch again.
-    let again: Vec<Incoming> = (rows - batch..rows).map(|i| event(&feeds[(i % 10) as usize], i)).collect();
+    let again: Vec<Incoming> =
+        (rows - batch..rows).map(|i| event(&feeds[(i % 10) as usize], i)).collect();
     let start = Instant::now();
     let outcomes = store.accept_batch(&again).expect("accept");
     assert!(outcomes.iter().all(|o| *o == herald_store::Accepted::Duplicate));
@@ -91,7 +129,9 @@ fn main() {
             _ => format!("host-{}", i % 97),
         };
         let start = Instant::now();
-        let hits = store.history(&HistoryQuery { search: Some(query), limit: 50, ..Default::default() }).expect("search");
+        let hits = store
+            .history(&HistoryQuery { search: Some(query), limit: 50, ..Default::default() })
+            .expect("search");
         times.push(start.elapsed());
         assert!(!hits.is_empty());
     }
@@ -103,12 +143,17 @@ fn main() {
     let mut times = Vec::new();
     for _ in 0..100 {
         let start = Instant::now();
-        let page = store.history(&HistoryQuery { before_id: Some(1_000), limit: 50, ..Default::default() }).expect("page");
+        let page = store
+            .history(&HistoryQuery { before_id: Some(1_000), limit: 50, ..Default::default() })
+            .expect("page");
         times.push(start.elapsed());
         assert_eq!(page.len(), 50);
     }
     times.sort();
-    println!("| newest-first page of 50 at the far end of history: p50 | {} |", ms(percentile(&times, 0.5)));
+    println!(
+        "| newest-first page of 50 at the far end of history: p50 | {} |",
+        ms(percentile(&times, 0.5))
+    );
     let start = Instant::now();
     let first = store.history(&HistoryQuery { limit: 50, ..Default::default() }).expect("page");
     assert_eq!(first.len(), 50);

@@ -217,7 +217,10 @@ async fn connect_and_read(
         }
     };
     backoff.connected(Instant::now());
+    // One buffer for the output of every chunk (see json_line).
+    let mut lines = crate::json_line::Lines::default();
     say(&format!("connected to {}", request.url.as_ref().map(redacted_url).unwrap_or_default()));
+    let mut reader = Reader { request, parser, backoff, resume, json, lines: &mut lines };
     loop {
         // Any chunk is life, a comment as much as an event: the watchdog of the engine, which
         // servers feed with `: keepalive` lines.
@@ -232,9 +235,68 @@ async fn connect_and_read(
                 ));
             }
         };
+        reader.lines.clear();
+        let mut write_error = reader.take(&chunk, out).err();
+        // Chunks that have already arrived join this write, up to a bound: one write for what
+        // a fast server sent meanwhile instead of one per network chunk. Nothing waits for
+        // them, so an event is still printed as soon as it has arrived.
+        let (mut ended, mut taken) = (None, chunk.len());
+        while write_error.is_none() && taken < JOIN_WRITES {
+            match ready_now(connection.chunk()) {
+                None => break,
+                Some(Ok(Some(chunk))) => {
+                    taken += chunk.len();
+                    write_error = reader.take(&chunk, out).err();
+                }
+                Some(Ok(None)) => ended = Some(Ended::Clean),
+                Some(Err(err)) => ended = Some(Ended::Broken(err.to_string())),
+            }
+            if ended.is_some() {
+                break;
+            }
+        }
+        if write_error.is_none() {
+            write_error = out.write_all(reader.lines.as_bytes()).and_then(|()| out.flush()).err();
+        }
+        if let Some(err) = write_error {
+            // stdout closed (a pipe into `head`, say): nothing more to do, ever.
+            return Ended::OutputClosed(format!("cannot write the output: {err}"));
+        }
+        if let Some(ended) = ended {
+            return ended;
+        }
+    }
+}
+
+/// Chunks that were already there are joined into one write up to this many bytes of them.
+const JOIN_WRITES: usize = 256 * 1024;
+
+/// The future's result if it has one without waiting.
+fn ready_now<F: std::future::Future>(future: F) -> Option<F::Output> {
+    let mut future = std::pin::pin!(future);
+    let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+    match future.as_mut().poll(&mut context) {
+        std::task::Poll::Ready(output) => Some(output),
+        std::task::Poll::Pending => None,
+    }
+}
+
+/// What one connection's chunks go through.
+struct Reader<'a> {
+    request: &'a Request,
+    parser: &'a mut Parser,
+    backoff: &'a mut Backoff,
+    resume: &'a mut String,
+    json: bool,
+    lines: &'a mut crate::json_line::Lines,
+}
+
+impl Reader<'_> {
+    /// Parses a chunk: JSON lines into `lines`, text straight to `out`.
+    fn take(&mut self, chunk: &[u8], out: &mut impl Write) -> std::io::Result<()> {
+        let Self { request, backoff, resume, json, lines, .. } = self;
         let mut write_error = None;
-        let mut lines = Vec::with_capacity(chunk.len() + chunk.len() / 4);
-        parser.feed(&chunk, &mut |item| match item {
+        self.parser.feed(chunk, &mut |item| match item {
             Item::Event(event) => {
                 // Progress is a new event: not a heartbeat (empty data), not the event it
                 // resumed after sent again. A server that only pings or replays backs off.
@@ -246,8 +308,8 @@ async fn connect_and_read(
                 if reqwest::header::HeaderValue::from_str(event.last_event_id).is_ok() {
                     event.last_event_id.clone_into(resume);
                 }
-                if json {
-                    crate::json_line::push_event(&mut lines, &event);
+                if *json {
+                    lines.push_event(&event);
                 } else if let Err(err) = print_event(out, &event) {
                     write_error.get_or_insert(err);
                 }
@@ -258,13 +320,7 @@ async fn connect_and_read(
             }
             Item::Comment(_) => {}
         });
-        if write_error.is_none() {
-            write_error = out.write_all(&lines).and_then(|()| out.flush()).err();
-        }
-        if let Some(err) = write_error {
-            // stdout closed (a pipe into `head`, say): nothing more to do, ever.
-            return Ended::OutputClosed(format!("cannot write the output: {err}"));
-        }
+        write_error.map_or(Ok(()), Err)
     }
 }
 

@@ -69,10 +69,15 @@ impl TrayFeed {
     /// When the resident must look again without being asked: the end of a deferred rebuild
     /// or of a snooze. None: only a request brings a change.
     pub fn next_look(&self) -> Option<Instant> {
-        let deferred = self.deferred.then(|| self.last_build.map(|at| at + REBUILD_GAP)).flatten();
+        // No rebuild comes before the gap after the last one: a snooze that ended within it
+        // is looked at once, at its end (waking at the snooze's end would find the rebuild
+        // deferred, and wake again at once, and again, until the gap was over).
+        let gap_end = self.last_build.map(|at| at + REBUILD_GAP);
+        let deferred = self.deferred.then_some(gap_end).flatten();
         let expiry = self.expires.map(|at| {
             let left = u64::try_from(at.saturating_sub(now_millis())).unwrap_or(0);
-            Instant::now() + Duration::from_millis(left)
+            let due = Instant::now() + Duration::from_millis(left);
+            gap_end.map_or(due, |gap_end| due.max(gap_end))
         });
         match (deferred, expiry) {
             (Some(a), Some(b)) => Some(a.min(b)),

@@ -93,3 +93,29 @@ fn the_end_of_a_snooze_is_the_only_timer() {
     assert!(!model.feeds[0].quiet, "still snoozed after its end");
     assert_eq!(rig.tray.next_look(), None);
 }
+
+/// A snooze that ends right after a rebuild (within the gap) is one look at the gap's end: the
+/// resident used to wake at the snooze's end, find the rebuild deferred, and wake again at once,
+/// hundreds of times until the gap was over.
+#[test]
+fn a_snooze_ending_within_the_gap_is_one_look_not_a_spin() {
+    let mut rig = rig();
+    let feed = rig.other.add_feed(&spec("snoozed")).unwrap();
+    let mut snoozed = feed.spec.clone();
+    snoozed.snooze_until = Some(now_millis() + 20);
+    rig.other.update_feed(&feed.id, &snoozed).unwrap();
+    assert!(rig.tray.changed_model().unwrap().feeds[0].quiet);
+    let give_up = Instant::now() + DEADLINE;
+    let mut looks = 0;
+    let model = loop {
+        let due = rig.tray.next_look().expect("no wake-up at the end of the snooze");
+        looks += 1;
+        assert!(due < give_up, "put off too far");
+        std::thread::sleep(due.saturating_duration_since(Instant::now()));
+        if let Some(model) = rig.tray.changed_model() {
+            break model;
+        }
+    };
+    assert!(!model.feeds[0].quiet, "still snoozed after its end");
+    assert!(looks <= 2, "{looks} looks for one snooze's end");
+}

@@ -9,9 +9,13 @@
 //!
 //! Speed comes from validating each chunk's complete lines in one pass: when they are valid
 //! UTF-8 (nearly always), lines are handled as `&str` slices of the chunk with no further
-//! checks or copies; only a chunk with invalid bytes takes the slower per-line repair.
+//! checks; only a chunk with invalid bytes takes the slower per-line repair. An event whose
+//! data is one line within one chunk is handed out as a slice of that chunk, and a data line
+//! that spans chunks becomes the event's data buffer as it is, so event data is copied at most
+//! once: the benchmarks measure each copy and pass over the bytes against a floor that does
+//! nothing but find line ends and check UTF-8.
 
-use memchr::{memchr2, memrchr2};
+use memchr::{memchr2, memchr2_iter, memrchr2};
 
 /// The largest event a parser accepts by default: data, type and the line being read.
 pub const DEFAULT_MAX_EVENT_SIZE: usize = 8 * 1024 * 1024;
@@ -94,7 +98,11 @@ pub struct Parser {
     after_cr: bool,
     /// Still at the start of the stream, where one BOM is stripped.
     at_start: bool,
+    /// The block's data lines, each followed by LF. When a data line that spanned chunks was
+    /// adopted as the buffer (see `adopt_data_line`), it still starts with its field name,
+    /// which `data_start` skips.
     data: String,
+    data_start: usize,
     event_type: String,
     last_event_id: String,
     /// The spec's "last event ID string": the buffer as of the last dispatch. An `id` line of
@@ -125,6 +133,7 @@ impl Parser {
             after_cr: false,
             at_start: true,
             data: String::new(),
+            data_start: 0,
             event_type: String::new(),
             last_event_id: String::new(),
             dispatched_id: String::new(),
@@ -181,7 +190,7 @@ impl Parser {
         self.partial.clear();
         self.after_cr = false;
         self.at_start = true;
-        self.data.clear();
+        self.clear_data();
         self.event_type.clear();
         self.block_set_id = false;
         self.skipping = false;
@@ -205,12 +214,22 @@ impl Parser {
             let mut line = std::mem::take(&mut self.partial);
             line.extend_from_slice(&rest[..end]);
             rest = self.after_line_end(rest, end);
-            match std::str::from_utf8(&line) {
-                Ok(text) => self.line(text, on_item),
-                Err(_) => self.line(&String::from_utf8_lossy(&line), on_item),
-            }
-            line.clear();
-            self.partial = line; // keep the allocation
+            let mut spare = match String::from_utf8(line) {
+                Ok(text) => match self.adopt_data_line(text, on_item) {
+                    Ok(spare) => spare,
+                    Err(text) => {
+                        self.whole_line(&text, on_item);
+                        text.into_bytes()
+                    }
+                },
+                Err(invalid) => {
+                    let line = invalid.into_bytes();
+                    self.whole_line(&String::from_utf8_lossy(&line), on_item);
+                    line
+                }
+            };
+            spare.clear();
+            self.partial = spare; // keep the allocation
         }
         // Everything up to the last CR or LF is complete lines; the rest waits for more.
         let Some(last) = memrchr2(b'\n', b'\r', rest) else {
@@ -218,7 +237,7 @@ impl Parser {
             return;
         };
         let (lines, tail) = rest.split_at(last + 1);
-        match std::str::from_utf8(lines) {
+        match simdutf8::basic::from_utf8(lines) {
             Ok(text) => self.complete_lines(text, on_item),
             Err(_) => self.repaired_lines(lines, on_item),
         }
@@ -230,22 +249,17 @@ impl Parser {
         self.extend_partial(tail, on_item);
     }
 
-    /// Complete lines (the text ends with a CR or LF) that are valid UTF-8.
+    /// Complete lines (the text ends with a CR or LF) that are valid UTF-8, in one pass that
+    /// finds every line end.
     fn complete_lines(&mut self, text: &str, on_item: &mut impl FnMut(Item<'_>)) {
         let bytes = text.as_bytes();
-        if memchr::memchr(b'\r', bytes).is_none() {
-            // The common case (servers end lines with LF): one pass finds every line end.
-            let mut start = 0;
-            for end in memchr::memchr_iter(b'\n', bytes) {
-                self.line(&text[start..end], on_item);
-                start = end + 1;
-            }
-            return;
-        }
+        let mut block = Block::default();
         let mut start = 0;
-        while let Some(offset) = memchr2(b'\n', b'\r', &bytes[start..]) {
-            let end = start + offset;
-            self.line(&text[start..end], on_item);
+        for end in memchr2_iter(b'\n', b'\r', bytes) {
+            if end < start {
+                continue; // the LF of a CRLF, already taken with its CR
+            }
+            self.line(&text[start..end], &mut block, on_item);
             start = end + 1;
             if bytes[end] == b'\r' {
                 match bytes.get(start) {
@@ -255,6 +269,7 @@ impl Parser {
                 }
             }
         }
+        self.keep(block);
     }
 
     /// Complete lines with invalid UTF-8 somewhere: each line is repaired (U+FFFD) on its own.
@@ -262,8 +277,52 @@ impl Parser {
         while let Some(end) = memchr2(b'\n', b'\r', bytes) {
             let line = String::from_utf8_lossy(&bytes[..end]).into_owned();
             bytes = self.after_line_end(bytes, end);
-            self.line(&line, on_item);
+            self.whole_line(&line, on_item);
         }
+    }
+
+    /// One line on its own, whose text does not outlive the call.
+    fn whole_line(&mut self, line: &str, on_item: &mut impl FnMut(Item<'_>)) {
+        let mut block = Block::default();
+        self.line(line, &mut block, on_item);
+        self.keep(block);
+    }
+
+    /// The chunk is done: data still borrowed from it goes into the buffer.
+    fn keep(&mut self, block: Block<'_>) {
+        if let Some(data) = block.data {
+            self.data.push_str(data);
+            self.data.push('\n');
+        }
+    }
+
+    /// A data line that spanned chunks, once it is whole, becomes the block's data buffer as
+    /// it is (field name and all; `data_start` skips it) when the block has no data yet: a
+    /// long line is then copied once, from the chunks into its buffer, instead of twice.
+    /// Returns the buffer to reuse for the next partial line, or the line when it is not one
+    /// to adopt.
+    fn adopt_data_line(
+        &mut self,
+        line: String,
+        on_item: &mut impl FnMut(Item<'_>),
+    ) -> Result<Vec<u8>, String> {
+        if self.skipping || !self.data.is_empty() || !line.starts_with("data:") {
+            return Err(line);
+        }
+        let start = if line.as_bytes().get(5) == Some(&b' ') { 6 } else { 5 };
+        if self.event_type.len() + line.len() - start + 1 > self.max_event_size {
+            self.drop_event(on_item);
+            return Ok(line.into_bytes());
+        }
+        let spare = std::mem::replace(&mut self.data, line);
+        self.data_start = start;
+        self.data.push('\n');
+        Ok(spare.into_bytes())
+    }
+
+    fn clear_data(&mut self) {
+        self.data.clear();
+        self.data_start = 0;
     }
 
     /// Skips the line ending at `end` (CR, LF or CRLF) and returns what follows it.
@@ -298,12 +357,21 @@ impl Parser {
         }
     }
 
+    /// The event's size as the limit counts it, with the line still being read. A data line
+    /// counts its value and LF, as it will once it ends, so that where the stream is cut does
+    /// not decide whether an event at the limit is kept; any other line counts whole, since it
+    /// is held in memory too.
     fn pending_size(&self) -> usize {
-        self.data.len() + self.event_type.len() + self.partial.len()
+        let line = match self.partial.strip_prefix(b"data:") {
+            Some(value) => value.strip_prefix(b" ").unwrap_or(value).len() + 1,
+            None if !self.partial.is_empty() && b"data".starts_with(&self.partial) => 1,
+            None => self.partial.len(),
+        };
+        self.data.len() - self.data_start + self.event_type.len() + line
     }
 
     fn drop_event(&mut self, on_item: &mut impl FnMut(Item<'_>)) {
-        self.data.clear();
+        self.clear_data();
         self.event_type.clear();
         self.block_set_id = false;
         self.skipping = true;
@@ -313,12 +381,17 @@ impl Parser {
     // Forced inline (here, in dispatch and split_field): the per-line path then compiles into
     // the line loop, which measured ~30% faster on small events (make bench, tiny corpus).
     #[inline(always)]
-    fn line(&mut self, line: &str, on_item: &mut impl FnMut(Item<'_>)) {
+    fn line<'c>(
+        &mut self,
+        line: &'c str,
+        block: &mut Block<'c>,
+        on_item: &mut impl FnMut(Item<'_>),
+    ) {
         if line.is_empty() {
             if std::mem::take(&mut self.skipping) {
                 self.block_set_id = false;
             } else {
-                self.dispatch(on_item);
+                self.dispatch(block.data.take(), on_item);
             }
             return;
         }
@@ -332,10 +405,19 @@ impl Parser {
         let (name, value) = split_field(line);
         match name {
             "data" => {
-                if self.data.len() + self.event_type.len() + value.len() + 1 > self.max_event_size {
+                let borrowed = block.data.map_or(0, |data| data.len() + 1);
+                let size = self.data.len() - self.data_start + borrowed + self.event_type.len();
+                if size + value.len() + 1 > self.max_event_size {
+                    block.data = None;
                     self.drop_event(on_item);
                     return;
                 }
+                if self.data.is_empty() && block.data.is_none() {
+                    // Perhaps the event's only data line: borrowed until a second one comes.
+                    block.data = Some(value);
+                    return;
+                }
+                self.keep(std::mem::take(block));
                 self.data.push_str(value);
                 self.data.push('\n');
             }
@@ -360,28 +442,41 @@ impl Parser {
         }
     }
 
+    /// `borrowed`: the block's only data line, still a slice of the chunk.
     #[inline(always)]
-    fn dispatch(&mut self, on_item: &mut impl FnMut(Item<'_>)) {
+    fn dispatch(&mut self, borrowed: Option<&str>, on_item: &mut impl FnMut(Item<'_>)) {
         let block_set_id = std::mem::take(&mut self.block_set_id);
         if block_set_id {
             self.dispatched_id.clone_from(&self.last_event_id);
         }
-        if self.data.is_empty() {
-            self.event_type.clear();
-            return;
-        }
-        self.data.pop(); // the trailing LF
+        let data = match borrowed {
+            Some(data) => data,
+            None if self.data.is_empty() => {
+                self.event_type.clear();
+                return;
+            }
+            None => {
+                self.data.pop(); // the trailing LF
+                &self.data[self.data_start..]
+            }
+        };
         let event_type = if self.event_type.is_empty() { "message" } else { &self.event_type };
         on_item(Item::Event(EventRef {
             event_type,
-            data: &self.data,
+            data,
             last_event_id: &self.last_event_id,
             own_id: (block_set_id && !self.last_event_id.is_empty())
                 .then_some(self.last_event_id.as_str()),
         }));
-        self.data.clear();
+        self.clear_data();
         self.event_type.clear();
     }
+}
+
+/// What a block holds that is still borrowed from the chunk being parsed.
+#[derive(Default)]
+struct Block<'c> {
+    data: Option<&'c str>,
 }
 
 /// A line's field name and value (one leading space removed). The usual fields are matched by

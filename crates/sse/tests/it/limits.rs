@@ -57,3 +57,31 @@ proptest! {
         }
     }
 }
+
+/// An event's data is borrowed from the chunk, adopted from a line that spanned chunks, or
+/// copied; the limit must not depend on which: around the limit, every cut of the stream
+/// gives what the whole stream gives.
+#[test]
+fn the_limit_is_the_same_in_any_chunking() {
+    const LIMIT: usize = 24;
+    for size in LIMIT - 4..LIMIT + 3 {
+        for stream in [
+            format!("data: {}\n\ndata: next\n\n", "x".repeat(size)),
+            format!("event: e\ndata:{}\n\n", "y".repeat(size)),
+            format!("data: {}\ndata: {}\n\n", "a".repeat(size / 2), "b".repeat(size / 2)),
+            format!("data: {}\ndata\n\n", "c".repeat(size - 2)),
+        ] {
+            let bytes = stream.as_bytes();
+            let whole = Parser::with_max_event_size(LIMIT).feed_owned(bytes);
+            for cut in 0..=bytes.len() {
+                for second in cut..=bytes.len() {
+                    let mut parser = Parser::with_max_event_size(LIMIT);
+                    let mut items = parser.feed_owned(&bytes[..cut]);
+                    items.extend(parser.feed_owned(&bytes[cut..second]));
+                    items.extend(parser.feed_owned(&bytes[second..]));
+                    assert_eq!(items, whole, "{stream:?} cut at {cut} and {second}");
+                }
+            }
+        }
+    }
+}

@@ -4,6 +4,7 @@
 //! leave the follower deaf for good.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -12,7 +13,8 @@ use notify::{EventKind, RecommendedWatcher, RecursiveMode, Watcher};
 
 use super::{Beacon, beacon_path, ensure_dir_for};
 
-/// How often a follower looks when the OS cannot watch files (no inotify instances left, say).
+/// How often a follower looks when the OS cannot watch files (no inotify instances left, say);
+/// it also tries the watch again each time, and stops looking once it has one.
 pub const FALLBACK_POLL: Duration = Duration::from_millis(500);
 
 type Shared = Arc<Mutex<Option<RecommendedWatcher>>>;
@@ -26,8 +28,9 @@ pub struct Follower {
 enum Watch {
     /// Dropping the watcher ends the reading thread (its channel closes).
     Os(Shared),
-    /// Dropping the sender ends the polling thread.
-    Poll(#[allow(dead_code)] Sender<()>),
+    /// Dropping the sender ends the polling thread (and the follower it may have started
+    /// meanwhile). The flag says whether it has one, that is, whether it still looks.
+    Poll(#[allow(dead_code)] Sender<()>, Arc<AtomicBool>),
 }
 
 impl Drop for Follower {
@@ -40,12 +43,46 @@ impl Drop for Follower {
 
 impl Follower {
     /// Watches the beacon `which`; where the OS refuses a watch, looks every
-    /// [`FALLBACK_POLL`] instead (and says so in the log), so a follower always follows.
+    /// [`FALLBACK_POLL`] instead (and says so in the log), so a follower always follows, and
+    /// watches as soon as the OS lets it: a refusal can be brief (other programs starting at
+    /// login and holding every inotify instance for a moment).
     pub fn start(
         db: &Path,
         which: Beacon,
         on_change: impl Fn() + Send + Sync + 'static,
     ) -> Follower {
+        let on_change: Arc<dyn Fn() + Send + Sync> = Arc::new(on_change);
+        match Self::watching(db, which, on_change.clone()) {
+            Ok(follower) => follower,
+            Err((dir, e)) => {
+                tracing::warn!(
+                    "cannot watch {} for changes ({e}); looking every {} ms until it can",
+                    dir.display(),
+                    FALLBACK_POLL.as_millis()
+                );
+                let (db, retry) = (db.to_owned(), on_change.clone());
+                let retry = move || Self::watching(&db, which, retry.clone()).ok();
+                let (alive, watching) = poll(move || on_change(), retry);
+                Follower { watch: Watch::Poll(alive, watching) }
+            }
+        }
+    }
+
+    /// Whether this follower is woken by the OS rather than looking on its own (for tests).
+    #[doc(hidden)]
+    pub fn is_watching(&self) -> bool {
+        match &self.watch {
+            Watch::Os(_) => true,
+            Watch::Poll(_, watching) => watching.load(Ordering::Acquire),
+        }
+    }
+
+    /// A follower woken by the OS's file notifications, or the directory and why not.
+    fn watching(
+        db: &Path,
+        which: Beacon,
+        on_change: Arc<dyn Fn() + Send + Sync>,
+    ) -> Result<Follower, (PathBuf, notify::Error)> {
         let beacon = beacon_path(db, which);
         let dir = beacon.parent().map(Path::to_owned).unwrap_or_else(|| PathBuf::from("."));
         ensure_dir_for(&beacon);
@@ -73,32 +110,23 @@ impl Follower {
         });
         let watcher = match watched {
             Ok(watcher) => Arc::new(Mutex::new(Some(watcher))),
-            Err(e) => {
-                tracing::warn!(
-                    "cannot watch {} for changes ({e}); looking every {} ms instead",
-                    dir.display(),
-                    FALLBACK_POLL.as_millis()
-                );
-                return Follower { watch: Watch::Poll(poll(on_change)) };
-            }
+            Err(e) => return Err((dir, e)),
         };
         let reader = Reader { beacon, dir, watcher: watcher.clone() };
         let spawned = std::thread::Builder::new()
             .name("store-follow".into())
-            .spawn(move || reader.run(&received, on_change));
-        match spawned {
-            Ok(_) => Follower { watch: Watch::Os(watcher) },
-            Err(e) => {
-                tracing::error!("cannot follow the store: {e}");
-                Follower { watch: Watch::Os(watcher) }
-            }
+            .spawn(move || reader.run(&received, || on_change()));
+        if let Err(e) = spawned {
+            tracing::error!("cannot follow the store: {e}");
         }
+        Ok(Follower { watch: Watch::Os(watcher) })
     }
 
     /// Looks every [`FALLBACK_POLL`], without trying the OS's watch (for tests of the fallback).
     #[doc(hidden)]
     pub fn polling(on_change: impl Fn() + Send + Sync + 'static) -> Follower {
-        Follower { watch: Watch::Poll(poll(on_change)) }
+        let (alive, watching) = poll(on_change, || None);
+        Follower { watch: Watch::Poll(alive, watching) }
     }
 }
 
@@ -190,15 +218,30 @@ fn watch_parent(_watcher: &mut RecommendedWatcher, _dir: &Path) {
     }
 }
 
-fn poll(on_change: impl Fn() + Send + 'static) -> Sender<()> {
+/// Looks every [`FALLBACK_POLL`] and tries `watch` each time; once that gives a follower, the
+/// thread keeps it (it follows from then on) and only waits for the end.
+fn poll(
+    on_change: impl Fn() + Send + 'static,
+    watch: impl Fn() -> Option<Follower> + Send + 'static,
+) -> (Sender<()>, Arc<AtomicBool>) {
     let (alive, ended) = std::sync::mpsc::channel::<()>();
+    let watching = Arc::new(AtomicBool::new(false));
+    let flag = watching.clone();
     let spawned = std::thread::Builder::new().name("store-poll".into()).spawn(move || {
         while let Err(RecvTimeoutError::Timeout) = ended.recv_timeout(FALLBACK_POLL) {
             on_change();
+            if let Some(follower) = watch() {
+                tracing::info!("the store is watched for changes now; no more looking");
+                flag.store(true, Ordering::Release);
+                // Until the follower is dropped (its sender with it).
+                let _ = ended.recv();
+                drop(follower);
+                return;
+            }
         }
     });
     if let Err(e) = spawned {
         tracing::error!("cannot follow the store at all: {e}");
     }
-    alive
+    (alive, watching)
 }

@@ -252,3 +252,32 @@ fn the_polling_fallback_looks_on_its_own_and_stops_when_dropped() {
         assert!(std::time::Instant::now() < deadline, "the fallback kept looking after its drop");
     }
 }
+
+/// A refusal can be brief (programs starting at login holding every inotify instance for a
+/// moment): a follower that had to look on its own at its start watches as soon as it can,
+/// rather than looking twice a second for the rest of its life.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_follower_refused_a_watch_at_its_start_watches_once_it_can() {
+    let mut db = TestDb::new();
+    // Other tests of this binary free instances too: start again until the start was refused.
+    let (follower, changes) = (0..50)
+        .find_map(|_| {
+            let mut held = Vec::new();
+            while let Ok(instance) = inotify::Inotify::init() {
+                held.push(instance);
+                assert!(held.len() < 1_000_000, "inotify instances seem unlimited");
+            }
+            let (follower, changes) = follow(db.store.path());
+            (!follower.is_watching()).then_some((follower, changes))
+        })
+        .expect("never started without an inotify instance");
+    let deadline = std::time::Instant::now() + DEADLINE;
+    while !follower.is_watching() {
+        assert!(std::time::Instant::now() < deadline, "it never watched once it could");
+        changes.recv_timeout(Duration::from_millis(100)).ok();
+    }
+    while changes.try_recv().is_ok() {}
+    db.feed("after");
+    changes.recv_timeout(DEADLINE).expect("a commit was not seen once watching");
+}
