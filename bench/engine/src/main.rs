@@ -9,6 +9,7 @@
 //! Everything runs on 127.0.0.1; every loop is bounded.
 
 mod big_events;
+mod per_event;
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -269,14 +270,16 @@ fn main() {
     let herald =
         std::env::args().nth(1).expect("usage: herald-bench-engine PATH/TO/release/herald");
     let herald = Path::new(&herald);
-    // BENCH_ONLY=big_events, small_events or throughput runs just that one (no display
+    // BENCH_ONLY=big_events, small_events, per_event or throughput runs just that one (no display
     // needed).
     match std::env::var("BENCH_ONLY").as_deref() {
         Ok("big_events") => return big_events::big_events(herald),
         Ok("small_events") => return big_events::many_small_events(herald),
         Ok("throughput") => return throughput(),
+        Ok("per_event") => return per_event::per_event(),
         _ => {}
     }
+    per_event::per_event();
     throughput();
     latency();
     memory_per_idle_feed(herald);

@@ -63,7 +63,7 @@ impl Condition {
 
     /// A missing field, or data that is not JSON, does not match.
     pub fn matches(&self, json: Option<&Value>) -> bool {
-        let Some(found) = json.and_then(|j| j.pointer(&self.pointer)) else {
+        let Some(found) = json.and_then(|j| crate::json_pointer::lookup(j, &self.pointer)) else {
             return false;
         };
         let text = match found {

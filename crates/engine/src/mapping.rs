@@ -126,7 +126,7 @@ pub fn web_link(text: &str) -> Option<String> {
 }
 
 fn str_field<'a>(json: Option<&'a Value>, pointer: &str) -> Option<&'a str> {
-    json?.pointer(pointer)?.as_str().filter(|s| !s.trim().is_empty())
+    crate::json_pointer::lookup(json?, pointer)?.as_str().filter(|s| !s.trim().is_empty())
 }
 
 fn priority(json: Option<&Value>) -> Option<u8> {

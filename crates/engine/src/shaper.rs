@@ -2,6 +2,8 @@
 //! rendering and whether the feed keeps it, and where the feed resumes after it. The result goes
 //! to the store, which decides (in one transaction) whether it is new.
 
+use std::sync::Arc;
+
 use herald_sse::EventRef;
 use herald_store::{Incoming, Millis};
 use reqwest::header::HeaderValue;
@@ -25,11 +27,12 @@ pub struct Shaper {
     recent: RecentIds,
 }
 
-/// A bounded set of own ids, forgetting the oldest first.
+/// A bounded set of own ids, forgetting the oldest first. The set and the order share each
+/// id's one copy.
 #[derive(Debug, Clone, Default)]
 struct RecentIds {
-    set: std::collections::HashSet<String>,
-    order: std::collections::VecDeque<String>,
+    set: std::collections::HashSet<Arc<str>>,
+    order: std::collections::VecDeque<Arc<str>>,
 }
 
 impl RecentIds {
@@ -38,8 +41,10 @@ impl RecentIds {
     }
 
     fn insert(&mut self, id: &str) {
-        if self.set.insert(id.to_owned()) {
-            self.order.push_back(id.to_owned());
+        if !self.set.contains(id) {
+            let id: Arc<str> = id.into();
+            self.set.insert(id.clone());
+            self.order.push_back(id);
             if self.order.len() > RECENT_IDS
                 && let Some(old) = self.order.pop_front()
             {
@@ -177,13 +182,14 @@ fn identify(plan: &FeedPlan, event: &EventRef<'_>) -> (Option<Value>, Option<Str
     };
     let own_id = match &plan.connection.id_source {
         IdSource::Sse => event.own_id.map(str::to_owned),
-        IdSource::Json(pointer) => {
-            json.as_ref().and_then(|j| j.pointer(pointer)).and_then(|v| match v {
+        IdSource::Json(pointer) => json
+            .as_ref()
+            .and_then(|j| crate::json_pointer::lookup(j, pointer))
+            .and_then(|v| match v {
                 Value::String(s) if !s.is_empty() => Some(s.clone()),
                 Value::Number(n) => Some(n.to_string()),
                 _ => None,
-            })
-        }
+            }),
     };
     (json, own_id)
 }
