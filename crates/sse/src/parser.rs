@@ -11,83 +11,22 @@
 //! UTF-8 (nearly always), lines are handled as `&str` slices of the chunk with no further
 //! checks; only a chunk with invalid bytes takes the slower per-line repair. An event whose
 //! data is one line within one chunk is handed out as a slice of that chunk, and a data line
-//! that spans chunks becomes the event's data buffer as it is, so event data is copied at most
-//! once: the benchmarks measure each copy and pass over the bytes against a floor that does
-//! nothing but find line ends and check UTF-8.
+//! that spans chunks is checked and copied into the event's data piece by piece as it arrives,
+//! so event data is copied at most once: the benchmarks measure each copy and pass over the
+//! bytes against a floor that does nothing but find line ends and check UTF-8.
 
 use memchr::{memchr2, memchr2_iter, memrchr2};
+
+mod items;
+mod utf8;
+
+pub use items::{Event, EventRef, Item, OwnedItem};
+use utf8::{push_repaired, quick_utf8};
 
 /// The largest event a parser accepts by default: data, type and the line being read.
 pub const DEFAULT_MAX_EVENT_SIZE: usize = 8 * 1024 * 1024;
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
-
-/// One dispatched event, borrowed from the parser's buffers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct EventRef<'a> {
-    /// The `event` field, or `message` when the block set none.
-    pub event_type: &'a str,
-    pub data: &'a str,
-    /// The spec's lastEventId: the last `id` seen on the stream so far (it carries over).
-    pub last_event_id: &'a str,
-    /// The id set in this event's own block, if it set a non-empty one. Duplicates must be
-    /// judged by this, never by the carried-over `last_event_id`.
-    pub own_id: Option<&'a str>,
-}
-
-/// An owned event, for callers that keep events around.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Event {
-    pub event_type: String,
-    pub data: String,
-    pub last_event_id: String,
-    pub own_id: Option<String>,
-}
-
-impl From<EventRef<'_>> for Event {
-    fn from(e: EventRef<'_>) -> Self {
-        Event {
-            event_type: e.event_type.to_owned(),
-            data: e.data.to_owned(),
-            last_event_id: e.last_event_id.to_owned(),
-            own_id: e.own_id.map(str::to_owned),
-        }
-    }
-}
-
-/// What the parser reports, in stream order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Item<'a> {
-    Event(EventRef<'a>),
-    /// A `:` line (a keepalive, usually), without the colon.
-    Comment(&'a str),
-    /// A valid `retry:` field: the server's reconnection time in milliseconds.
-    Retry(u64),
-    /// An event grew past the size limit and was dropped; parsing goes on at the next event.
-    EventTooLarge {
-        limit: usize,
-    },
-}
-
-/// The owned form of [`Item`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum OwnedItem {
-    Event(Event),
-    Comment(String),
-    Retry(u64),
-    EventTooLarge { limit: usize },
-}
-
-impl From<Item<'_>> for OwnedItem {
-    fn from(item: Item<'_>) -> Self {
-        match item {
-            Item::Event(e) => OwnedItem::Event(e.into()),
-            Item::Comment(c) => OwnedItem::Comment(c.to_owned()),
-            Item::Retry(ms) => OwnedItem::Retry(ms),
-            Item::EventTooLarge { limit } => OwnedItem::EventTooLarge { limit },
-        }
-    }
-}
 
 #[derive(Debug)]
 pub struct Parser {
@@ -98,11 +37,12 @@ pub struct Parser {
     after_cr: bool,
     /// Still at the start of the stream, where one BOM is stripped.
     at_start: bool,
-    /// The block's data lines, each followed by LF. When a data line that spanned chunks was
-    /// adopted as the buffer (see `adopt_data_line`), it still starts with its field name,
-    /// which `data_start` skips.
+    /// The block's data lines, each followed by LF.
     data: String,
-    data_start: usize,
+    /// The line being read is a data line whose value goes into `data` as it arrives.
+    streaming: bool,
+    /// The start of a character cut off at the end of the last piece streamed (at most 3 bytes).
+    carry: Vec<u8>,
     event_type: String,
     last_event_id: String,
     /// The spec's "last event ID string": the buffer as of the last dispatch. An `id` line of
@@ -133,7 +73,8 @@ impl Parser {
             after_cr: false,
             at_start: true,
             data: String::new(),
-            data_start: 0,
+            streaming: false,
+            carry: Vec::new(),
             event_type: String::new(),
             last_event_id: String::new(),
             dispatched_id: String::new(),
@@ -190,7 +131,9 @@ impl Parser {
         self.partial.clear();
         self.after_cr = false;
         self.at_start = true;
-        self.clear_data();
+        self.data.clear();
+        self.streaming = false;
+        self.carry.clear();
         self.event_type.clear();
         self.block_set_id = false;
         self.skipping = false;
@@ -206,7 +149,19 @@ impl Parser {
 
     fn feed_lines(&mut self, chunk: &[u8], on_item: &mut impl FnMut(Item<'_>)) {
         let mut rest = chunk;
-        if !self.partial.is_empty() {
+        if self.streaming {
+            let Some(end) = memchr2(b'\n', b'\r', rest) else {
+                self.stream(rest, on_item);
+                return;
+            };
+            self.stream(&rest[..end], on_item);
+            if self.streaming {
+                self.end_streamed_line(on_item);
+            } else {
+                self.partial.clear(); // dropped on the way: the skipped line ends here
+            }
+            rest = self.after_line_end(rest, end);
+        } else if !self.partial.is_empty() {
             let Some(end) = memchr2(b'\n', b'\r', rest) else {
                 self.extend_partial(rest, on_item);
                 return;
@@ -215,13 +170,10 @@ impl Parser {
             line.extend_from_slice(&rest[..end]);
             rest = self.after_line_end(rest, end);
             let mut spare = match String::from_utf8(line) {
-                Ok(text) => match self.adopt_data_line(text, on_item) {
-                    Ok(spare) => spare,
-                    Err(text) => {
-                        self.whole_line(&text, on_item);
-                        text.into_bytes()
-                    }
-                },
+                Ok(text) => {
+                    self.whole_line(&text, on_item);
+                    text.into_bytes()
+                }
                 Err(invalid) => {
                     let line = invalid.into_bytes();
                     self.whole_line(&String::from_utf8_lossy(&line), on_item);
@@ -237,7 +189,7 @@ impl Parser {
             return;
         };
         let (lines, tail) = rest.split_at(last + 1);
-        match simdutf8::basic::from_utf8(lines) {
+        match quick_utf8(lines) {
             Ok(text) => self.complete_lines(text, on_item),
             Err(_) => self.repaired_lines(lines, on_item),
         }
@@ -296,33 +248,33 @@ impl Parser {
         }
     }
 
-    /// A data line that spanned chunks, once it is whole, becomes the block's data buffer as
-    /// it is (field name and all; `data_start` skips it) when the block has no data yet: a
-    /// long line is then copied once, from the chunks into its buffer, instead of twice.
-    /// Returns the buffer to reuse for the next partial line, or the line when it is not one
-    /// to adopt.
-    fn adopt_data_line(
-        &mut self,
-        line: String,
-        on_item: &mut impl FnMut(Item<'_>),
-    ) -> Result<Vec<u8>, String> {
-        if self.skipping || !self.data.is_empty() || !line.starts_with("data:") {
-            return Err(line);
-        }
-        let start = if line.as_bytes().get(5) == Some(&b' ') { 6 } else { 5 };
-        if self.event_type.len() + line.len() - start + 1 > self.max_event_size {
+    /// Part of a streamed data line's value: into `data`, repaired as the whole line would be
+    /// (a character cut between pieces is carried to the next). Past the size limit the event
+    /// is dropped, and the rest of the line is skipped.
+    fn stream(&mut self, bytes: &[u8], on_item: &mut impl FnMut(Item<'_>)) {
+        push_repaired(&mut self.data, &mut self.carry, bytes);
+        if self.data.len() + self.carry.len() + self.event_type.len() + 1 > self.max_event_size {
+            self.streaming = false;
+            self.carry.clear();
             self.drop_event(on_item);
-            return Ok(line.into_bytes());
+            self.partial.clear();
+            self.partial.push(b'x');
         }
-        let spare = std::mem::replace(&mut self.data, line);
-        self.data_start = start;
-        self.data.push('\n');
-        Ok(spare.into_bytes())
     }
 
-    fn clear_data(&mut self) {
-        self.data.clear();
-        self.data_start = 0;
+    /// The streamed data line ended: as the whole line would have been taken.
+    fn end_streamed_line(&mut self, on_item: &mut impl FnMut(Item<'_>)) {
+        self.streaming = false;
+        if !self.carry.is_empty() {
+            // A character the line ended in the middle of.
+            self.carry.clear();
+            self.data.push(char::REPLACEMENT_CHARACTER);
+        }
+        if self.data.len() + self.event_type.len() + 1 > self.max_event_size {
+            self.drop_event(on_item);
+            return;
+        }
+        self.data.push('\n');
     }
 
     /// Skips the line ending at `end` (CR, LF or CRLF) and returns what follows it.
@@ -349,7 +301,30 @@ impl Parser {
             }
             return;
         }
+        if self.streaming {
+            self.stream(bytes, on_item);
+            return;
+        }
+        // A data line, once it is clear where its value starts (after the colon and the one
+        // space that may follow), streams from here on.
+        if self.partial.is_empty() && bytes.len() > 5 && bytes.starts_with(b"data:") {
+            let start = if bytes[5] == b' ' { 6 } else { 5 };
+            self.streaming = true;
+            self.stream(&bytes[start..], on_item);
+            return;
+        }
         self.partial.extend_from_slice(bytes);
+        if self.partial.len() > 5 && self.partial.starts_with(b"data:") {
+            let start = if self.partial[5] == b' ' { 6 } else { 5 };
+            let mut line = std::mem::take(&mut self.partial);
+            self.streaming = true;
+            self.stream(&line[start..], on_item);
+            if self.partial.is_empty() {
+                line.clear();
+                self.partial = line; // keep the allocation (unless a drop marked the line)
+            }
+            return;
+        }
         if self.pending_size() > self.max_event_size {
             self.drop_event(on_item);
             self.partial.clear();
@@ -367,11 +342,11 @@ impl Parser {
             None if !self.partial.is_empty() && b"data".starts_with(&self.partial) => 1,
             None => self.partial.len(),
         };
-        self.data.len() - self.data_start + self.event_type.len() + line
+        self.data.len() + self.event_type.len() + line
     }
 
     fn drop_event(&mut self, on_item: &mut impl FnMut(Item<'_>)) {
-        self.clear_data();
+        self.data.clear();
         self.event_type.clear();
         self.block_set_id = false;
         self.skipping = true;
@@ -406,7 +381,7 @@ impl Parser {
         match name {
             "data" => {
                 let borrowed = block.data.map_or(0, |data| data.len() + 1);
-                let size = self.data.len() - self.data_start + borrowed + self.event_type.len();
+                let size = self.data.len() + borrowed + self.event_type.len();
                 if size + value.len() + 1 > self.max_event_size {
                     block.data = None;
                     self.drop_event(on_item);
@@ -457,7 +432,7 @@ impl Parser {
             }
             None => {
                 self.data.pop(); // the trailing LF
-                &self.data[self.data_start..]
+                &self.data
             }
         };
         let event_type = if self.event_type.is_empty() { "message" } else { &self.event_type };
@@ -468,7 +443,7 @@ impl Parser {
             own_id: (block_set_id && !self.last_event_id.is_empty())
                 .then_some(self.last_event_id.as_str()),
         }));
-        self.clear_data();
+        self.data.clear();
         self.event_type.clear();
     }
 }
