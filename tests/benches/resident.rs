@@ -166,19 +166,27 @@ fn idle(tray: bool) {
 }
 
 fn busy() {
-    // Each second of a 75 s script: an event every 5 s, a keepalive every 2 s in between.
-    let pieces: Vec<Vec<u8>> = (0..75)
-        .map(|s| match s {
-            s if s % 5 == 0 => format!("id: {s}\ndata: deploy {s} is live\n\n").into_bytes(),
-            s if s % 2 == 0 => b": keepalive\n\n".to_vec(),
-            _ => Vec::new(),
-        })
-        .collect();
-    let server = SseServer::start(move |_, _| Reply::Stream {
-        content_type: "text/event-stream".into(),
-        pieces: pieces.clone(),
-        pause: Duration::from_secs(1),
-        end: End::Hold,
+    // Each tenth of a second of a 75 s script: an event every 5 s, a keepalive every 2 s. Each
+    // feed has its own half second, as feeds of different servers would: events that all came
+    // at once would be stored in one commit and shown in one look at the store, which flatters
+    // the figure (an earlier form of this bench did that).
+    let script = |feed: usize| -> Vec<Vec<u8>> {
+        (0..750usize)
+            .map(|tick| match tick + 5 * feed {
+                t if t % 50 == 0 => format!("id: {t}\ndata: deploy {t} is live\n\n").into_bytes(),
+                t if t % 20 == 10 => b": keepalive\n\n".to_vec(),
+                _ => Vec::new(),
+            })
+            .collect()
+    };
+    let server = SseServer::start(move |request, _| {
+        let feed = request.target.rsplit('/').next().and_then(|i| i.parse().ok()).unwrap_or(0);
+        Reply::Stream {
+            content_type: "text/event-stream".into(),
+            pieces: script(feed),
+            pause: Duration::from_millis(100),
+            end: End::Hold,
+        }
     });
     let data = DataDir::new();
     add_feeds(&data, &server, FEEDS);

@@ -51,8 +51,12 @@ pub struct Parser {
     /// The current block set an id. Within a block the last `id` line wins, so the block's own
     /// id is then exactly `last_event_id`; no copy is needed.
     block_set_id: bool,
-    /// Inside an event that went over the limit: skip lines until the blank line that ends it.
+    /// Inside an event that went over the limit: its data and event lines are skipped until the
+    /// blank line that ends it (its `id` and `retry` still count, as the spec has them).
     skipping: bool,
+    /// The line being read went over the limit: the rest of it is ignored (`partial` holds one
+    /// byte so that its end is not taken for a blank line).
+    skip_line: bool,
 }
 
 impl Default for Parser {
@@ -80,6 +84,7 @@ impl Parser {
             dispatched_id: String::new(),
             block_set_id: false,
             skipping: false,
+            skip_line: false,
         }
     }
 
@@ -137,6 +142,7 @@ impl Parser {
         self.event_type.clear();
         self.block_set_id = false;
         self.skipping = false;
+        self.skip_line = false;
         self.last_event_id.clone_from(&self.dispatched_id);
     }
 
@@ -158,7 +164,9 @@ impl Parser {
             if self.streaming {
                 self.end_streamed_line(on_item);
             } else {
-                self.partial.clear(); // dropped on the way: the skipped line ends here
+                // Dropped on the way: the skipped line ends here.
+                self.partial.clear();
+                self.skip_line = false;
             }
             rest = self.after_line_end(rest, end);
         } else if !self.partial.is_empty() {
@@ -167,9 +175,14 @@ impl Parser {
                 return;
             };
             let mut line = std::mem::take(&mut self.partial);
-            line.extend_from_slice(&rest[..end]);
+            let skipped = std::mem::take(&mut self.skip_line);
+            if !skipped {
+                line.extend_from_slice(&rest[..end]);
+            }
             rest = self.after_line_end(rest, end);
             let mut spare = match String::from_utf8(line) {
+                // A line over the limit ends: nothing of it counts.
+                Ok(text) if skipped => text.into_bytes(),
                 Ok(text) => {
                     self.whole_line(&text, on_item);
                     text.into_bytes()
@@ -257,8 +270,7 @@ impl Parser {
             self.streaming = false;
             self.carry.clear();
             self.drop_event(on_item);
-            self.partial.clear();
-            self.partial.push(b'x');
+            self.skip_rest_of_line();
         }
     }
 
@@ -294,11 +306,7 @@ impl Parser {
     }
 
     fn extend_partial(&mut self, bytes: &[u8], on_item: &mut impl FnMut(Item<'_>)) {
-        if self.skipping {
-            // Only whether the line is blank matters while skipping; keep one byte at most.
-            if !bytes.is_empty() && self.partial.is_empty() {
-                self.partial.push(b'x');
-            }
+        if self.skip_line {
             return;
         }
         if self.streaming {
@@ -307,14 +315,18 @@ impl Parser {
         }
         // A data line, once it is clear where its value starts (after the colon and the one
         // space that may follow), streams from here on.
-        if self.partial.is_empty() && bytes.len() > 5 && bytes.starts_with(b"data:") {
+        if !self.skipping
+            && self.partial.is_empty()
+            && bytes.len() > 5
+            && bytes.starts_with(b"data:")
+        {
             let start = if bytes[5] == b' ' { 6 } else { 5 };
             self.streaming = true;
             self.stream(&bytes[start..], on_item);
             return;
         }
         self.partial.extend_from_slice(bytes);
-        if self.partial.len() > 5 && self.partial.starts_with(b"data:") {
+        if !self.skipping && self.partial.len() > 5 && self.partial.starts_with(b"data:") {
             let start = if self.partial[5] == b' ' { 6 } else { 5 };
             let mut line = std::mem::take(&mut self.partial);
             self.streaming = true;
@@ -325,30 +337,55 @@ impl Parser {
             }
             return;
         }
-        if self.pending_size() > self.max_event_size {
-            self.drop_event(on_item);
-            self.partial.clear();
-            self.partial.push(b'x');
+        match self.pending_size() {
+            Some(size) if !self.skipping && size > self.max_event_size => {
+                self.drop_event(on_item);
+                self.skip_rest_of_line();
+            }
+            Some(_) if !self.skipping => {}
+            // Any other line (or any line of an event being skipped) is held in memory too:
+            // past the limit it is ignored, as a whole line that long would be.
+            _ if self.partial.len() > self.max_event_size => self.skip_rest_of_line(),
+            _ => {}
         }
     }
 
-    /// The event's size as the limit counts it, with the line still being read. A data line
-    /// counts its value and LF, as it will once it ends, so that where the stream is cut does
-    /// not decide whether an event at the limit is kept; any other line counts whole, since it
-    /// is held in memory too.
-    fn pending_size(&self) -> usize {
-        let line = match self.partial.strip_prefix(b"data:") {
-            Some(value) => value.strip_prefix(b" ").unwrap_or(value).len() + 1,
-            None if !self.partial.is_empty() && b"data".starts_with(&self.partial) => 1,
-            None => self.partial.len(),
-        };
-        self.data.len() + self.event_type.len() + line
+    /// The rest of the line being read is ignored; one byte stays, so that its end is not
+    /// taken for a blank line.
+    fn skip_rest_of_line(&mut self) {
+        self.skip_line = true;
+        self.partial.clear();
+        self.partial.push(b'x');
     }
 
+    /// The event's size as the limit counts it (data with its LFs, and the event type), with
+    /// the line still being read, for a data or event line (None for any other): it counts the
+    /// value as it will once the line ends, so that where the stream is cut does not decide
+    /// whether an event at the limit is kept. An event line replaces the type so far.
+    fn pending_size(&self) -> Option<usize> {
+        let value = |rest: &[u8]| rest.strip_prefix(b" ").unwrap_or(rest).len();
+        let partial = &self.partial[..];
+        let data = self.data.len();
+        if let Some(rest) = partial.strip_prefix(b"data:") {
+            Some(data + self.event_type.len() + value(rest) + 1)
+        } else if let Some(rest) = partial.strip_prefix(b"event:") {
+            Some(data + value(rest))
+        } else if partial.is_empty() {
+            None
+        } else if b"data".starts_with(partial) {
+            Some(data + self.event_type.len() + 1)
+        } else if b"event".starts_with(partial) {
+            Some(data)
+        } else {
+            None
+        }
+    }
+
+    /// The event went over the limit: what it holds goes, and its data and event lines are
+    /// skipped until the blank line that ends it.
     fn drop_event(&mut self, on_item: &mut impl FnMut(Item<'_>)) {
         self.data.clear();
         self.event_type.clear();
-        self.block_set_id = false;
         self.skipping = true;
         on_item(Item::EventTooLarge { limit: self.max_event_size });
     }
@@ -363,22 +400,23 @@ impl Parser {
         on_item: &mut impl FnMut(Item<'_>),
     ) {
         if line.is_empty() {
-            if std::mem::take(&mut self.skipping) {
-                self.block_set_id = false;
-            } else {
-                self.dispatch(block.data.take(), on_item);
-            }
+            // A skipped event ends as one without data: only its id is taken.
+            self.skipping = false;
+            self.dispatch(block.data.take(), on_item);
             return;
         }
-        if self.skipping {
-            return;
-        }
+        // Any line but data and event lines that is longer than an event may be is ignored, in
+        // whatever pieces it came (see extend_partial).
+        let too_long = line.len() > self.max_event_size;
         if let Some(comment) = line.strip_prefix(':') {
-            on_item(Item::Comment(comment));
+            if !too_long {
+                on_item(Item::Comment(comment));
+            }
             return;
         }
         let (name, value) = split_field(line);
         match name {
+            "data" | "event" if self.skipping => {}
             "data" => {
                 let borrowed = block.data.map_or(0, |data| data.len() + 1);
                 let size = self.data.len() + borrowed + self.event_type.len();
@@ -397,9 +435,16 @@ impl Parser {
                 self.data.push('\n');
             }
             "event" => {
+                let data = self.data.len() + block.data.map_or(0, |data| data.len() + 1);
+                if data + value.len() > self.max_event_size {
+                    self.keep(std::mem::take(block));
+                    self.drop_event(on_item);
+                    return;
+                }
                 self.event_type.clear();
                 self.event_type.push_str(value);
             }
+            _ if too_long => {}
             // An id with NUL is ignored entirely (the spec's rule; it could not be sent back).
             "id" if !value.as_bytes().contains(&0) => {
                 self.last_event_id.clear();

@@ -10,7 +10,17 @@ use crate::msg;
 fn an_oversized_event_is_reported_and_the_next_one_arrives() {
     let mut parser = Parser::with_max_event_size(16);
     let items = parser.feed_owned(b"data: 0123456789\ndata: 0123456789\nid: 7\n\ndata: next\n\n");
-    assert_eq!(items, [OwnedItem::EventTooLarge { limit: 16 }, msg("next")]);
+    // The dropped event's id still counts, as the spec has it (and wherever it stood in it).
+    let next = herald_sse::Event {
+        last_event_id: "7".into(),
+        ..herald_sse::Event::from(herald_sse::EventRef {
+            event_type: "message",
+            data: "next",
+            last_event_id: "",
+            own_id: None,
+        })
+    };
+    assert_eq!(items, [OwnedItem::EventTooLarge { limit: 16 }, OwnedItem::Event(next)]);
 }
 
 #[test]
@@ -70,6 +80,18 @@ fn the_limit_is_the_same_in_any_chunking() {
             format!("event: e\ndata:{}\n\n", "y".repeat(size)),
             format!("data: {}\ndata: {}\n\n", "a".repeat(size / 2), "b".repeat(size / 2)),
             format!("data: {}\ndata\n\n", "c".repeat(size - 2)),
+            // An event type after the data counts as much as one before it.
+            format!(
+                "data: {}\nevent: {}\n\ndata: next\n\n",
+                "d".repeat(size / 2),
+                "t".repeat(size / 2)
+            ),
+            // A line that is neither data nor type is ignored past the limit, and only it.
+            format!("id: {}\ndata: x\n\n", "i".repeat(size)),
+            format!("data: a\n:{}\ndata: b\n\n", "c".repeat(size)),
+            // The id of a dropped event counts wherever it stands in it.
+            format!("id: 1\ndata: a\n\ndata: {}\nid: 99\n\ndata: next\n\n", "y".repeat(size)),
+            format!("id: 1\ndata: a\n\nid: 99\ndata: {}\n\ndata: next\n\n", "y".repeat(size)),
         ] {
             let bytes = stream.as_bytes();
             let whole = Parser::with_max_event_size(LIMIT).feed_owned(bytes);

@@ -87,19 +87,24 @@ impl Follower {
         let dir = beacon.parent().map(Path::to_owned).unwrap_or_else(|| PathBuf::from("."));
         ensure_dir_for(&beacon);
         let (events, received) = std::sync::mpsc::channel();
-        // Filtered on notify's thread: the beacon's own events and the directory's, not every
-        // open and close that a ring makes.
+        // On notify's thread: a ring calls `on_change` there and then (a thread more to wake
+        // for each commit would be a wake-up more); what happened to the directory itself, and
+        // errors, go to the reader thread, which watches again. Not every open and close that a
+        // ring makes: only the beacon's own changes.
         let (name, watched_dir) = (beacon.file_name().map(|n| n.to_os_string()), dir.clone());
-        let handler = move |event: notify::Result<notify::Event>| {
-            let relevant = match &event {
-                Ok(e) => {
-                    replaced(e, &watched_dir)
-                        || (!matches!(e.kind, EventKind::Access(_))
-                            && e.paths.iter().any(|p| p.file_name() == name.as_deref()))
+        let rung = on_change.clone();
+        let handler = move |event: notify::Result<notify::Event>| match &event {
+            Ok(e) if replaced(e, &watched_dir) => {
+                let _ = events.send(event);
+            }
+            Ok(e) => {
+                if !matches!(e.kind, EventKind::Access(_))
+                    && e.paths.iter().any(|p| p.file_name() == name.as_deref())
+                {
+                    rung();
                 }
-                Err(_) => true,
-            };
-            if relevant {
+            }
+            Err(_) => {
                 let _ = events.send(event);
             }
         };
@@ -155,6 +160,8 @@ impl Reader {
                     Err(_) => return,
                 }
             };
+            // Only the directory's own events and errors come here (rings are answered on
+            // notify's thread), and a look while lost.
             let replaced = match &event {
                 Some(Ok(event)) => replaced(event, &self.dir),
                 Some(Err(_)) => false,
@@ -164,8 +171,8 @@ impl Reader {
                 // The directory itself was removed, renamed or replaced (or is still lost).
                 lost = !self.watch_again();
             }
-            // A ring, the directory's change, events the OS dropped (a queue overflow), or a
-            // look while lost: something may have changed.
+            // The directory's change, events the OS dropped (a queue overflow), or a look
+            // while lost: something may have changed.
             on_change();
         }
     }

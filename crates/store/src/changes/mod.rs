@@ -11,9 +11,9 @@
 //! and the commit hook runs after SQLite released the write lock, so whoever reads on the
 //! signal sees the commit.
 //!
-//! A second beacon, `config`, rings only after commits that changed feeds, settings or requests
-//! to the resident (whatever moved `config_version`): the engine follows that one, so the
-//! events its own writer commits do not wake it.
+//! A second beacon, in `herald.db-config-changes`, rings only after commits that changed feeds,
+//! settings or requests to the resident (whatever moved `config_version`): the engine follows
+//! that one, so the events its own writer commits do not wake it.
 //!
 //! Nothing here carries data: a signal only says "look again", so signals that merge, or one
 //! from a process's own commit, cost a cheap re-check (`data_version`, `config_version`).
@@ -33,14 +33,16 @@ pub enum Beacon {
     Config,
 }
 
-/// The file whose renames announce commits.
+/// The file whose renames announce commits. Each beacon has a directory of its own: a watch
+/// reports every file of its directory, so a follower of `config` sharing one with the beacon
+/// every commit rings would wake for each commit only to find it is not its own.
 pub fn beacon_path(db: &Path, which: Beacon) -> PathBuf {
     let mut name = db.file_name().map(|n| n.to_os_string()).unwrap_or_default();
-    name.push("-changes");
-    db.with_file_name(name).join(match which {
-        Beacon::Any => "beacon",
-        Beacon::Config => "config",
-    })
+    name.push(match which {
+        Beacon::Any => "-changes",
+        Beacon::Config => "-config-changes",
+    });
+    db.with_file_name(name).join("beacon")
 }
 
 /// Makes every commit on `conn` ring the beacons (and checkpoint the WAL as SQLite would).

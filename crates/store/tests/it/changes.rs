@@ -175,7 +175,7 @@ fn a_link_in_the_place_of_the_directory_is_replaced_not_followed() {
     let path = db.store.path().to_owned();
     let dir = herald_store::changes::beacon_path(&path, Beacon::Any).parent().unwrap().to_owned();
     let elsewhere = tempfile::tempdir().unwrap();
-    let theirs = elsewhere.path().join("config");
+    let theirs = elsewhere.path().join("beacon");
     std::fs::write(&theirs, "not Herald's").unwrap();
     let old = std::time::SystemTime::UNIX_EPOCH + Duration::from_secs(1_600_000_000);
     std::fs::File::options().write(true).open(&theirs).unwrap().set_modified(old).unwrap();
