@@ -272,7 +272,10 @@ fn main() {
     let mut ratios = Vec::new();
     let mut floors = Vec::new();
     let tail_only = std::env::var_os("BENCH_TAIL_ONLY").is_some();
-    for (name, corpus) in corpus::all().into_iter().filter(|_| !tail_only) {
+    // BENCH_CORPUS=ntfy (or tiny, 64k) measures one corpus only.
+    let only = std::env::var("BENCH_CORPUS").ok();
+    let wanted = |name: &str| only.as_deref().is_none_or(|only| only == name);
+    for (name, corpus) in corpus::all().into_iter().filter(|(name, _)| !tail_only && wanted(name)) {
         let path = dir.join(format!("{name}.sse"));
         std::fs::write(&path, &corpus).expect("write corpus");
         let corpus = Bytes::from(corpus);

@@ -75,6 +75,12 @@ impl Herald {
         Ok(self.store().data_version()?)
     }
 
+    /// Changes whenever feeds, settings or requests to the resident change (any process): what
+    /// a commit of events alone does not move.
+    pub fn config_version(&self) -> Result<i64, ApiError> {
+        Ok(self.store().config_version()?)
+    }
+
     // Feeds.
 
     pub fn feeds(&self) -> Result<Vec<FeedView>, ApiError> {

@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use herald_store::{Accepted, Incoming, LiveState, Millis, Store};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
@@ -122,20 +122,29 @@ struct Writer {
 /// retention alone let a server sending 8 MiB events fill gigabytes in a minute.
 const TRIM_EVERY: usize = 16 * 1024 * 1024;
 
+/// The search index is brought up to date at a quiet moment at most this often.
+const INDEX_GAP: Duration = Duration::from_secs(10);
+
 impl Writer {
     fn run(mut self) {
         let mut index_due = false;
+        let mut indexed_at: Option<Instant> = None;
         loop {
             let first = match self.inbox.try_recv() {
                 Ok(message) => message,
                 Err(mpsc::error::TryRecvError::Empty) => {
-                    // A quiet moment: bring the full-text index up to date (searches would
-                    // index on demand anyway, but then a window's search would wait for it).
-                    if index_due {
+                    // A quiet moment: bring the full-text index up to date (searches index on
+                    // demand anyway, but then a window's search would wait for it). At most
+                    // every INDEX_GAP: it is a transaction (and a signal to every follower) of
+                    // its own, which for a feed sending now and then doubled what each event
+                    // cost; rows it leaves for later are indexed with the next ones, or by a
+                    // search, or at the stop.
+                    if index_due && indexed_at.is_none_or(|at| at.elapsed() >= INDEX_GAP) {
                         if let Err(e) = self.store.index_pending() {
                             tracing::warn!("cannot update the search index: {e}");
                         }
                         index_due = false;
+                        indexed_at = Some(Instant::now());
                         continue;
                     }
                     match self.inbox.blocking_recv() {

@@ -14,13 +14,18 @@ use crate::event_loop::{Request, Requests};
 use crate::tray_model::{Action, TrayModel};
 use crate::ui_launcher;
 
-/// The least time between two rebuilds of the tray's model: a burst of events (each commit
-/// signals) updates the tray four times a second at most, a lone change shows at once, and one
-/// that follows another closely still shows well within half a second.
+/// The least time between two rebuilds of the tray's model after a change of feeds or settings
+/// (from the command line, the windows or the menu): a lone change shows at once, and one that
+/// follows another closely still shows well within half a second.
 const REBUILD_GAP: Duration = Duration::from_millis(250);
 
+/// The same after commits that changed nothing but events and feeds' live states (unread
+/// counts, "retrying"): those come with every event, and a tray that rebuilt for each was
+/// most of what a busy resident's main thread did.
+const EVENT_GAP: Duration = Duration::from_secs(1);
+
 /// Notices changes in the store cheaply: the model is rebuilt only when another connection
-/// committed something, at most every [`REBUILD_GAP`].
+/// committed something, at most every [`REBUILD_GAP`] (or [`EVENT_GAP`] for events alone).
 pub struct TrayFeed {
     herald: Herald,
     seen_version: Option<i64>,
@@ -31,6 +36,9 @@ pub struct TrayFeed {
     /// commits queues one request, not one per commit).
     signalled: Arc<AtomicBool>,
     last_build: Option<Instant>,
+    /// `config_version` at the last rebuild, and whether it moved since (then the short gap).
+    seen_config: Option<i64>,
+    config_moved: bool,
     /// A change was seen during the gap: rebuild when it ends.
     deferred: bool,
     /// The next moment the model changes by the clock alone (a snooze ends).
@@ -46,6 +54,8 @@ impl TrayFeed {
             seen_trouble: None,
             signalled: Arc::default(),
             last_build: None,
+            seen_config: None,
+            config_moved: false,
             deferred: false,
             expires: None,
         }
@@ -72,8 +82,10 @@ impl TrayFeed {
         // No rebuild comes before the gap after the last one: a snooze that ended within it
         // is looked at once, at its end (waking at the snooze's end would find the rebuild
         // deferred, and wake again at once, and again, until the gap was over).
+        let gap = if self.config_moved { REBUILD_GAP } else { EVENT_GAP };
+        let deferred = self.deferred.then(|| self.last_build.map(|at| at + gap)).flatten();
+        // The end of a snooze shows as a change of settings would.
         let gap_end = self.last_build.map(|at| at + REBUILD_GAP);
-        let deferred = self.deferred.then_some(gap_end).flatten();
         let expiry = self.expires.map(|at| {
             let left = u64::try_from(at.saturating_sub(now_millis())).unwrap_or(0);
             let due = Instant::now() + Duration::from_millis(left);
@@ -88,18 +100,23 @@ impl TrayFeed {
     /// The model, when something may have changed since the last call.
     pub fn changed_model(&mut self) -> Option<TrayModel> {
         let now = Instant::now();
-        if self.last_build.is_some_and(|at| now < at + REBUILD_GAP) {
+        let config = self.herald.config_version().ok();
+        self.config_moved |= config != self.seen_config;
+        let expired = self.expires.is_some_and(|at| at <= now_millis());
+        let gap = if self.config_moved || expired { REBUILD_GAP } else { EVENT_GAP };
+        if self.last_build.is_some_and(|at| now < at + gap) {
             self.deferred = true;
             return None;
         }
         self.deferred = false;
         let version = self.herald.data_version().ok()?;
         let trouble = self.trouble.lock().ok()?.clone();
-        let expired = self.expires.is_some_and(|at| at <= now_millis());
         if self.seen_version == Some(version) && self.seen_trouble == trouble && !expired {
             return None;
         }
         self.seen_version = Some(version);
+        self.seen_config = config;
+        self.config_moved = false;
         self.seen_trouble.clone_from(&trouble);
         self.last_build = Some(now);
         // The engine's trouble comes with `trouble` above, not through the file other

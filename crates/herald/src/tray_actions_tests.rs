@@ -119,3 +119,37 @@ fn a_snooze_ending_within_the_gap_is_one_look_not_a_spin() {
     assert!(!model.feeds[0].quiet, "still snoozed after its end");
     assert!(looks <= 2, "{looks} looks for one snooze's end");
 }
+
+/// Events alone (unread counts) rebuild the tray at most every EVENT_GAP, so a busy feed does
+/// not rebuild it for each event; a change of feeds or settings meanwhile still shows within
+/// REBUILD_GAP.
+#[test]
+fn events_alone_wait_for_the_longer_gap_a_change_of_settings_does_not() {
+    let mut rig = rig();
+    let feed = rig.other.add_feed(&spec("busy")).unwrap();
+    assert!(rig.tray.changed_model().is_some());
+    let built = Instant::now();
+    let event = herald_store::Incoming {
+        feed_id: feed.id.clone(),
+        resume_position: "1".into(),
+        event_id: Some("1".into()),
+        event_type: "message".into(),
+        data: "news".into(),
+        kept: Some(herald_store::Rendered {
+            title: "news".into(),
+            body: "news".into(),
+            link: None,
+            priority: None,
+        }),
+        received_at: now_millis(),
+    };
+    rig.other.accept_batch(&[event]).unwrap();
+    assert!(rig.tray.changed_model().is_none(), "an event rebuilt the tray within the gap");
+    let due = rig.tray.next_look().expect("the event's rebuild was dropped");
+    assert!(due > built + 2 * REBUILD_GAP, "events alone did not wait for the longer gap");
+    rig.other.add_feed(&spec("new")).unwrap();
+    assert!(rig.tray.changed_model().is_none());
+    let due = rig.tray.next_look().expect("the change's rebuild was dropped");
+    assert!(due <= built + REBUILD_GAP, "a change of feeds waited for the events' gap");
+    assert_eq!(model_when_due(&mut rig.tray).map(|m| m.feeds.len()), Some(2));
+}

@@ -96,30 +96,27 @@ impl Store {
 
     /// Records that the feed finished (or, with None, that it may run again).
     pub fn set_finished(&mut self, feed_id: &str, at: Option<Millis>) -> Result<(), StoreError> {
-        self.conn.execute(
-            "UPDATE resume_state SET finished_at = ?2 WHERE feed_id = ?1",
-            params![feed_id, at],
-        )?;
+        self.conn
+            .prepare_cached("UPDATE resume_state SET finished_at = ?2 WHERE feed_id = ?1")?
+            .execute(params![feed_id, at])?;
         Ok(())
     }
 
     pub fn set_connected(&mut self, feed_id: &str, at: Millis) -> Result<(), StoreError> {
-        self.conn.execute(
-            "UPDATE resume_state SET last_connected_at = ?2 WHERE feed_id = ?1",
-            params![feed_id, at],
-        )?;
+        self.conn
+            .prepare_cached("UPDATE resume_state SET last_connected_at = ?2 WHERE feed_id = ?1")?
+            .execute(params![feed_id, at])?;
         Ok(())
     }
 
     pub fn set_live_state(&mut self, feed_id: &str, live: &LiveState) -> Result<(), StoreError> {
-        self.conn.execute(
+        self.conn.prepare_cached(
             "INSERT INTO live_state (feed_id, state, detail, next_retry_at, last_error, updated_at)
              SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE EXISTS (SELECT 1 FROM feeds WHERE id = ?1 AND removed_at IS NULL)
              ON CONFLICT (feed_id) DO UPDATE SET state = excluded.state, detail = excluded.detail,
                  next_retry_at = excluded.next_retry_at, last_error = excluded.last_error,
                  updated_at = excluded.updated_at",
-            params![feed_id, live.state.as_str(), live.detail, live.next_retry_at, live.last_error, live.updated_at],
-        )?;
+        )?.execute(params![feed_id, live.state.as_str(), live.detail, live.next_retry_at, live.last_error, live.updated_at])?;
         Ok(())
     }
 
