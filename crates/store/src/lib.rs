@@ -76,7 +76,8 @@ impl Store {
     pub fn config_version(&self) -> Result<i64, StoreError> {
         Ok(self
             .conn
-            .query_row("SELECT version FROM config_version WHERE id = 1", [], |r| r.get(0))?)
+            .prepare_cached("SELECT version FROM config_version WHERE id = 1")?
+            .query_row([], |r| r.get(0))?)
     }
 
     /// Caps the database at `pages` pages (of 4 KiB) on this connection: SQLite then fails
