@@ -15,9 +15,10 @@
 //! so event data is copied at most once: the benchmarks measure each copy and pass over the
 //! bytes against a floor that does nothing but find line ends and check UTF-8.
 
-use memchr::{memchr2, memchr2_iter, memrchr2};
+use memchr::{memchr2, memrchr2};
 
 mod items;
+mod line_ends;
 mod utf8;
 
 pub use items::{Event, EventRef, Item, OwnedItem};
@@ -220,7 +221,7 @@ impl Parser {
         let bytes = text.as_bytes();
         let mut block = Block::default();
         let mut start = 0;
-        for end in memchr2_iter(b'\n', b'\r', bytes) {
+        for end in line_ends::line_ends(bytes) {
             if end < start {
                 continue; // the LF of a CRLF, already taken with its CR
             }
