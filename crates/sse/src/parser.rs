@@ -19,12 +19,16 @@ use memchr::{memchr2, memrchr2};
 
 mod items;
 mod line_ends;
+mod spanning;
 mod utf8;
 
 pub use items::{Event, EventRef, Item, OwnedItem};
-use utf8::{push_repaired, quick_utf8};
+use utf8::quick_utf8;
 
-/// The largest event a parser accepts by default: data, type and the line being read.
+/// The largest event a parser accepts by default: its data (with an LF for each line) and its
+/// type, as it ends. Data is dropped as soon as it is over (it never shrinks); a type only when
+/// the event ends with it, since a later `event` line replaces it. The parser holds at most
+/// about twice this (data, type) and the line being read.
 pub const DEFAULT_MAX_EVENT_SIZE: usize = 8 * 1024 * 1024;
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -58,6 +62,10 @@ pub struct Parser {
     /// The line being read went over the limit: the rest of it is ignored (`partial` holds one
     /// byte so that its end is not taken for a blank line).
     skip_line: bool,
+    /// The block's event type is longer than an event may be: unless a later `event` line
+    /// replaces it, the event is dropped when it ends (what counts is the event as dispatched,
+    /// whatever the order of its lines; only data, which never shrinks, is dropped early).
+    type_too_long: bool,
 }
 
 impl Default for Parser {
@@ -86,6 +94,7 @@ impl Parser {
             block_set_id: false,
             skipping: false,
             skip_line: false,
+            type_too_long: false,
         }
     }
 
@@ -144,6 +153,7 @@ impl Parser {
         self.block_set_id = false;
         self.skipping = false;
         self.skip_line = false;
+        self.type_too_long = false;
         self.last_event_id.clone_from(&self.dispatched_id);
     }
 
@@ -262,34 +272,6 @@ impl Parser {
         }
     }
 
-    /// Part of a streamed data line's value: into `data`, repaired as the whole line would be
-    /// (a character cut between pieces is carried to the next). Past the size limit the event
-    /// is dropped, and the rest of the line is skipped.
-    fn stream(&mut self, bytes: &[u8], on_item: &mut impl FnMut(Item<'_>)) {
-        push_repaired(&mut self.data, &mut self.carry, bytes);
-        if self.data.len() + self.carry.len() + self.event_type.len() + 1 > self.max_event_size {
-            self.streaming = false;
-            self.carry.clear();
-            self.drop_event(on_item);
-            self.skip_rest_of_line();
-        }
-    }
-
-    /// The streamed data line ended: as the whole line would have been taken.
-    fn end_streamed_line(&mut self, on_item: &mut impl FnMut(Item<'_>)) {
-        self.streaming = false;
-        if !self.carry.is_empty() {
-            // A character the line ended in the middle of.
-            self.carry.clear();
-            self.data.push(char::REPLACEMENT_CHARACTER);
-        }
-        if self.data.len() + self.event_type.len() + 1 > self.max_event_size {
-            self.drop_event(on_item);
-            return;
-        }
-        self.data.push('\n');
-    }
-
     /// Skips the line ending at `end` (CR, LF or CRLF) and returns what follows it.
     fn after_line_end<'c>(&mut self, chunk: &'c [u8], end: usize) -> &'c [u8] {
         if chunk[end] == b'\r' {
@@ -306,87 +288,12 @@ impl Parser {
         }
     }
 
-    fn extend_partial(&mut self, bytes: &[u8], on_item: &mut impl FnMut(Item<'_>)) {
-        if self.skip_line {
-            return;
-        }
-        if self.streaming {
-            self.stream(bytes, on_item);
-            return;
-        }
-        // A data line, once it is clear where its value starts (after the colon and the one
-        // space that may follow), streams from here on.
-        if !self.skipping
-            && self.partial.is_empty()
-            && bytes.len() > 5
-            && bytes.starts_with(b"data:")
-        {
-            let start = if bytes[5] == b' ' { 6 } else { 5 };
-            self.streaming = true;
-            self.stream(&bytes[start..], on_item);
-            return;
-        }
-        self.partial.extend_from_slice(bytes);
-        if !self.skipping && self.partial.len() > 5 && self.partial.starts_with(b"data:") {
-            let start = if self.partial[5] == b' ' { 6 } else { 5 };
-            let mut line = std::mem::take(&mut self.partial);
-            self.streaming = true;
-            self.stream(&line[start..], on_item);
-            if self.partial.is_empty() {
-                line.clear();
-                self.partial = line; // keep the allocation (unless a drop marked the line)
-            }
-            return;
-        }
-        match self.pending_size() {
-            Some(size) if !self.skipping && size > self.max_event_size => {
-                self.drop_event(on_item);
-                self.skip_rest_of_line();
-            }
-            Some(_) if !self.skipping => {}
-            // Any other line (or any line of an event being skipped) is held in memory too:
-            // past the limit it is ignored, as a whole line that long would be.
-            _ if self.partial.len() > self.max_event_size => self.skip_rest_of_line(),
-            _ => {}
-        }
-    }
-
-    /// The rest of the line being read is ignored; one byte stays, so that its end is not
-    /// taken for a blank line.
-    fn skip_rest_of_line(&mut self) {
-        self.skip_line = true;
-        self.partial.clear();
-        self.partial.push(b'x');
-    }
-
-    /// The event's size as the limit counts it (data with its LFs, and the event type), with
-    /// the line still being read, for a data or event line (None for any other): it counts the
-    /// value as it will once the line ends, so that where the stream is cut does not decide
-    /// whether an event at the limit is kept. An event line replaces the type so far.
-    fn pending_size(&self) -> Option<usize> {
-        let value = |rest: &[u8]| rest.strip_prefix(b" ").unwrap_or(rest).len();
-        let partial = &self.partial[..];
-        let data = self.data.len();
-        if let Some(rest) = partial.strip_prefix(b"data:") {
-            Some(data + self.event_type.len() + value(rest) + 1)
-        } else if let Some(rest) = partial.strip_prefix(b"event:") {
-            Some(data + value(rest))
-        } else if partial.is_empty() {
-            None
-        } else if b"data".starts_with(partial) {
-            Some(data + self.event_type.len() + 1)
-        } else if b"event".starts_with(partial) {
-            Some(data)
-        } else {
-            None
-        }
-    }
-
     /// The event went over the limit: what it holds goes, and its data and event lines are
     /// skipped until the blank line that ends it.
     fn drop_event(&mut self, on_item: &mut impl FnMut(Item<'_>)) {
         self.data.clear();
         self.event_type.clear();
+        self.type_too_long = false;
         self.skipping = true;
         on_item(Item::EventTooLarge { limit: self.max_event_size });
     }
@@ -420,7 +327,7 @@ impl Parser {
             "data" | "event" if self.skipping => {}
             "data" => {
                 let borrowed = block.data.map_or(0, |data| data.len() + 1);
-                let size = self.data.len() + borrowed + self.event_type.len();
+                let size = self.data.len() + borrowed;
                 if size + value.len() + 1 > self.max_event_size {
                     block.data = None;
                     self.drop_event(on_item);
@@ -436,14 +343,11 @@ impl Parser {
                 self.data.push('\n');
             }
             "event" => {
-                let data = self.data.len() + block.data.map_or(0, |data| data.len() + 1);
-                if data + value.len() > self.max_event_size {
-                    self.keep(std::mem::take(block));
-                    self.drop_event(on_item);
-                    return;
-                }
                 self.event_type.clear();
-                self.event_type.push_str(value);
+                self.type_too_long = value.len() > self.max_event_size;
+                if !self.type_too_long {
+                    self.event_type.push_str(value);
+                }
             }
             _ if too_long => {}
             // An id with NUL is ignored entirely (the spec's rule; it could not be sent back).
@@ -470,6 +374,7 @@ impl Parser {
         if block_set_id {
             self.dispatched_id.clone_from(&self.last_event_id);
         }
+        let type_too_long = std::mem::take(&mut self.type_too_long);
         let data = match borrowed {
             Some(data) => data,
             None if self.data.is_empty() => {
@@ -481,6 +386,13 @@ impl Parser {
                 &self.data
             }
         };
+        // The event as it ended: its data (with the LF of each line) and its type.
+        if type_too_long || data.len() + 1 + self.event_type.len() > self.max_event_size {
+            self.data.clear();
+            self.event_type.clear();
+            on_item(Item::EventTooLarge { limit: self.max_event_size });
+            return;
+        }
         let event_type = if self.event_type.is_empty() { "message" } else { &self.event_type };
         on_item(Item::Event(EventRef {
             event_type,

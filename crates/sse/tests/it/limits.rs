@@ -86,6 +86,10 @@ fn the_limit_is_the_same_in_any_chunking() {
                 "d".repeat(size / 2),
                 "t".repeat(size / 2)
             ),
+            // A type replaced by a later one counts as that one, wherever the data stands.
+            format!("event: {}\nevent: x\ndata: a\n\ndata: next\n\n", "t".repeat(size)),
+            format!("data: a\nevent: {}\nevent: x\n\ndata: next\n\n", "t".repeat(size)),
+            format!("event: {}\n\ndata: next\n\n", "t".repeat(size)),
             // A line that is neither data nor type is ignored past the limit, and only it.
             format!("id: {}\ndata: x\n\n", "i".repeat(size)),
             format!("data: a\n:{}\ndata: b\n\n", "c".repeat(size)),
@@ -106,4 +110,38 @@ fn the_limit_is_the_same_in_any_chunking() {
             }
         }
     }
+}
+
+/// What counts is the event as it ends, whatever the order of its lines: a long type replaced
+/// by a short one does not drop the event, before or after its data (found by an adversary).
+#[test]
+fn the_limit_counts_the_event_as_it_ends_whatever_the_order_of_its_lines() {
+    const LIMIT: usize = 24;
+    let long = "t".repeat(LIMIT - 1);
+    let orders = [
+        format!("event: {long}\nevent: x\ndata: a\n\n"),
+        format!("data: a\nevent: {long}\nevent: x\n\n"),
+        format!("event: {long}\ndata: a\nevent: x\n\n"),
+    ];
+    let typed = |t: &str| {
+        OwnedItem::Event(herald_sse::Event {
+            event_type: t.into(),
+            data: "a".into(),
+            last_event_id: String::new(),
+            own_id: None,
+        })
+    };
+    for stream in &orders {
+        assert_eq!(Parser::with_max_event_size(LIMIT).feed_owned(stream.as_bytes()), [typed("x")]);
+    }
+    // Kept with its long type, the same event is over the limit in any order.
+    for stream in [format!("event: {long}\ndata: a\n\n"), format!("data: a\nevent: {long}\n\n")] {
+        assert_eq!(
+            Parser::with_max_event_size(LIMIT).feed_owned(stream.as_bytes()),
+            [OwnedItem::EventTooLarge { limit: LIMIT }]
+        );
+    }
+    // A type alone is no event: nothing is dropped, nothing said.
+    let alone = format!("event: {}\n\n", "t".repeat(LIMIT + 5));
+    assert_eq!(Parser::with_max_event_size(LIMIT).feed_owned(alone.as_bytes()), []);
 }
