@@ -280,7 +280,9 @@ fn main() {
     let runtime =
         tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
 
-    println!("## Parser throughput (best of {ROUNDS}, MB/s = 10^6 bytes/s)\n");
+    println!(
+        "## Parser throughput (peers best of {ROUNDS}; herald-sse and the floors best of {INTERLEAVED_ROUNDS}, in turns; MB/s = 10^6 bytes/s)\n"
+    );
     println!("| corpus | chunk | parser | MB/s | events/s | ms |");
     println!("|---|---|---|---|---|---|");
     let mut ratios = Vec::new();
