@@ -3,7 +3,7 @@
 //! what goes to the store. Against the parser alone on the same chunks, so the row says what
 //! the engine adds to each event.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use herald_engine::plan::FeedPlan;
 use herald_engine::shaper::Shaper;
@@ -13,21 +13,12 @@ use herald_store::Feed;
 #[path = "../../parser/src/corpus.rs"]
 #[allow(dead_code)]
 mod corpus;
+#[path = "../../parser/src/measure.rs"]
+mod measure;
+use measure::{ROUNDS, best_of};
 
 const SIZE: usize = 32 * 1024 * 1024;
 const CHUNK: usize = 16 * 1024;
-const ROUNDS: usize = 5;
-
-fn best_of(mut run: impl FnMut() -> usize) -> (usize, Duration) {
-    let mut best = Duration::MAX;
-    let mut events = 0;
-    for _ in 0..ROUNDS {
-        let start = Instant::now();
-        events = run();
-        best = best.min(start.elapsed());
-    }
-    (events, best)
-}
 
 fn plan(preset: Preset) -> FeedPlan {
     let mut spec =
@@ -51,7 +42,7 @@ pub fn per_event() {
     {
         let plan = plan(preset);
         let chunks: Vec<&[u8]> = corpus.chunks(CHUNK).collect();
-        let (events, parsed) = best_of(|| {
+        let measure::Measure { events, best: parsed } = best_of(|| {
             let mut parser = herald_sse::Parser::new();
             let mut events = 0usize;
             for chunk in &chunks {
@@ -64,7 +55,7 @@ pub fn per_event() {
             }
             events
         });
-        let (shaped_events, shaped) = best_of(|| {
+        let measure::Measure { events: shaped_events, best: shaped } = best_of(|| {
             let mut parser = herald_sse::Parser::new();
             let mut shaper = Shaper::new(String::new(), Vec::new());
             let mut kept = 0usize;

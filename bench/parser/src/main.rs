@@ -15,25 +15,10 @@ use bytes::Bytes;
 use futures::StreamExt;
 
 mod corpus;
+mod measure;
 
 const CHUNKS: [usize; 3] = [1024, 16 * 1024, 1024 * 1024];
-const ROUNDS: usize = 5;
-
-struct Measure {
-    events: usize,
-    best: Duration,
-}
-
-fn best_of(mut run: impl FnMut() -> usize) -> Measure {
-    let mut best = Duration::MAX;
-    let mut events = 0;
-    for _ in 0..ROUNDS {
-        let start = Instant::now();
-        events = run();
-        best = best.min(start.elapsed());
-    }
-    Measure { events, best }
-}
+use measure::{Measure, ROUNDS, best_of};
 
 /// Herald's parser and the floors, measured in turns (the best of `INTERLEAVED_ROUNDS` each):
 /// their ratio is the figure that matters, and on a shared machine a busy second would

@@ -77,13 +77,18 @@ fn rebuilds_within_the_gap_are_deferred_to_its_end_not_dropped() {
     assert_eq!(rig.tray.next_look(), None);
 }
 
+/// A feed snoozed for `ms` from now, added by another connection.
+fn snoozed_for(rig: &mut Rig, ms: i64) {
+    let feed = rig.other.add_feed(&spec("snoozed")).unwrap();
+    let mut snoozed = feed.spec.clone();
+    snoozed.snooze_until = Some(now_millis() + ms);
+    rig.other.update_feed(&feed.id, &snoozed).unwrap();
+}
+
 #[test]
 fn the_end_of_a_snooze_is_the_only_timer() {
     let mut rig = rig();
-    let feed = rig.other.add_feed(&spec("snoozed")).unwrap();
-    let mut snoozed = feed.spec.clone();
-    snoozed.snooze_until = Some(now_millis() + 600);
-    rig.other.update_feed(&feed.id, &snoozed).unwrap();
+    snoozed_for(&mut rig, 600);
     let model = rig.tray.changed_model().unwrap();
     assert!(model.feeds[0].quiet);
     let due = rig.tray.next_look().expect("no wake-up at the end of the snooze");
@@ -100,10 +105,7 @@ fn the_end_of_a_snooze_is_the_only_timer() {
 #[test]
 fn a_snooze_ending_within_the_gap_is_one_look_not_a_spin() {
     let mut rig = rig();
-    let feed = rig.other.add_feed(&spec("snoozed")).unwrap();
-    let mut snoozed = feed.spec.clone();
-    snoozed.snooze_until = Some(now_millis() + 20);
-    rig.other.update_feed(&feed.id, &snoozed).unwrap();
+    snoozed_for(&mut rig, 20);
     assert!(rig.tray.changed_model().unwrap().feeds[0].quiet);
     let give_up = Instant::now() + DEADLINE;
     let mut looks = 0;
