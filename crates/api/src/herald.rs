@@ -65,6 +65,15 @@ impl Herald {
         Follower::start(&self.database(), beacon, on_change)
     }
 
+    /// Moves at every commit of feeds, settings or requests to the resident (by any process); a
+    /// cheap hint, see [`Stamp`](herald_store::changes::Stamp): `config_version` is the truth.
+    pub fn config_stamp(&self) -> Option<herald_store::changes::Stamp> {
+        herald_store::changes::stamp(&herald_store::changes::beacon_path(
+            &self.database(),
+            Beacon::Config,
+        ))
+    }
+
     /// The resident's trouble with the store (a full disk), in its words, while it has any.
     pub fn store_trouble(&self) -> Option<String> {
         trouble::read(&self.data_dir)
@@ -73,12 +82,6 @@ impl Herald {
     /// Changes whenever another connection commits; cheap enough to ask after every signal.
     pub fn data_version(&self) -> Result<i64, ApiError> {
         Ok(self.store().data_version()?)
-    }
-
-    /// Changes whenever feeds, settings or requests to the resident change (any process): what
-    /// a commit of events alone does not move.
-    pub fn config_version(&self) -> Result<i64, ApiError> {
-        Ok(self.store().config_version()?)
     }
 
     // Feeds.

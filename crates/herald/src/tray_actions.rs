@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use herald_api::{Beacon, Follower, Herald, Millis, WindowKind, now_millis};
+use herald_api::{Beacon, Follower, Herald, Millis, Stamp, WindowKind, now_millis};
 use herald_engine::Engine;
 use herald_os::DataDir;
 
@@ -36,8 +36,11 @@ pub struct TrayFeed {
     /// commits queues one request, not one per commit).
     signalled: Arc<AtomicBool>,
     last_build: Option<Instant>,
-    /// `config_version` at the last rebuild, and whether it moved since (then the short gap).
-    seen_config: Option<i64>,
+    /// The configuration beacon at the last rebuild, and whether it moved since (then the
+    /// short gap). The beacon, not `config_version`: this is asked at every commit, and a
+    /// query after another process's commit re-reads its pages, where the beacon is one
+    /// metadata call.
+    seen_config: Option<Stamp>,
     config_moved: bool,
     /// A change was seen during the gap: rebuild when it ends.
     deferred: bool,
@@ -100,7 +103,7 @@ impl TrayFeed {
     /// The model, when something may have changed since the last call.
     pub fn changed_model(&mut self) -> Option<TrayModel> {
         let now = Instant::now();
-        let config = self.herald.config_version().ok();
+        let config = self.herald.config_stamp();
         self.config_moved |= config != self.seen_config;
         let expired = self.expires.is_some_and(|at| at <= now_millis());
         let gap = if self.config_moved || expired { REBUILD_GAP } else { EVENT_GAP };

@@ -129,6 +129,15 @@ fn a_snooze_ending_within_the_gap_is_one_look_not_a_spin() {
 fn events_alone_wait_for_the_longer_gap_a_change_of_settings_does_not() {
     let mut rig = rig();
     let feed = rig.other.add_feed(&spec("busy")).unwrap();
+    // The configuration beacon back to long ago, so that the change of feeds below moves it
+    // even within the file system's clock tick (its stamp's limit: such a change would show
+    // at the longer gap).
+    let beacon = herald_store::changes::beacon_path(rig.other.path(), herald_api::Beacon::Config);
+    std::fs::File::options()
+        .write(true)
+        .open(&beacon)
+        .and_then(|f| f.set_modified(std::time::SystemTime::UNIX_EPOCH))
+        .unwrap();
     assert!(rig.tray.changed_model().is_some());
     let built = Instant::now();
     let event = herald_store::Incoming {

@@ -1,13 +1,22 @@
 //! org.freedesktop.Notifications over one session-bus connection that lives as long as the
-//! resident. notify-rust opens a new connection (socket, authentication, `Hello`, a pool
-//! thread) for every notification, which was most of what a notification cost an idle
-//! resident; the call itself is one message.
+//! resident, spoken on the notifications' own thread ([`wire`]): a notification is one message
+//! written and one reply read. notify-rust opens a new connection (socket, authentication,
+//! `Hello`, a pool thread) for every notification, and a zbus connection reads its replies on
+//! two threads of its own; together that was most of what a notification cost a busy resident.
+//! A session bus that is not a Unix socket (TCP, rare) is reached through zbus.
+
+mod wire;
 
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::time::Duration;
 
 use zbus::blocking::Connection;
+use zbus::message::Message;
 use zbus::zvariant::Value;
+
+use wire::Wire;
+pub use wire::WireError;
 
 /// One notification as the specification's `Notify` takes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,45 +32,113 @@ pub struct Notice<'a> {
     pub expire_timeout: i32,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct SessionBus {
-    /// Connected at the first notification; dropped when a call fails, so that a restarted
-    /// bus or notification service is found again at the next one.
-    connection: Mutex<Option<Connection>>,
+    /// Connected at the first notification; dropped when a call fails (but for an error the
+    /// service answered with), so that a restarted bus or notification service is found again
+    /// at the next one.
+    link: Mutex<Option<Link>>,
+    /// The bus's address; None: the session's (`DBUS_SESSION_BUS_ADDRESS`).
+    address: Option<String>,
+    /// How long a call waits for its answer.
+    wait: Duration,
 }
 
+impl Default for SessionBus {
+    fn default() -> Self {
+        Self { link: Mutex::default(), address: None, wait: wire::REPLY_WAIT }
+    }
+}
+
+#[derive(Debug)]
+enum Link {
+    Wire(Wire),
+    Zbus(Connection),
+}
+
+const SERVICE: &str = "org.freedesktop.Notifications";
+const PATH: &str = "/org/freedesktop/Notifications";
+
 impl SessionBus {
+    /// The bus at `address` rather than the session's, with calls that wait `wait`.
+    #[cfg(test)]
+    pub fn at(address: &str, wait: Duration) -> Self {
+        Self { link: Mutex::default(), address: Some(address.to_owned()), wait }
+    }
+
     /// Shows `notice`; the server's id for it (what `ActionInvoked` names).
-    pub fn notify(&self, notice: &Notice<'_>) -> zbus::Result<u32> {
-        let mut slot = self.connection.lock().unwrap_or_else(|e| e.into_inner());
-        let connection = match slot.as_ref() {
-            Some(connection) => connection.clone(),
-            None => slot.insert(Connection::session()?).clone(),
+    pub fn notify(&self, notice: &Notice<'_>) -> Result<u32, WireError> {
+        let mut slot = self.link.lock().unwrap_or_else(|e| e.into_inner());
+        let fresh = slot.is_none();
+        let link = match slot.as_mut() {
+            Some(link) => link,
+            None => slot.insert(self.connect()?),
         };
-        let mut hints: HashMap<&str, Value<'_>> = HashMap::new();
-        hints.insert("urgency", Value::U8(notice.urgency));
-        let reply = connection.call_method(
-            Some("org.freedesktop.Notifications"),
-            "/org/freedesktop/Notifications",
-            Some("org.freedesktop.Notifications"),
-            "Notify",
-            &(
-                "Herald",
-                0u32,
-                "herald-ui",
-                notice.summary,
-                notice.body,
-                &notice.actions,
-                hints,
-                notice.expire_timeout,
-            ),
-        );
-        match reply.and_then(|message| message.body().deserialize::<u32>()) {
-            Ok(id) => Ok(id),
-            Err(e) => {
+        let shown = send(link, notice);
+        match &shown {
+            // The bus went away (restarted, or the session's bus was replaced) since the last
+            // notification, before this one was sent: once more on a new connection.
+            Err(WireError::Unsent(_)) if !fresh => {
+                let link = slot.insert(self.connect()?);
+                let again = send(link, notice);
+                if again.as_ref().is_err_and(|e| !matches!(e, WireError::Remote { .. })) {
+                    *slot = None;
+                }
+                again
+            }
+            Err(WireError::Remote { .. }) | Ok(_) => shown,
+            Err(_) => {
                 *slot = None;
-                Err(e)
+                shown
             }
         }
     }
+
+    fn connect(&self) -> Result<Link, WireError> {
+        let address = match &self.address {
+            Some(address) => address.parse::<zbus::Address>()?,
+            None => zbus::Address::session()?,
+        };
+        match Wire::connect(address.transport(), self.wait) {
+            Some(wire) => Ok(Link::Wire(wire?)),
+            None => Ok(Link::Zbus(
+                zbus::blocking::connection::Builder::address(address)?
+                    .method_timeout(self.wait)
+                    .build()?,
+            )),
+        }
+    }
 }
+
+/// One `Notify` call on `link`.
+fn send(link: &mut Link, notice: &Notice<'_>) -> Result<u32, WireError> {
+    let mut hints: HashMap<&str, Value<'_>> = HashMap::new();
+    hints.insert("urgency", Value::U8(notice.urgency));
+    let body = (
+        "Herald",
+        0u32,
+        "herald-ui",
+        notice.summary,
+        notice.body,
+        &notice.actions,
+        hints,
+        notice.expire_timeout,
+    );
+    match link {
+        Link::Wire(wire) => {
+            let call = Message::method_call(PATH, "Notify")?
+                .destination(SERVICE)?
+                .interface(SERVICE)?
+                .build(&body)?;
+            wire.call(&call)?.body::<u32>()
+        }
+        Link::Zbus(connection) => Ok(connection
+            .call_method(Some(SERVICE), PATH, Some(SERVICE), "Notify", &body)?
+            .body()
+            .deserialize::<u32>()?),
+    }
+}
+
+#[cfg(test)]
+#[path = "xdg_notify/tests.rs"]
+mod tests;

@@ -45,6 +45,28 @@ pub fn beacon_path(db: &Path, which: Beacon) -> PathBuf {
     db.with_file_name(name).join("beacon")
 }
 
+/// What a beacon looks like at a moment: any ring changes it (its modification time; where a
+/// ring renames a new file over it, the file too). Reading it is one metadata call, where
+/// asking the database whether `config_version` moved makes SQLite re-read the pages another
+/// process changed: a follower that wakes for every commit asks this instead. Two rings within
+/// the file system's clock tick (a few milliseconds) can look the same, so a stamp that did not
+/// move is no proof that nothing was committed; one that moved says something was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stamp {
+    modified: Option<std::time::SystemTime>,
+    file: u64,
+}
+
+/// The stamp of `beacon`; None while it does not exist.
+pub fn stamp(beacon: &Path) -> Option<Stamp> {
+    let meta = std::fs::symlink_metadata(beacon).ok()?;
+    #[cfg(unix)]
+    let file = std::os::unix::fs::MetadataExt::ino(&meta);
+    #[cfg(not(unix))]
+    let file = 0;
+    Some(Stamp { modified: meta.modified().ok(), file })
+}
+
 /// Makes every commit on `conn` ring the beacons (and checkpoint the WAL as SQLite would).
 pub(crate) fn ring_on_commit(conn: &mut rusqlite::Connection, db: &Path) -> rusqlite::Result<()> {
     let (any, config) = (beacon_path(db, Beacon::Any), beacon_path(db, Beacon::Config));

@@ -7,7 +7,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use herald_store::Store;
-use herald_store::changes::{Beacon, Follower};
+use herald_store::changes::{Beacon, Follower, beacon_path, stamp};
 
 use crate::{TestDb, spec};
 
@@ -107,6 +107,36 @@ fn the_config_beacon_rings_for_feeds_and_settings_not_for_events() {
     while config.try_recv().is_ok() {}
     db.store.set_settings(&settings).unwrap();
     config.recv_timeout(DEADLINE).expect("a settings change did not ring the config beacon");
+}
+
+/// The config beacon's stamp moves with a change of feeds or settings and stays with events:
+/// what a follower woken by every commit reads instead of querying the database.
+#[test]
+fn the_config_stamp_moves_for_feeds_and_settings_not_for_events() {
+    let mut db = TestDb::new();
+    let feed = db.feed("quiet");
+    let beacon = beacon_path(db.store.path(), Beacon::Config);
+    // Back to long ago: a ring within the file system's clock tick of the last one could keep
+    // the time, which is the stamp's documented limit, not what this tests.
+    let set_old = || {
+        std::fs::File::options()
+            .write(true)
+            .open(&beacon)
+            .and_then(|f| f.set_modified(std::time::SystemTime::UNIX_EPOCH))
+            .expect("beacon")
+    };
+    set_old();
+    let old = stamp(&beacon).expect("the beacon exists once a feed was added");
+    db.store.accept(&crate::kept(&feed, "1", Some("1"), "a")).unwrap();
+    assert_eq!(stamp(&beacon), Some(old), "an event's commit moved the config stamp");
+    db.feed("another");
+    assert_ne!(stamp(&beacon), Some(old), "adding a feed did not move the config stamp");
+    set_old();
+    let old = stamp(&beacon).expect("beacon");
+    let mut settings = db.store.settings().unwrap();
+    settings.do_not_disturb = !settings.do_not_disturb;
+    db.store.set_settings(&settings).unwrap();
+    assert_ne!(stamp(&beacon), Some(old), "a settings change did not move the config stamp");
 }
 
 /// Someone (a cleaner, a sync tool, a curious user) removes, renames or replaces the beacons'

@@ -1,0 +1,272 @@
+//! The notifier's connection against a real bus: a private `dbus-daemon` per test with a
+//! notification service (zbus's object server) on it, stopped, restarted or replaced by one
+//! that never answers.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use zbus::zvariant::OwnedValue;
+
+use super::*;
+
+/// A bus of its own at a fixed path, so that it can be restarted where clients look for it.
+struct Bus {
+    daemon: Child,
+    address: String,
+    dir: tempfile::TempDir,
+}
+
+impl Bus {
+    fn start() -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (daemon, address) = daemon_at(dir.path());
+        Self { daemon, address, dir }
+    }
+
+    /// Stops the bus (every connection to it closes) and starts it again at the same path.
+    fn restart(&mut self) {
+        self.daemon.kill().expect("kill");
+        self.daemon.wait().expect("wait");
+        let _ = std::fs::remove_file(self.dir.path().join("bus"));
+        let (daemon, address) = daemon_at(self.dir.path());
+        self.daemon = daemon;
+        self.address = address;
+    }
+}
+
+impl Drop for Bus {
+    fn drop(&mut self) {
+        let _ = self.daemon.kill();
+        let _ = self.daemon.wait();
+    }
+}
+
+/// A session bus with nothing to start on demand: the machine's own configuration would
+/// start whatever notification daemon is installed when a call finds none.
+const CONFIG: &str = r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:tmpdir=/tmp</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>"#;
+
+fn daemon_at(dir: &std::path::Path) -> (Child, String) {
+    let config = dir.join("bus.conf");
+    std::fs::write(&config, CONFIG).expect("bus configuration");
+    let mut daemon = Command::new("dbus-daemon")
+        .args(["--nofork", "--print-address=1"])
+        .arg(format!("--config-file={}", config.display()))
+        .arg(format!("--address=unix:path={}", dir.join("bus").display()))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("dbus-daemon (package dbus) runs");
+    // Printed once it listens.
+    let mut address = String::new();
+    BufReader::new(daemon.stdout.take().expect("stdout"))
+        .read_line(&mut address)
+        .expect("the bus's address");
+    (daemon, address.trim().to_owned())
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct Seen {
+    app_name: String,
+    summary: String,
+    body: String,
+    actions: Vec<String>,
+    urgency: Option<u8>,
+    expire_timeout: i32,
+}
+
+#[derive(Clone, Default)]
+struct Service {
+    seen: Arc<Mutex<Vec<Seen>>>,
+}
+
+#[zbus::interface(name = "org.freedesktop.Notifications")]
+impl Service {
+    #[allow(clippy::too_many_arguments)]
+    fn notify(
+        &self,
+        app_name: String,
+        _replaces_id: u32,
+        _app_icon: String,
+        summary: String,
+        body: String,
+        actions: Vec<String>,
+        hints: HashMap<String, OwnedValue>,
+        expire_timeout: i32,
+    ) -> zbus::fdo::Result<u32> {
+        if summary == "refused" {
+            return Err(zbus::fdo::Error::Failed("this service takes no such thing".into()));
+        }
+        let urgency = hints.get("urgency").and_then(|v| u8::try_from(v).ok());
+        let mut seen = self.seen.lock().expect("seen");
+        seen.push(Seen { app_name, summary, body, actions, urgency, expire_timeout });
+        // Not 1, 2, ...: the id must be the service's, read from its answer.
+        Ok(40 + seen.len() as u32)
+    }
+}
+
+fn serve(address: &str, service: &Service) -> zbus::blocking::Connection {
+    zbus::blocking::connection::Builder::address(address)
+        .and_then(|b| b.name(SERVICE))
+        .and_then(|b| b.serve_at(PATH, service.clone()))
+        .and_then(|b| b.build())
+        .expect("the notification service")
+}
+
+fn notice(summary: &str) -> Notice<'_> {
+    Notice {
+        summary,
+        body: "deploy &lt;42&gt; is live",
+        actions: vec!["default".into(), "Open".into()],
+        urgency: 2,
+        expire_timeout: 0,
+    }
+}
+
+/// Runs `f` on a thread, failing the test if it takes longer than `limit`: a call that hangs
+/// must fail the test, not hold it.
+fn within<T: Send + 'static>(limit: Duration, f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    rx.recv_timeout(limit).expect("the call hung")
+}
+
+#[test]
+fn notifications_reach_the_service_whole_and_its_ids_come_back() {
+    let bus = Bus::start();
+    let service = Service::default();
+    let _served = serve(&bus.address, &service);
+    let notifier = SessionBus::at(&bus.address, Duration::from_secs(10));
+    assert_eq!(notifier.notify(&notice("first")).expect("shown"), 41);
+    assert_eq!(notifier.notify(&notice("second")).expect("shown"), 42);
+    let seen = service.seen.lock().expect("seen").clone();
+    let expected = |summary: &str| Seen {
+        app_name: "Herald".into(),
+        summary: summary.into(),
+        body: "deploy &lt;42&gt; is live".into(),
+        actions: vec!["default".into(), "Open".into()],
+        urgency: Some(2),
+        expire_timeout: 0,
+    };
+    assert_eq!(seen, vec![expected("first"), expected("second")]);
+}
+
+#[test]
+fn an_error_from_the_service_is_reported_in_its_words_and_the_next_one_shows() {
+    let bus = Bus::start();
+    let service = Service::default();
+    let _served = serve(&bus.address, &service);
+    let notifier = SessionBus::at(&bus.address, Duration::from_secs(10));
+    let refused = notifier.notify(&notice("refused")).expect_err("the service refused it");
+    let said = refused.to_string();
+    assert!(
+        said.contains("org.freedesktop.DBus.Error.Failed")
+            && said.contains("this service takes no such thing"),
+        "{said}"
+    );
+    assert_eq!(notifier.notify(&notice("next")).expect("shown"), 41);
+}
+
+#[test]
+fn with_no_notification_service_the_bus_says_so_at_once() {
+    let bus = Bus::start();
+    let notifier = SessionBus::at(&bus.address, Duration::from_secs(10));
+    let missing = within(Duration::from_secs(8), move || notifier.notify(&notice("alone")));
+    let said = missing.expect_err("nobody to show it").to_string();
+    assert!(said.contains("ServiceUnknown"), "{said}");
+}
+
+#[test]
+fn a_service_that_never_answers_costs_one_wait_and_is_left_for_a_working_one() {
+    let bus = Bus::start();
+    // Owns the service's name and reads nothing: calls to it stay unanswered.
+    let address: zbus::Address = bus.address.parse().expect("address");
+    let wait = Duration::from_secs(10);
+    let mut silent = Wire::connect(address.transport(), wait).expect("unix").expect("connected");
+    let request = Message::method_call("/org/freedesktop/DBus", "RequestName")
+        .and_then(|m| m.destination("org.freedesktop.DBus"))
+        .and_then(|m| m.interface("org.freedesktop.DBus"))
+        .and_then(|m| m.build(&(SERVICE, 4u32)))
+        .expect("message");
+    assert_eq!(silent.call(&request).and_then(|r| r.body::<u32>()).expect("name"), 1);
+
+    let notifier = Arc::new(SessionBus::at(&bus.address, Duration::from_millis(300)));
+    let shared = notifier.clone();
+    let hung = within(Duration::from_secs(8), move || shared.notify(&notice("lost")));
+    match hung {
+        Err(WireError::Io(e)) => assert!(
+            matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut),
+            "{e}"
+        ),
+        other => panic!("expected a timeout, got {other:?}"),
+    }
+    drop(silent);
+    let service = Service::default();
+    let _served = serve(&bus.address, &service);
+    let shared = notifier.clone();
+    let shown = within(Duration::from_secs(8), move || shared.notify(&notice("found")));
+    assert_eq!(shown.expect("shown by the working service"), 41);
+    assert_eq!(service.seen.lock().expect("seen").len(), 1);
+}
+
+#[test]
+fn a_restarted_bus_is_found_again_without_losing_a_notification() {
+    let mut bus = Bus::start();
+    let service = Service::default();
+    let served = serve(&bus.address, &service);
+    let notifier = SessionBus::at(&bus.address, Duration::from_secs(10));
+    assert_eq!(notifier.notify(&notice("before")).expect("shown"), 41);
+    drop(served);
+    bus.restart();
+    let again = Service::default();
+    let _served = serve(&bus.address, &again);
+    assert_eq!(notifier.notify(&notice("after")).expect("shown after the restart"), 41);
+    let seen = again.seen.lock().expect("seen");
+    assert_eq!(seen.iter().map(|s| s.summary.as_str()).collect::<Vec<_>>(), ["after"]);
+}
+
+/// A bus that answers the authentication, then announces a message of 4 GiB.
+#[test]
+fn a_bus_that_announces_a_huge_message_is_left_before_memory_is_taken() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("bus");
+    let listener = std::os::unix::net::UnixListener::bind(&path).expect("listen");
+    let fake = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().expect("accept");
+        let mut line = [0u8; 256];
+        let _ = stream.read(&mut line).expect("auth");
+        stream.write_all(b"OK 0123456789abcdef0123456789abcdef\r\n").expect("ok");
+        // BEGIN and Hello.
+        let _ = stream.read(&mut line).expect("hello");
+        let mut header = vec![b'l', 2, 0, 1];
+        header.extend_from_slice(&0xFFFF_FFF0u32.to_le_bytes());
+        header.extend_from_slice(&1u32.to_le_bytes());
+        header.extend_from_slice(&0u32.to_le_bytes());
+        stream.write_all(&header).expect("header");
+        // Held open, the rest never sent: the client must leave, not wait for it.
+        while matches!(stream.read(&mut line), Ok(n) if n > 0) {}
+    });
+    let notifier =
+        SessionBus::at(&format!("unix:path={}", path.display()), Duration::from_secs(10));
+    let refused = within(Duration::from_secs(8), move || notifier.notify(&notice("big")));
+    assert!(
+        matches!(refused, Err(WireError::Protocol(_))),
+        "expected a protocol error, got {refused:?}"
+    );
+    fake.join().expect("fake bus");
+}

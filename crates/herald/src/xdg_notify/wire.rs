@@ -1,0 +1,200 @@
+//! A D-Bus connection spoken on the caller's thread: one message written, its reply read from
+//! the same socket, and nothing else running. zbus builds and reads the messages (its message
+//! builder and zvariant); only the socket, the authentication and the wait for one reply are
+//! here. A zbus connection reads its socket on threads of its own (its executor and async-io's
+//! reactor), so that each call woke three threads; for the one call a notifier makes, again and
+//! again, that was most of what a notification cost.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::os::unix::net::UnixStream;
+use std::time::Duration;
+
+use zbus::address::transport::{Transport, UnixSocket};
+use zbus::message::Message;
+use zbus::zvariant::serialized::{Context, Data};
+use zbus::zvariant::{Endian, Value};
+
+/// How long a call waits for its reply. A notification service answers in milliseconds; one
+/// that hangs must not hold the notifications for good (the connection is then dropped, and
+/// the next notification connects again).
+pub const REPLY_WAIT: Duration = Duration::from_secs(5);
+
+/// The largest message read. The replies a notifier gets are a few dozen bytes; the bus's own
+/// limit (128 MiB) is no bound for memory.
+const MAX_MESSAGE: usize = 1 << 20;
+
+/// Message types, as the specification numbers them.
+const METHOD_RETURN: u8 = 2;
+const ERROR: u8 = 3;
+
+/// Header fields, as the specification numbers them.
+const FIELD_ERROR_NAME: u8 = 4;
+const FIELD_REPLY_SERIAL: u8 = 5;
+
+#[derive(Debug, thiserror::Error)]
+pub enum WireError {
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    /// The call could not be written: the bus never saw it (it went away), so it may be sent
+    /// again on a new connection without showing twice.
+    #[error("{0}")]
+    Unsent(std::io::Error),
+    #[error("the session bus refused Herald ({0})")]
+    Refused(String),
+    #[error("the session bus sent something that is not D-Bus ({0})")]
+    Protocol(&'static str),
+    #[error("{name}: {message}")]
+    Remote { name: String, message: String },
+    #[error("{0}")]
+    Zbus(#[from] zbus::Error),
+}
+
+impl From<zbus::zvariant::Error> for WireError {
+    fn from(e: zbus::zvariant::Error) -> Self {
+        Self::Zbus(e.into())
+    }
+}
+
+/// A reply: its body, read with [`Reply::body`].
+#[derive(Debug)]
+pub struct Reply {
+    data: Data<'static, 'static>,
+    body_start: usize,
+}
+
+impl Reply {
+    pub fn body<T>(&self) -> Result<T, WireError>
+    where
+        T: serde::de::DeserializeOwned + zbus::zvariant::Type,
+    {
+        Ok(self.data.slice(self.body_start..).deserialize::<T>()?.0)
+    }
+}
+
+/// A bus connection read and written only by whoever holds it.
+#[derive(Debug)]
+pub struct Wire {
+    reader: BufReader<UnixStream>,
+    writer: UnixStream,
+}
+
+impl Wire {
+    /// Connects to the bus at `transport` when it is a Unix socket (every desktop's session
+    /// bus); None for other transports, which the caller leaves to zbus.
+    pub fn connect(transport: &Transport, wait: Duration) -> Option<Result<Self, WireError>> {
+        let Transport::Unix(unix) = transport else { return None };
+        let stream = match unix.path() {
+            UnixSocket::File(path) => UnixStream::connect(path),
+            #[cfg(target_os = "linux")]
+            UnixSocket::Abstract(name) => {
+                use std::os::linux::net::SocketAddrExt;
+                use std::os::unix::ffi::OsStrExt;
+                std::os::unix::net::SocketAddr::from_abstract_name(name.as_bytes())
+                    .and_then(|address| UnixStream::connect_addr(&address))
+            }
+            _ => return None,
+        };
+        Some(stream.map_err(WireError::from).and_then(|stream| Self::start(stream, wait)))
+    }
+
+    /// Authenticates as this process's user and says `Hello`, as every bus wants first.
+    fn start(stream: UnixStream, wait: Duration) -> Result<Self, WireError> {
+        stream.set_read_timeout(Some(wait))?;
+        stream.set_write_timeout(Some(wait))?;
+        let writer = stream.try_clone()?;
+        let mut wire = Self { reader: BufReader::new(stream), writer };
+        let uid = rustix::process::geteuid().as_raw().to_string();
+        let hex: String = uid.bytes().map(|b| format!("{b:02x}")).collect();
+        wire.writer.write_all(format!("\0AUTH EXTERNAL {hex}\r\n").as_bytes())?;
+        let mut answer = String::new();
+        // A line, at most a few hundred bytes: `OK <guid>` or `REJECTED <mechanisms>`.
+        (&mut wire.reader).take(512).read_line(&mut answer)?;
+        if !answer.starts_with("OK ") {
+            return Err(WireError::Refused(answer.trim().chars().take(200).collect()));
+        }
+        wire.writer.write_all(b"BEGIN\r\n")?;
+        let hello = Message::method_call("/org/freedesktop/DBus", "Hello")?
+            .destination("org.freedesktop.DBus")?
+            .interface("org.freedesktop.DBus")?
+            .build(&())?;
+        wire.call(&hello)?;
+        Ok(wire)
+    }
+
+    /// Sends `call` and waits for its reply; messages for anything else (the bus's
+    /// `NameAcquired`, a late reply to a call that timed out) are read and dropped.
+    pub fn call(&mut self, call: &Message) -> Result<Reply, WireError> {
+        let serial = call.primary_header().serial_num().get();
+        self.writer.write_all(call.data().bytes()).map_err(WireError::Unsent)?;
+        loop {
+            let received = self.read_message()?;
+            if received.reply_serial != Some(serial) {
+                continue;
+            }
+            match received.kind {
+                METHOD_RETURN => return Ok(received.reply),
+                ERROR => {
+                    // The error's text is its body's first string, when it has one.
+                    let message = received.reply.body::<String>().unwrap_or_default();
+                    return Err(WireError::Remote {
+                        name: received.error_name.unwrap_or_else(|| "an error".into()),
+                        message: message.chars().take(300).collect(),
+                    });
+                }
+                _ => continue,
+            }
+        }
+    }
+
+    /// One whole message.
+    fn read_message(&mut self) -> Result<Received, WireError> {
+        let mut fixed = [0u8; 16];
+        self.reader.read_exact(&mut fixed)?;
+        let endian = match fixed[0] {
+            b'l' => Endian::Little,
+            b'B' => Endian::Big,
+            _ => return Err(WireError::Protocol("a message with no byte order")),
+        };
+        let number = |at: usize| {
+            let bytes = [fixed[at], fixed[at + 1], fixed[at + 2], fixed[at + 3]];
+            let n = match endian {
+                Endian::Little => u32::from_le_bytes(bytes),
+                Endian::Big => u32::from_be_bytes(bytes),
+            };
+            usize::try_from(n).unwrap_or(usize::MAX)
+        };
+        let (body_len, fields_len) = (number(4), number(12));
+        // The fields end padded to 8 bytes, where the body starts.
+        let body_start = 16usize.saturating_add(fields_len).saturating_add(7) & !7;
+        let total = body_start.saturating_add(body_len);
+        if total > MAX_MESSAGE {
+            return Err(WireError::Protocol("a message larger than any reply to Herald"));
+        }
+        let mut bytes = vec![0u8; total];
+        bytes[..16].copy_from_slice(&fixed);
+        self.reader.read_exact(&mut bytes[16..])?;
+        let data = Data::new(bytes, Context::new_dbus(endian, 0));
+        let (kind, reply_serial, error_name) = {
+            type Header<'h> = (u8, u8, u8, u8, u32, u32, Vec<(u8, Value<'h>)>);
+            let ((_, kind, _, _, _, _, fields), _) = data.deserialize::<Header<'_>>()?;
+            let mut reply_serial = None;
+            let mut error_name = None;
+            for (code, value) in fields {
+                match (code, value) {
+                    (FIELD_REPLY_SERIAL, Value::U32(n)) => reply_serial = Some(n),
+                    (FIELD_ERROR_NAME, Value::Str(s)) => error_name = Some(s.to_string()),
+                    _ => {}
+                }
+            }
+            (kind, reply_serial, error_name)
+        };
+        Ok(Received { kind, reply_serial, error_name, reply: Reply { data, body_start } })
+    }
+}
+
+struct Received {
+    kind: u8,
+    reply_serial: Option<u32>,
+    error_name: Option<String>,
+    reply: Reply,
+}
