@@ -270,3 +270,70 @@ fn a_bus_that_announces_a_huge_message_is_left_before_memory_is_taken() {
     );
     fake.join().expect("fake bus");
 }
+
+/// A service whose answer is not an id (a string here) is an error, not a wrong id: the id is
+/// what a click on the notification is matched by.
+#[test]
+fn an_answer_that_is_not_an_id_is_an_error_not_a_wrong_id() {
+    struct Odd;
+    #[zbus::interface(name = "org.freedesktop.Notifications")]
+    impl Odd {
+        #[allow(clippy::too_many_arguments)]
+        fn notify(
+            &self,
+            _app_name: String,
+            _replaces_id: u32,
+            _app_icon: String,
+            _summary: String,
+            _body: String,
+            _actions: Vec<String>,
+            _hints: HashMap<String, OwnedValue>,
+            _expire_timeout: i32,
+        ) -> String {
+            "forty-two".into()
+        }
+    }
+    let bus = Bus::start();
+    let _served = zbus::blocking::connection::Builder::address(bus.address.as_str())
+        .and_then(|b| b.name(SERVICE))
+        .and_then(|b| b.serve_at(PATH, Odd))
+        .and_then(|b| b.build())
+        .expect("the odd service");
+    let notifier = SessionBus::at(&bus.address, Duration::from_secs(10));
+    let answer = notifier.notify(&notice("odd"));
+    assert!(matches!(answer, Err(WireError::Protocol(_))), "{answer:?}");
+}
+
+/// A bus that sends message after message but never the reply: the wait is for the reply, so
+/// the call ends when it is over, however busy the bus.
+#[test]
+fn a_bus_that_talks_but_never_replies_is_left_after_one_wait() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("bus");
+    let listener = std::os::unix::net::UnixListener::bind(&path).expect("listen");
+    let chatter = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().expect("accept");
+        let mut line = [0u8; 256];
+        let _ = stream.read(&mut line).expect("auth");
+        stream.write_all(b"OK 0123456789abcdef0123456789abcdef\r\n").expect("ok");
+        let _ = stream.read(&mut line).expect("hello");
+        let signal = Message::signal("/chatter", "org.example.Chatter", "Said")
+            .and_then(|m| m.build(&("more",)))
+            .expect("signal");
+        // Until the client leaves (bounded: a client that never left fails `within` below).
+        for _ in 0..100_000 {
+            if stream.write_all(signal.data().bytes()).is_err() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    });
+    let notifier =
+        SessionBus::at(&format!("unix:path={}", path.display()), Duration::from_millis(300));
+    let answer = within(Duration::from_secs(8), move || notifier.notify(&notice("unheard")));
+    match answer {
+        Err(WireError::Io(e)) => assert_eq!(e.kind(), std::io::ErrorKind::TimedOut, "{e}"),
+        other => panic!("expected a timeout, got {other:?}"),
+    }
+    chatter.join().expect("chatter");
+}

@@ -7,7 +7,7 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::net::UnixStream;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use zbus::address::transport::{Transport, UnixSocket};
 use zbus::message::Message;
@@ -30,6 +30,7 @@ const ERROR: u8 = 3;
 /// Header fields, as the specification numbers them.
 const FIELD_ERROR_NAME: u8 = 4;
 const FIELD_REPLY_SERIAL: u8 = 5;
+const FIELD_SIGNATURE: u8 = 8;
 
 #[derive(Debug, thiserror::Error)]
 pub enum WireError {
@@ -60,13 +61,21 @@ impl From<zbus::zvariant::Error> for WireError {
 pub struct Reply {
     data: Data<'static, 'static>,
     body_start: usize,
+    /// The body's signature as the message states it ("" for none).
+    signature: String,
 }
 
 impl Reply {
+    /// The body as a `T`, if that is what the message says it holds: bytes read as another
+    /// type would give a wrong answer rather than an error (a string's length read as a
+    /// notification's id).
     pub fn body<T>(&self) -> Result<T, WireError>
     where
         T: serde::de::DeserializeOwned + zbus::zvariant::Type,
     {
+        if T::SIGNATURE.to_string() != self.signature {
+            return Err(WireError::Protocol("a reply that does not hold what was asked for"));
+        }
         Ok(self.data.slice(self.body_start..).deserialize::<T>()?.0)
     }
 }
@@ -76,6 +85,7 @@ impl Reply {
 pub struct Wire {
     reader: BufReader<UnixStream>,
     writer: UnixStream,
+    wait: Duration,
 }
 
 impl Wire {
@@ -102,7 +112,7 @@ impl Wire {
         stream.set_read_timeout(Some(wait))?;
         stream.set_write_timeout(Some(wait))?;
         let writer = stream.try_clone()?;
-        let mut wire = Self { reader: BufReader::new(stream), writer };
+        let mut wire = Self { reader: BufReader::new(stream), writer, wait };
         let uid = rustix::process::geteuid().as_raw().to_string();
         let hex: String = uid.bytes().map(|b| format!("{b:02x}")).collect();
         wire.writer.write_all(format!("\0AUTH EXTERNAL {hex}\r\n").as_bytes())?;
@@ -126,7 +136,15 @@ impl Wire {
     pub fn call(&mut self, call: &Message) -> Result<Reply, WireError> {
         let serial = call.primary_header().serial_num().get();
         self.writer.write_all(call.data().bytes()).map_err(WireError::Unsent)?;
+        // The wait is for the reply, not for each read: a bus that keeps sending other
+        // messages must not hold the caller past it.
+        let deadline = Instant::now() + self.wait;
         loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(std::io::Error::from(std::io::ErrorKind::TimedOut).into());
+            }
+            self.reader.get_ref().set_read_timeout(Some(left))?;
             let received = self.read_message()?;
             if received.reply_serial != Some(serial) {
                 continue;
@@ -174,21 +192,22 @@ impl Wire {
         bytes[..16].copy_from_slice(&fixed);
         self.reader.read_exact(&mut bytes[16..])?;
         let data = Data::new(bytes, Context::new_dbus(endian, 0));
-        let (kind, reply_serial, error_name) = {
+        let (kind, reply_serial, error_name, signature) = {
             type Header<'h> = (u8, u8, u8, u8, u32, u32, Vec<(u8, Value<'h>)>);
             let ((_, kind, _, _, _, _, fields), _) = data.deserialize::<Header<'_>>()?;
-            let mut reply_serial = None;
-            let mut error_name = None;
+            let (mut reply_serial, mut error_name, mut signature) = (None, None, String::new());
             for (code, value) in fields {
                 match (code, value) {
                     (FIELD_REPLY_SERIAL, Value::U32(n)) => reply_serial = Some(n),
                     (FIELD_ERROR_NAME, Value::Str(s)) => error_name = Some(s.to_string()),
+                    (FIELD_SIGNATURE, Value::Signature(s)) => signature = s.to_string(),
                     _ => {}
                 }
             }
-            (kind, reply_serial, error_name)
+            (kind, reply_serial, error_name, signature)
         };
-        Ok(Received { kind, reply_serial, error_name, reply: Reply { data, body_start } })
+        let reply = Reply { data, body_start, signature };
+        Ok(Received { kind, reply_serial, error_name, reply })
     }
 }
 
