@@ -29,6 +29,11 @@ use crate::writer::{self, ToWriter};
 /// when the store was quiet.
 const RECHECK_GAP: Duration = Duration::from_millis(100);
 
+/// A notification that took this long to show means the desktop's notification service is in
+/// trouble: what queued meanwhile is dropped (see `notify::show_all`). Showing one takes
+/// milliseconds.
+const SLOW_NOTIFIER: Duration = Duration::from_secs(2);
+
 struct Running {
     plan: watch::Sender<Arc<FeedPlan>>,
     commands: mpsc::UnboundedSender<Command>,
@@ -97,11 +102,7 @@ impl<C: Connector> Core<C> {
         let (out, desktop_rx) = std::sync::mpsc::channel::<Notification>();
         let desktop = std::thread::Builder::new()
             .name("notifications".into())
-            .spawn(move || {
-                for notification in desktop_rx {
-                    notifier.notify(&notification);
-                }
-            })
+            .spawn(move || crate::notify::show_all(&desktop_rx, &*notifier, SLOW_NOTIFIER))
             .map_err(|e| EngineError::Start(e.to_string()))?;
         let dispatcher = tokio::spawn(
             Dispatcher::new(alerts_rx, policies_rx, states.subscribe(), out, options.clock.clone())

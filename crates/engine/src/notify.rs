@@ -53,6 +53,32 @@ pub trait Notifier: Send + Sync + 'static {
     fn notify(&self, notification: &Notification);
 }
 
+/// Shows each notification that reaches `queue`, in turn, until its senders are gone. A call
+/// that took `slow` or longer (a notification service that hangs holds each call for the
+/// notifier's whole wait) leaves what queued meanwhile unshown: old news by then (the events
+/// are in the history), which would otherwise pile up without bound and pop up all at once
+/// when the service answers again.
+pub fn show_all(
+    queue: &std::sync::mpsc::Receiver<Notification>,
+    notifier: &dyn Notifier,
+    slow: Duration,
+) {
+    while let Ok(notification) = queue.recv() {
+        let started = std::time::Instant::now();
+        notifier.notify(&notification);
+        if started.elapsed() >= slow {
+            let skipped = queue.try_iter().count();
+            if skipped > 0 {
+                tracing::warn!(
+                    "{skipped} notifications not shown: the notification service took {} s to \
+                     answer (their events are in the history)",
+                    started.elapsed().as_secs()
+                );
+            }
+        }
+    }
+}
+
 /// A kept event that is new, as the writer stored it: the only thing that may notify.
 #[derive(Debug, Clone)]
 pub struct StoredEvent {

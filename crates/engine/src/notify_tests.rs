@@ -182,3 +182,46 @@ async fn stopping_says_nothing_for_a_feed_whose_events_were_all_shown() {
     assert_eq!(kinds.len(), 1, "only the event itself: {kinds:?}");
     assert!(matches!(kinds[0], NotificationKind::Event { history_id: 1, .. }), "{kinds:?}");
 }
+
+/// Records what it is asked to show.
+#[derive(Default)]
+struct Shown(std::sync::Mutex<Vec<String>>);
+
+impl super::Notifier for Shown {
+    fn notify(&self, notification: &Notification) {
+        self.0.lock().unwrap().push(notification.title.clone());
+    }
+}
+
+fn titled(title: &str) -> Notification {
+    Notification {
+        feed_id: "a".into(),
+        feed_name: "Alpha".into(),
+        kind: NotificationKind::Event { history_id: 1, event_type: "message".into() },
+        title: title.into(),
+        body: String::new(),
+        link: None,
+        priority: None,
+        buttons: Vec::new(),
+    }
+}
+
+/// Notifications queued while one took the "slow" time to show are old news: dropped, not
+/// shown all at once later; with a quick notifier every one is shown, in order.
+#[test]
+fn what_queued_behind_a_slow_notification_is_dropped_and_the_rest_shown() {
+    let queue = |titles: &[&str]| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        for title in titles {
+            tx.send(titled(title)).unwrap();
+        }
+        rx
+    };
+    let shown = Shown::default();
+    super::show_all(&queue(&["1", "2", "3"]), &shown, Duration::from_secs(3600));
+    assert_eq!(*shown.0.lock().unwrap(), ["1", "2", "3"]);
+    let shown = Shown::default();
+    // Every call counts as slow: the first is shown, what queued behind it is not.
+    super::show_all(&queue(&["1", "2", "3"]), &shown, Duration::ZERO);
+    assert_eq!(*shown.0.lock().unwrap(), ["1"]);
+}

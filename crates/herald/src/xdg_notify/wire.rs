@@ -5,7 +5,7 @@
 //! reactor), so that each call woke three threads; for the one call a notifier makes, again and
 //! again, that was most of what a notification cost.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Read, Write};
 use std::os::unix::net::UnixStream;
 use std::time::{Duration, Instant};
 
@@ -34,16 +34,22 @@ const FIELD_SIGNATURE: u8 = 8;
 
 #[derive(Debug, thiserror::Error)]
 pub enum WireError {
-    #[error("{0}")]
+    #[error("cannot reach the session bus: {0}")]
     Io(#[from] std::io::Error),
     /// The call could not be written: the bus never saw it (it went away), so it may be sent
     /// again on a new connection without showing twice.
-    #[error("{0}")]
+    #[error("the session bus went away: {0}")]
     Unsent(std::io::Error),
+    #[error("the notification service did not answer within {} s", REPLY_WAIT.as_secs())]
+    NoAnswer,
+    #[error("the session bus closed the connection")]
+    Closed,
     #[error("the session bus refused Herald ({0})")]
     Refused(String),
     #[error("the session bus sent something that is not D-Bus ({0})")]
     Protocol(&'static str),
+    #[error("the session bus is not a Unix socket ({0}); Herald's notifications need one")]
+    NotUnix(String),
     #[error("{name}: {message}")]
     Remote { name: String, message: String },
     #[error("{0}")]
@@ -53,6 +59,15 @@ pub enum WireError {
 impl From<zbus::zvariant::Error> for WireError {
     fn from(e: zbus::zvariant::Error) -> Self {
         Self::Zbus(e.into())
+    }
+}
+
+/// What a failed read means to whoever reads the log.
+fn read_error(e: std::io::Error) -> WireError {
+    match e.kind() {
+        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => WireError::NoAnswer,
+        std::io::ErrorKind::UnexpectedEof => WireError::Closed,
+        _ => WireError::Io(e),
     }
 }
 
@@ -89,36 +104,42 @@ pub struct Wire {
 }
 
 impl Wire {
-    /// Connects to the bus at `transport` when it is a Unix socket (every desktop's session
-    /// bus); None for other transports, which the caller leaves to zbus.
-    pub fn connect(transport: &Transport, wait: Duration) -> Option<Result<Self, WireError>> {
-        let Transport::Unix(unix) = transport else { return None };
+    /// Connects to the bus at `transport`, a Unix socket (every desktop's session bus).
+    pub fn connect(transport: &Transport, wait: Duration) -> Result<Self, WireError> {
+        let Transport::Unix(unix) = transport else {
+            return Err(WireError::NotUnix(transport.to_string()));
+        };
         let stream = match unix.path() {
-            UnixSocket::File(path) => UnixStream::connect(path),
+            UnixSocket::File(path) => UnixStream::connect(path)?,
             #[cfg(target_os = "linux")]
             UnixSocket::Abstract(name) => {
                 use std::os::linux::net::SocketAddrExt;
                 use std::os::unix::ffi::OsStrExt;
-                std::os::unix::net::SocketAddr::from_abstract_name(name.as_bytes())
-                    .and_then(|address| UnixStream::connect_addr(&address))
+                let address = std::os::unix::net::SocketAddr::from_abstract_name(name.as_bytes())?;
+                UnixStream::connect_addr(&address)?
             }
-            _ => return None,
+            other => return Err(WireError::NotUnix(other.to_string())),
         };
-        Some(stream.map_err(WireError::from).and_then(|stream| Self::start(stream, wait)))
+        Self::start(stream, wait)
     }
 
     /// Authenticates as this process's user and says `Hello`, as every bus wants first.
     fn start(stream: UnixStream, wait: Duration) -> Result<Self, WireError> {
-        stream.set_read_timeout(Some(wait))?;
         stream.set_write_timeout(Some(wait))?;
         let writer = stream.try_clone()?;
         let mut wire = Self { reader: BufReader::new(stream), writer, wait };
         let uid = rustix::process::geteuid().as_raw().to_string();
         let hex: String = uid.bytes().map(|b| format!("{b:02x}")).collect();
         wire.writer.write_all(format!("\0AUTH EXTERNAL {hex}\r\n").as_bytes())?;
-        let mut answer = String::new();
-        // A line, at most a few hundred bytes: `OK <guid>` or `REJECTED <mechanisms>`.
-        (&mut wire.reader).take(512).read_line(&mut answer)?;
+        // A line of at most a few hundred bytes: `OK <guid>` or `REJECTED <mechanisms>`.
+        let deadline = Instant::now() + wait;
+        let mut answer = Vec::new();
+        while !answer.ends_with(b"\n") && answer.len() < 512 {
+            let mut byte = [0u8];
+            wire.read_by(&mut byte, deadline)?;
+            answer.push(byte[0]);
+        }
+        let answer = String::from_utf8_lossy(&answer);
         if !answer.starts_with("OK ") {
             return Err(WireError::Refused(answer.trim().chars().take(200).collect()));
         }
@@ -131,21 +152,35 @@ impl Wire {
         Ok(wire)
     }
 
+    /// Fills `buf` by `deadline`, however the bytes come (all at once, or one at a time just
+    /// within each read's timeout).
+    fn read_by(&mut self, mut buf: &mut [u8], deadline: Instant) -> Result<(), WireError> {
+        while !buf.is_empty() {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(WireError::NoAnswer);
+            }
+            self.reader.get_ref().set_read_timeout(Some(left))?;
+            match self.reader.read(buf) {
+                Ok(0) => return Err(WireError::Closed),
+                Ok(n) => buf = &mut buf[n..],
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(read_error(e)),
+            }
+        }
+        Ok(())
+    }
+
     /// Sends `call` and waits for its reply; messages for anything else (the bus's
     /// `NameAcquired`, a late reply to a call that timed out) are read and dropped.
     pub fn call(&mut self, call: &Message) -> Result<Reply, WireError> {
         let serial = call.primary_header().serial_num().get();
         self.writer.write_all(call.data().bytes()).map_err(WireError::Unsent)?;
         // The wait is for the reply, not for each read: a bus that keeps sending other
-        // messages must not hold the caller past it.
+        // messages, or sends its bytes one at a time, must not hold the caller past it.
         let deadline = Instant::now() + self.wait;
         loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return Err(std::io::Error::from(std::io::ErrorKind::TimedOut).into());
-            }
-            self.reader.get_ref().set_read_timeout(Some(left))?;
-            let received = self.read_message()?;
+            let received = self.read_message(deadline)?;
             if received.reply_serial != Some(serial) {
                 continue;
             }
@@ -165,9 +200,9 @@ impl Wire {
     }
 
     /// One whole message.
-    fn read_message(&mut self) -> Result<Received, WireError> {
+    fn read_message(&mut self, deadline: Instant) -> Result<Received, WireError> {
         let mut fixed = [0u8; 16];
-        self.reader.read_exact(&mut fixed)?;
+        self.read_by(&mut fixed, deadline)?;
         let endian = match fixed[0] {
             b'l' => Endian::Little,
             b'B' => Endian::Big,
@@ -190,7 +225,7 @@ impl Wire {
         }
         let mut bytes = vec![0u8; total];
         bytes[..16].copy_from_slice(&fixed);
-        self.reader.read_exact(&mut bytes[16..])?;
+        self.read_by(&mut bytes[16..], deadline)?;
         let data = Data::new(bytes, Context::new_dbus(endian, 0));
         let (kind, reply_serial, error_name, signature) = {
             type Header<'h> = (u8, u8, u8, u8, u32, u32, Vec<(u8, Value<'h>)>);
