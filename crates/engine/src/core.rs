@@ -29,10 +29,11 @@ use crate::writer::{self, ToWriter};
 /// when the store was quiet.
 const RECHECK_GAP: Duration = Duration::from_millis(100);
 
-/// A notification that took this long to show means the desktop's notification service is in
-/// trouble: what queued meanwhile is dropped (see `notify::show_all`). Showing one takes
-/// milliseconds.
-const SLOW_NOTIFIER: Duration = Duration::from_secs(2);
+/// A notification that took this long means the desktop's notification service did not
+/// answer (it is the desktop notifier's own wait): what queued meanwhile is dropped (see
+/// `notify::show_all`). A service that is only slow (started on demand at login, which takes
+/// a few seconds) answers within it, and nothing is dropped.
+const SLOW_NOTIFIER: Duration = Duration::from_secs(5);
 
 struct Running {
     plan: watch::Sender<Arc<FeedPlan>>,

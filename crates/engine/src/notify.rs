@@ -55,7 +55,7 @@ pub trait Notifier: Send + Sync + 'static {
 
 /// Shows each notification that reaches `queue`, in turn, until its senders are gone. A call
 /// that took `slow` or longer (a notification service that hangs holds each call for the
-/// notifier's whole wait) leaves what queued meanwhile unshown: old news by then (the events
+/// notifier's whole wait, which `slow` should be) leaves what queued meanwhile unshown: old news by then (the events
 /// are in the history), which would otherwise pile up without bound and pop up all at once
 /// when the service answers again.
 pub fn show_all(
@@ -70,8 +70,8 @@ pub fn show_all(
             let skipped = queue.try_iter().count();
             if skipped > 0 {
                 tracing::warn!(
-                    "{skipped} notifications not shown: the notification service took {} s to \
-                     answer (their events are in the history)",
+                    "{skipped} notifications not shown: the notification service did not answer \
+                     for {} s (their events are in the history)",
                     started.elapsed().as_secs()
                 );
             }

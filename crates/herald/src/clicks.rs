@@ -94,32 +94,65 @@ impl ClickTargets {
     }
 }
 
-/// Listens for `ActionInvoked` on the session bus and hands each click to `on_click`.
+/// Listens for `ActionInvoked` on the session bus and hands each click to `on_click`, on a
+/// thread of its own that connects there: a bus that does not answer must not hold the
+/// resident's start (the feeds), and one that went away (restarted) is listened to again.
 #[cfg(all(unix, not(target_os = "macos")))]
 pub fn listen(
     targets: std::sync::Arc<ClickTargets>,
     on_click: impl Fn(Click) + Send + Sync + 'static,
 ) -> anyhow::Result<()> {
-    use anyhow::Context;
+    use std::time::{Duration, Instant};
+    const FIRST_RETRY: Duration = Duration::from_secs(1);
+    const LAST_RETRY: Duration = Duration::from_secs(60);
     let _ = targets.handler.set(Box::new(on_click));
+    std::thread::Builder::new().name("notification-clicks".into()).spawn(move || {
+        let (mut retry, mut said) = (FIRST_RETRY, false);
+        loop {
+            let since = Instant::now();
+            match subscribe() {
+                Ok(signals) => {
+                    for message in signals {
+                        let Ok(message) = message else { continue };
+                        let Ok((id, key)) = message.body().deserialize::<(u32, String)>() else {
+                            continue;
+                        };
+                        if let Some(target) = targets.get(id) {
+                            targets.clicked(&target, &key);
+                        }
+                    }
+                    tracing::info!(
+                        "the session bus closed; listening for notification clicks again"
+                    );
+                }
+                Err(e) if !said => {
+                    said = true;
+                    tracing::warn!("clicks on notifications will do nothing for now: {e:#}");
+                }
+                Err(e) => tracing::debug!("cannot listen for notification clicks: {e:#}"),
+            }
+            // A bus that keeps closing at once is tried less and less often.
+            if since.elapsed() > LAST_RETRY {
+                retry = FIRST_RETRY;
+            }
+            std::thread::sleep(retry);
+            retry = (retry * 2).min(LAST_RETRY);
+        }
+    })?;
+    Ok(())
+}
+
+#[cfg(all(unix, not(target_os = "macos")))]
+fn subscribe() -> anyhow::Result<zbus::blocking::MessageIterator> {
+    use anyhow::Context;
     let connection = zbus::blocking::Connection::session().context("no session bus")?;
     let rule = zbus::MatchRule::builder()
         .msg_type(zbus::message::Type::Signal)
         .interface("org.freedesktop.Notifications")?
         .member("ActionInvoked")?
         .build();
-    let signals = zbus::blocking::MessageIterator::for_match_rule(rule, &connection, None)
-        .context("cannot listen for notification clicks")?;
-    std::thread::Builder::new().name("notification-clicks".into()).spawn(move || {
-        for message in signals {
-            let Ok(message) = message else { continue };
-            let Ok((id, key)) = message.body().deserialize::<(u32, String)>() else { continue };
-            if let Some(target) = targets.get(id) {
-                targets.clicked(&target, &key);
-            }
-        }
-    })?;
-    Ok(())
+    zbus::blocking::MessageIterator::for_match_rule(rule, &connection, None)
+        .context("cannot listen for notification clicks")
 }
 
 /// Windows and macOS report each notification's activation to the notifier, which hands it to

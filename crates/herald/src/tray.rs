@@ -114,18 +114,8 @@ impl Tray {
 /// sessions have none; the icon then exists on the bus but nobody shows it.
 #[cfg(all(unix, not(target_os = "macos")))]
 pub fn host_present() -> bool {
-    let Ok(connection) = zbus::blocking::Connection::session() else { return false };
-    connection
-        .call_method(
-            Some("org.freedesktop.DBus"),
-            "/org/freedesktop/DBus",
-            Some("org.freedesktop.DBus"),
-            "NameHasOwner",
-            &("org.kde.StatusNotifierWatcher",),
-        )
-        .ok()
-        .and_then(|reply| reply.body().deserialize::<bool>().ok())
-        .unwrap_or(false)
+    // Asked within the notifier's wait: a bus that does not answer must not hold the tray.
+    crate::xdg_notify::name_has_owner("org.kde.StatusNotifierWatcher").unwrap_or(false)
 }
 
 #[cfg(not(all(unix, not(target_os = "macos"))))]

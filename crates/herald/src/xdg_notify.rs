@@ -10,7 +10,7 @@ mod wire;
 
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use zbus::message::Message;
 use zbus::zvariant::Value;
@@ -62,19 +62,21 @@ impl SessionBus {
 
     /// Shows `notice`; the server's id for it (what `ActionInvoked` names).
     pub fn notify(&self, notice: &Notice<'_>) -> Result<u32, WireError> {
+        // One wait for the whole notification: connecting, saying hello and the call.
+        let deadline = Instant::now() + self.wait;
         let mut slot = self.link.lock().unwrap_or_else(|e| e.into_inner());
         let fresh = slot.is_none();
         let link = match slot.as_mut() {
             Some(link) => link,
-            None => slot.insert(self.connect()?),
+            None => slot.insert(self.connect(deadline)?),
         };
-        let shown = send(link, notice);
+        let shown = send(link, notice, deadline);
         match &shown {
             // The bus went away (restarted, or the session's bus was replaced) since the last
             // notification, before this one was sent: once more on a new connection.
             Err(WireError::Unsent(_)) if !fresh => {
-                let link = slot.insert(self.connect()?);
-                let again = send(link, notice);
+                let link = slot.insert(self.connect(deadline)?);
+                let again = send(link, notice, deadline);
                 if again.as_ref().is_err_and(|e| !matches!(e, WireError::Remote { .. })) {
                     *slot = None;
                 }
@@ -88,18 +90,34 @@ impl SessionBus {
         }
     }
 
-    fn connect(&self) -> Result<Wire, WireError> {
+    fn connect(&self, deadline: Instant) -> Result<Wire, WireError> {
         let address = match &self.address {
             Some(address) => address.parse::<zbus::Address>()?,
             None => zbus::Address::session()?,
         };
-        Wire::connect(address.transport(), self.wait)
+        Wire::connect(address.transport(), deadline)
     }
+}
+
+/// Whether `name` has an owner on the session bus, asked on a connection of its own within
+/// the notifier's wait (a bus that does not answer is a no).
+pub fn name_has_owner(name: &str) -> Result<bool, WireError> {
+    has_owner(&zbus::Address::session()?, name)
+}
+
+fn has_owner(address: &zbus::Address, name: &str) -> Result<bool, WireError> {
+    let deadline = Instant::now() + wire::REPLY_WAIT;
+    let mut wire = Wire::connect(address.transport(), deadline)?;
+    let call = Message::method_call("/org/freedesktop/DBus", "NameHasOwner")?
+        .destination("org.freedesktop.DBus")?
+        .interface("org.freedesktop.DBus")?
+        .build(&(name,))?;
+    wire.call(&call, deadline)?.body::<bool>()
 }
 
 /// One `Notify` call on `wire`. D-Bus strings cannot hold NUL (the bus drops a connection that
 /// sends one), and event text can: it goes as U+FFFD.
-fn send(wire: &mut Wire, notice: &Notice<'_>) -> Result<u32, WireError> {
+fn send(wire: &mut Wire, notice: &Notice<'_>, deadline: Instant) -> Result<u32, WireError> {
     let text = |s: &str| s.replace('\0', "\u{FFFD}");
     let mut hints: HashMap<&str, Value<'_>> = HashMap::new();
     hints.insert("urgency", Value::U8(notice.urgency));
@@ -118,7 +136,7 @@ fn send(wire: &mut Wire, notice: &Notice<'_>) -> Result<u32, WireError> {
         .destination(SERVICE)?
         .interface(SERVICE)?
         .build(&body)?;
-    wire.call(&call)?.body::<u32>()
+    wire.call(&call, deadline)?.body::<u32>()
 }
 
 #[cfg(test)]

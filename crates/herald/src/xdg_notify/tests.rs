@@ -196,14 +196,14 @@ fn a_service_that_never_answers_costs_one_wait_and_is_left_for_a_working_one() {
     let bus = Bus::start();
     // Owns the service's name and reads nothing: calls to it stay unanswered.
     let address: zbus::Address = bus.address.parse().expect("address");
-    let wait = Duration::from_secs(10);
-    let mut silent = Wire::connect(address.transport(), wait).expect("connected");
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let mut silent = Wire::connect(address.transport(), deadline).expect("connected");
     let request = Message::method_call("/org/freedesktop/DBus", "RequestName")
         .and_then(|m| m.destination("org.freedesktop.DBus"))
         .and_then(|m| m.interface("org.freedesktop.DBus"))
         .and_then(|m| m.build(&(SERVICE, 4u32)))
         .expect("message");
-    assert_eq!(silent.call(&request).and_then(|r| r.body::<u32>()).expect("name"), 1);
+    assert_eq!(silent.call(&request, deadline).and_then(|r| r.body::<u32>()).expect("name"), 1);
 
     let notifier = Arc::new(SessionBus::at(&bus.address, Duration::from_millis(300)));
     let shared = notifier.clone();
@@ -382,4 +382,57 @@ fn a_bus_that_is_not_a_unix_socket_is_refused_in_words() {
         Err(e @ WireError::NotUnix(_)) => assert!(e.to_string().contains("Unix socket"), "{e}"),
         other => panic!("expected a refusal, got {other:?}"),
     }
+}
+
+/// Connecting, saying hello and the call share one wait: a bus that answers each step a
+/// little within the wait cannot stretch a notification to several waits.
+#[test]
+fn one_wait_covers_connecting_saying_hello_and_the_call() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("bus");
+    let listener = std::os::unix::net::UnixListener::bind(&path).expect("listen");
+    let drip = |stream: &mut std::os::unix::net::UnixStream, bytes: &[u8]| {
+        // 0.8 s for the whole of `bytes`, whatever its length.
+        let pause = Duration::from_millis(800) / bytes.len() as u32;
+        for byte in bytes {
+            stream.write_all(&[*byte])?;
+            std::thread::sleep(pause);
+        }
+        Ok::<(), std::io::Error>(())
+    };
+    let bus = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().expect("accept");
+        let mut got = [0u8; 512];
+        let _ = stream.read(&mut got).expect("auth");
+        drip(&mut stream, b"OK 0123456789abcdef0123456789abcdef\r\n").expect("auth answer");
+        // BEGIN, then Hello, whose serial the reply names.
+        let mut seen = Vec::new();
+        while seen.len() < 7 + 16 {
+            let n = stream.read(&mut got).expect("hello");
+            assert!(n > 0, "the client left before its hello");
+            seen.extend_from_slice(&got[..n]);
+        }
+        let serial = &seen[7 + 8..7 + 12];
+        // A method return with no body: its only header field the reply serial.
+        let mut reply = vec![b'l', 2, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 8, 0, 0, 0, 5, 1, b'u', 0];
+        reply.extend_from_slice(serial);
+        // Whether the client still listened to the whole reply.
+        drip(&mut stream, &reply).is_ok()
+    });
+    let notifier = SessionBus::at(&format!("unix:path={}", path.display()), Duration::from_secs(1));
+    let answer = within(Duration::from_secs(8), move || notifier.notify(&notice("late")));
+    assert!(matches!(answer, Err(WireError::NoAnswer)), "expected no answer, got {answer:?}");
+    assert!(!bus.join().expect("bus"), "the client waited past its one wait for the hello");
+}
+
+/// The tray asks whether a tray host owns its name this way, on the notifier's kind of
+/// connection (a bus that does not answer cannot hold the tray).
+#[test]
+fn whether_a_name_has_an_owner_is_the_bus_s_answer() {
+    let bus = Bus::start();
+    let address: zbus::Address = bus.address.parse().expect("address");
+    assert!(!has_owner(&address, SERVICE).expect("asked"), "owned before anyone served it");
+    let _served = serve(&bus.address, &Service::default());
+    assert!(has_owner(&address, SERVICE).expect("asked"));
+    assert!(!has_owner(&address, "org.example.Nobody").expect("asked"));
 }

@@ -62,6 +62,12 @@ impl From<zbus::zvariant::Error> for WireError {
     }
 }
 
+/// The time left until `deadline`; none left is no answer.
+fn left(deadline: Instant) -> Result<Duration, WireError> {
+    let left = deadline.saturating_duration_since(Instant::now());
+    if left.is_zero() { Err(WireError::NoAnswer) } else { Ok(left) }
+}
+
 /// What a failed read means to whoever reads the log.
 fn read_error(e: std::io::Error) -> WireError {
     match e.kind() {
@@ -100,12 +106,12 @@ impl Reply {
 pub struct Wire {
     reader: BufReader<UnixStream>,
     writer: UnixStream,
-    wait: Duration,
 }
 
 impl Wire {
-    /// Connects to the bus at `transport`, a Unix socket (every desktop's session bus).
-    pub fn connect(transport: &Transport, wait: Duration) -> Result<Self, WireError> {
+    /// Connects to the bus at `transport`, a Unix socket (every desktop's session bus), and
+    /// says hello by `deadline`.
+    pub fn connect(transport: &Transport, deadline: Instant) -> Result<Self, WireError> {
         let Transport::Unix(unix) = transport else {
             return Err(WireError::NotUnix(transport.to_string()));
         };
@@ -120,19 +126,17 @@ impl Wire {
             }
             other => return Err(WireError::NotUnix(other.to_string())),
         };
-        Self::start(stream, wait)
+        Self::start(stream, deadline)
     }
 
     /// Authenticates as this process's user and says `Hello`, as every bus wants first.
-    fn start(stream: UnixStream, wait: Duration) -> Result<Self, WireError> {
-        stream.set_write_timeout(Some(wait))?;
+    fn start(stream: UnixStream, deadline: Instant) -> Result<Self, WireError> {
         let writer = stream.try_clone()?;
-        let mut wire = Self { reader: BufReader::new(stream), writer, wait };
+        let mut wire = Self { reader: BufReader::new(stream), writer };
         let uid = rustix::process::geteuid().as_raw().to_string();
         let hex: String = uid.bytes().map(|b| format!("{b:02x}")).collect();
-        wire.writer.write_all(format!("\0AUTH EXTERNAL {hex}\r\n").as_bytes())?;
+        wire.write_by(format!("\0AUTH EXTERNAL {hex}\r\n").as_bytes(), deadline)?;
         // A line of at most a few hundred bytes: `OK <guid>` or `REJECTED <mechanisms>`.
-        let deadline = Instant::now() + wait;
         let mut answer = Vec::new();
         while !answer.ends_with(b"\n") && answer.len() < 512 {
             let mut byte = [0u8];
@@ -143,24 +147,25 @@ impl Wire {
         if !answer.starts_with("OK ") {
             return Err(WireError::Refused(answer.trim().chars().take(200).collect()));
         }
-        wire.writer.write_all(b"BEGIN\r\n")?;
+        wire.write_by(b"BEGIN\r\n", deadline)?;
         let hello = Message::method_call("/org/freedesktop/DBus", "Hello")?
             .destination("org.freedesktop.DBus")?
             .interface("org.freedesktop.DBus")?
             .build(&())?;
-        wire.call(&hello)?;
+        wire.call(&hello, deadline)?;
         Ok(wire)
+    }
+
+    fn write_by(&mut self, bytes: &[u8], deadline: Instant) -> Result<(), WireError> {
+        self.writer.set_write_timeout(Some(left(deadline)?))?;
+        Ok(self.writer.write_all(bytes)?)
     }
 
     /// Fills `buf` by `deadline`, however the bytes come (all at once, or one at a time just
     /// within each read's timeout).
     fn read_by(&mut self, mut buf: &mut [u8], deadline: Instant) -> Result<(), WireError> {
         while !buf.is_empty() {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return Err(WireError::NoAnswer);
-            }
-            self.reader.get_ref().set_read_timeout(Some(left))?;
+            self.reader.get_ref().set_read_timeout(Some(left(deadline)?))?;
             match self.reader.read(buf) {
                 Ok(0) => return Err(WireError::Closed),
                 Ok(n) => buf = &mut buf[n..],
@@ -171,14 +176,13 @@ impl Wire {
         Ok(())
     }
 
-    /// Sends `call` and waits for its reply; messages for anything else (the bus's
+    /// Sends `call` and waits for its reply until `deadline`, however the bus sends it (other
+    /// messages first, or a byte at a time); messages for anything else (the bus's
     /// `NameAcquired`, a late reply to a call that timed out) are read and dropped.
-    pub fn call(&mut self, call: &Message) -> Result<Reply, WireError> {
+    pub fn call(&mut self, call: &Message, deadline: Instant) -> Result<Reply, WireError> {
         let serial = call.primary_header().serial_num().get();
+        self.writer.set_write_timeout(Some(left(deadline)?))?;
         self.writer.write_all(call.data().bytes()).map_err(WireError::Unsent)?;
-        // The wait is for the reply, not for each read: a bus that keeps sending other
-        // messages, or sends its bytes one at a time, must not hold the caller past it.
-        let deadline = Instant::now() + self.wait;
         loop {
             let received = self.read_message(deadline)?;
             if received.reply_serial != Some(serial) {
