@@ -126,6 +126,26 @@ fn serve(address: &str, service: &Service) -> zbus::blocking::Connection {
         .expect("the notification service")
 }
 
+/// A bus of our own making at a path of its own: accepts one client, reads its
+/// authentication, then does `behave`; the address for a notifier, and the thread.
+fn fake_bus<T: Send + 'static>(
+    behave: impl FnOnce(&mut std::os::unix::net::UnixStream) -> T + Send + 'static,
+) -> (tempfile::TempDir, String, std::thread::JoinHandle<T>) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("bus");
+    let listener = std::os::unix::net::UnixListener::bind(&path).expect("listen");
+    let bus = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().expect("accept");
+        let mut auth = [0u8; 256];
+        let _ = stream.read(&mut auth).expect("auth");
+        behave(&mut stream)
+    });
+    (dir, format!("unix:path={}", path.display()), bus)
+}
+
+/// The answer to the authentication that a bus gives.
+const OK: &[u8] = b"OK 0123456789abcdef0123456789abcdef\r\n";
+
 fn notice(summary: &str) -> Notice<'_> {
     Notice {
         summary,
@@ -237,15 +257,10 @@ fn a_restarted_bus_is_found_again_without_losing_a_notification() {
 /// A bus that answers the authentication, then announces a message of 4 GiB.
 #[test]
 fn a_bus_that_announces_a_huge_message_is_left_before_memory_is_taken() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("bus");
-    let listener = std::os::unix::net::UnixListener::bind(&path).expect("listen");
-    let fake = std::thread::spawn(move || {
-        let (mut stream, _) = listener.accept().expect("accept");
-        let mut line = [0u8; 256];
-        let _ = stream.read(&mut line).expect("auth");
-        stream.write_all(b"OK 0123456789abcdef0123456789abcdef\r\n").expect("ok");
+    let (_dir, address, fake) = fake_bus(|stream| {
+        stream.write_all(OK).expect("ok");
         // BEGIN and Hello.
+        let mut line = [0u8; 256];
         let _ = stream.read(&mut line).expect("hello");
         let mut header = vec![b'l', 2, 0, 1];
         header.extend_from_slice(&0xFFFF_FFF0u32.to_le_bytes());
@@ -255,8 +270,7 @@ fn a_bus_that_announces_a_huge_message_is_left_before_memory_is_taken() {
         // Held open, the rest never sent: the client must leave, not wait for it.
         while matches!(stream.read(&mut line), Ok(n) if n > 0) {}
     });
-    let notifier =
-        SessionBus::at(&format!("unix:path={}", path.display()), Duration::from_secs(10));
+    let notifier = SessionBus::at(&address, Duration::from_secs(10));
     let refused = within(Duration::from_secs(8), move || notifier.notify(&notice("big")));
     assert!(
         matches!(refused, Err(WireError::Protocol(_))),
@@ -302,14 +316,9 @@ fn an_answer_that_is_not_an_id_is_an_error_not_a_wrong_id() {
 /// the call ends when it is over, however busy the bus.
 #[test]
 fn a_bus_that_talks_but_never_replies_is_left_after_one_wait() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("bus");
-    let listener = std::os::unix::net::UnixListener::bind(&path).expect("listen");
-    let chatter = std::thread::spawn(move || {
-        let (mut stream, _) = listener.accept().expect("accept");
+    let (_dir, address, chatter) = fake_bus(|stream| {
+        stream.write_all(OK).expect("ok");
         let mut line = [0u8; 256];
-        let _ = stream.read(&mut line).expect("auth");
-        stream.write_all(b"OK 0123456789abcdef0123456789abcdef\r\n").expect("ok");
         let _ = stream.read(&mut line).expect("hello");
         let signal = Message::signal("/chatter", "org.example.Chatter", "Said")
             .and_then(|m| m.build(&("more",)))
@@ -322,8 +331,7 @@ fn a_bus_that_talks_but_never_replies_is_left_after_one_wait() {
             std::thread::sleep(Duration::from_millis(2));
         }
     });
-    let notifier =
-        SessionBus::at(&format!("unix:path={}", path.display()), Duration::from_millis(300));
+    let notifier = SessionBus::at(&address, Duration::from_millis(300));
     let answer = within(Duration::from_secs(8), move || notifier.notify(&notice("unheard")));
     assert!(matches!(answer, Err(WireError::NoAnswer)), "expected no answer, got {answer:?}");
     chatter.join().expect("chatter");
@@ -333,22 +341,15 @@ fn a_bus_that_talks_but_never_replies_is_left_after_one_wait() {
 /// timeout: the wait is for the whole answer.
 #[test]
 fn a_bus_that_answers_a_byte_at_a_time_is_left_after_one_wait() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("bus");
-    let listener = std::os::unix::net::UnixListener::bind(&path).expect("listen");
-    let slow = std::thread::spawn(move || {
-        let (mut stream, _) = listener.accept().expect("accept");
-        let mut line = [0u8; 256];
-        let _ = stream.read(&mut line).expect("auth");
-        for byte in b"OK 0123456789abcdef0123456789abcdef\r\n".repeat(10) {
+    let (_dir, address, slow) = fake_bus(|stream| {
+        for byte in OK.repeat(10) {
             if stream.write_all(&[byte]).is_err() {
                 break;
             }
             std::thread::sleep(Duration::from_millis(50));
         }
     });
-    let notifier =
-        SessionBus::at(&format!("unix:path={}", path.display()), Duration::from_millis(300));
+    let notifier = SessionBus::at(&address, Duration::from_millis(300));
     let answer = within(Duration::from_secs(8), move || notifier.notify(&notice("slow")));
     assert!(matches!(answer, Err(WireError::NoAnswer)), "expected no answer, got {answer:?}");
     slow.join().expect("slow bus");
@@ -388,9 +389,6 @@ fn a_bus_that_is_not_a_unix_socket_is_refused_in_words() {
 /// little within the wait cannot stretch a notification to several waits.
 #[test]
 fn one_wait_covers_connecting_saying_hello_and_the_call() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("bus");
-    let listener = std::os::unix::net::UnixListener::bind(&path).expect("listen");
     let drip = |stream: &mut std::os::unix::net::UnixStream, bytes: &[u8]| {
         // 0.8 s for the whole of `bytes`, whatever its length.
         let pause = Duration::from_millis(800) / bytes.len() as u32;
@@ -400,13 +398,10 @@ fn one_wait_covers_connecting_saying_hello_and_the_call() {
         }
         Ok::<(), std::io::Error>(())
     };
-    let bus = std::thread::spawn(move || {
-        let (mut stream, _) = listener.accept().expect("accept");
-        let mut got = [0u8; 512];
-        let _ = stream.read(&mut got).expect("auth");
-        drip(&mut stream, b"OK 0123456789abcdef0123456789abcdef\r\n").expect("auth answer");
+    let (_dir, address, bus) = fake_bus(move |stream| {
+        drip(stream, OK).expect("auth answer");
         // BEGIN, then Hello, whose serial the reply names.
-        let mut seen = Vec::new();
+        let (mut got, mut seen) = ([0u8; 512], Vec::new());
         while seen.len() < 7 + 16 {
             let n = stream.read(&mut got).expect("hello");
             assert!(n > 0, "the client left before its hello");
@@ -417,9 +412,9 @@ fn one_wait_covers_connecting_saying_hello_and_the_call() {
         let mut reply = vec![b'l', 2, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 8, 0, 0, 0, 5, 1, b'u', 0];
         reply.extend_from_slice(serial);
         // Whether the client still listened to the whole reply.
-        drip(&mut stream, &reply).is_ok()
+        drip(stream, &reply).is_ok()
     });
-    let notifier = SessionBus::at(&format!("unix:path={}", path.display()), Duration::from_secs(1));
+    let notifier = SessionBus::at(&address, Duration::from_secs(1));
     let answer = within(Duration::from_secs(8), move || notifier.notify(&notice("late")));
     assert!(matches!(answer, Err(WireError::NoAnswer)), "expected no answer, got {answer:?}");
     assert!(!bus.join().expect("bus"), "the client waited past its one wait for the hello");
@@ -435,4 +430,41 @@ fn whether_a_name_has_an_owner_is_the_bus_s_answer() {
     let _served = serve(&bus.address, &Service::default());
     assert!(has_owner(&address, SERVICE).expect("asked"));
     assert!(!has_owner(&address, "org.example.Nobody").expect("asked"));
+}
+
+/// A bus whose listener stopped accepting, its queue full: the connect gives up at the wait
+/// (a blocking connect waits for good).
+#[test]
+fn a_bus_that_no_longer_accepts_is_left_after_one_wait() {
+    use rustix::net::{AddressFamily, SocketAddrUnix, SocketType};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("bus");
+    let address = SocketAddrUnix::new(path.as_path()).expect("address");
+    let listener =
+        rustix::net::socket(AddressFamily::UNIX, SocketType::STREAM, None).expect("socket");
+    rustix::net::bind(&listener, &address).expect("bind");
+    rustix::net::listen(&listener, 0).expect("listen");
+    // Fill the queue: nobody accepts.
+    let mut queued = Vec::new();
+    let mut tries = 0;
+    loop {
+        let socket = rustix::net::socket_with(
+            AddressFamily::UNIX,
+            SocketType::STREAM,
+            rustix::net::SocketFlags::NONBLOCK,
+            None,
+        )
+        .expect("socket");
+        tries += 1;
+        assert!(tries < 1000, "the listener's queue never filled");
+        match rustix::net::connect(&socket, &address) {
+            Ok(()) => queued.push(socket),
+            Err(_) => break,
+        }
+    }
+    let notifier =
+        SessionBus::at(&format!("unix:path={}", path.display()), Duration::from_millis(300));
+    let answer = within(Duration::from_secs(8), move || notifier.notify(&notice("queued")));
+    assert!(matches!(answer, Err(WireError::NoAnswer)), "expected no answer, got {answer:?}");
+    drop(listener);
 }

@@ -62,6 +62,33 @@ impl From<zbus::zvariant::Error> for WireError {
     }
 }
 
+/// Connects to `address` by `deadline`. A blocking connect waits for good on a listener whose
+/// queue is full (a bus that stopped accepting); without blocking, a full queue is "again",
+/// tried every few milliseconds until the deadline.
+fn connect_by(
+    address: &rustix::net::SocketAddrUnix,
+    deadline: Instant,
+) -> Result<UnixStream, WireError> {
+    use rustix::net::{AddressFamily, SocketFlags, SocketType};
+    let flags = SocketFlags::CLOEXEC | SocketFlags::NONBLOCK;
+    let socket = rustix::net::socket_with(AddressFamily::UNIX, SocketType::STREAM, flags, None)
+        .map_err(std::io::Error::from)?;
+    loop {
+        match rustix::net::connect(&socket, address) {
+            Ok(()) => break,
+            Err(rustix::io::Errno::AGAIN | rustix::io::Errno::INTR) => {
+                left(deadline)?;
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            Err(e) => return Err(std::io::Error::from(e).into()),
+        }
+    }
+    let stream = UnixStream::from(socket);
+    // Reads and writes wait with timeouts, set before each.
+    stream.set_nonblocking(false)?;
+    Ok(stream)
+}
+
 /// The time left until `deadline`; none left is no answer.
 fn left(deadline: Instant) -> Result<Duration, WireError> {
     let left = deadline.saturating_duration_since(Instant::now());
@@ -115,18 +142,17 @@ impl Wire {
         let Transport::Unix(unix) = transport else {
             return Err(WireError::NotUnix(transport.to_string()));
         };
-        let stream = match unix.path() {
-            UnixSocket::File(path) => UnixStream::connect(path)?,
+        let address = match unix.path() {
+            UnixSocket::File(path) => rustix::net::SocketAddrUnix::new(path.as_path()),
             #[cfg(target_os = "linux")]
             UnixSocket::Abstract(name) => {
-                use std::os::linux::net::SocketAddrExt;
                 use std::os::unix::ffi::OsStrExt;
-                let address = std::os::unix::net::SocketAddr::from_abstract_name(name.as_bytes())?;
-                UnixStream::connect_addr(&address)?
+                rustix::net::SocketAddrUnix::new_abstract_name(name.as_bytes())
             }
             other => return Err(WireError::NotUnix(other.to_string())),
         };
-        Self::start(stream, deadline)
+        let address = address.map_err(std::io::Error::from)?;
+        Self::start(connect_by(&address, deadline)?, deadline)
     }
 
     /// Authenticates as this process's user and says `Hello`, as every bus wants first.
