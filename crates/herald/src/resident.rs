@@ -199,15 +199,7 @@ fn start_tray(requests: Requests, model: &TrayModel) -> Option<Tray> {
         Ok(tray) => {
             if !crate::tray::host_present() {
                 tracing::warn!("{}", crate::tray::NO_HOST);
-                let shown = notify_rust::Notification::new()
-                    .appname("Herald")
-                    .icon("herald-ui")
-                    .summary("Herald is running without a tray icon")
-                    .body(crate::tray::NO_HOST)
-                    .show();
-                if let Err(e) = shown {
-                    tracing::debug!("cannot say so in a notification: {e}");
-                }
+                crate::tray::say_no_host();
             }
             Some(tray)
         }

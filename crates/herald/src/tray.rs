@@ -123,6 +123,26 @@ pub fn host_present() -> bool {
     true
 }
 
+/// Says [`NO_HOST`] in a notification, over the notifier's kind of connection: within its
+/// wait, so that a bus that does not answer cannot hold the tray's start.
+#[cfg(all(unix, not(target_os = "macos")))]
+pub fn say_no_host() {
+    let notice = crate::xdg_notify::Notice {
+        summary: "Herald is running without a tray icon",
+        body: NO_HOST,
+        actions: Vec::new(),
+        urgency: 1,
+        expire_timeout: -1,
+    };
+    if let Err(e) = crate::xdg_notify::SessionBus::default().notify(&notice) {
+        tracing::debug!("cannot say so in a notification: {e}");
+    }
+}
+
+/// Elsewhere the tray is always shown (see [`host_present`]).
+#[cfg(not(all(unix, not(target_os = "macos"))))]
+pub fn say_no_host() {}
+
 /// Said once, when the tray cannot be seen: how to get one, and how to reach Herald meanwhile.
 pub const NO_HOST: &str = "This desktop shows no tray icons (on GNOME, install the \
     AppIndicator extension). Herald keeps running and notifying; run `herald` to open its window.";

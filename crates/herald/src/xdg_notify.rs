@@ -40,7 +40,7 @@ pub struct SessionBus {
     link: Mutex<Option<Wire>>,
     /// The bus's address; None: the session's (`DBUS_SESSION_BUS_ADDRESS`).
     address: Option<String>,
-    /// How long a call waits for its answer.
+    /// How long a notification may take, from connecting to the service's answer.
     wait: Duration,
 }
 
