@@ -82,6 +82,14 @@ impl ClickTargets {
         targets.iter().rev().find(|(i, _)| *i == id).map(|(_, t)| t.clone())
     }
 
+    /// Forgets every notification: their ids belonged to a bus (and a notification service)
+    /// that went away, and the next service hands the same ids to other programs'
+    /// notifications, whose clicks must not open Herald's links.
+    #[cfg(all(unix, not(target_os = "macos")))]
+    pub fn forget_all(&self) {
+        self.recent.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+
     /// The user activated a notification whose actions lead to `target`: `key` is the action
     /// (`default` for the notification itself).
     pub fn clicked(&self, target: &ClickTarget, key: &str) {
@@ -103,15 +111,20 @@ pub fn listen(
     on_click: impl Fn(Click) + Send + Sync + 'static,
 ) -> anyhow::Result<()> {
     use std::time::{Duration, Instant};
+    // Clicks made while the listener waits are lost: the longest wait stays short (one
+    // wake-up in 10 s without a bus is nothing).
     const FIRST_RETRY: Duration = Duration::from_secs(1);
-    const LAST_RETRY: Duration = Duration::from_secs(60);
+    const LAST_RETRY: Duration = Duration::from_secs(10);
     let _ = targets.handler.set(Box::new(on_click));
     std::thread::Builder::new().name("notification-clicks".into()).spawn(move || {
-        let (mut retry, mut said) = (FIRST_RETRY, false);
+        let (mut retry, mut said, mut before) = (FIRST_RETRY, false, false);
         loop {
             let since = Instant::now();
             match subscribe() {
                 Ok(signals) => {
+                    if std::mem::replace(&mut before, true) {
+                        targets.forget_all();
+                    }
                     for message in signals {
                         let Ok(message) = message else { continue };
                         let Ok((id, key)) = message.body().deserialize::<(u32, String)>() else {
@@ -131,8 +144,9 @@ pub fn listen(
                 }
                 Err(e) => tracing::debug!("cannot listen for notification clicks: {e:#}"),
             }
-            // A bus that keeps closing at once is tried less and less often.
-            if since.elapsed() > LAST_RETRY {
+            // A bus that keeps closing at once is tried less and less often; one that stayed
+            // a while is tried again at once.
+            if since.elapsed() >= LAST_RETRY {
                 retry = FIRST_RETRY;
             }
             std::thread::sleep(retry);
@@ -202,6 +216,8 @@ mod tests {
         }
         assert!(targets.get(10).is_none(), "only the recent ones are kept");
         assert!(targets.get(299).is_some());
+        targets.forget_all();
+        assert!(targets.get(299).is_none(), "a new bus's ids are other programs' too");
     }
 
     #[test]

@@ -115,7 +115,11 @@ impl Tray {
 #[cfg(all(unix, not(target_os = "macos")))]
 pub fn host_present() -> bool {
     // Asked within the notifier's wait: a bus that does not answer must not hold the tray.
-    crate::xdg_notify::name_has_owner("org.kde.StatusNotifierWatcher").unwrap_or(false)
+    // Without an answer nothing is known, and nothing is said.
+    crate::xdg_notify::name_has_owner("org.kde.StatusNotifierWatcher").unwrap_or_else(|e| {
+        tracing::debug!("cannot ask whether a tray host is there: {e}");
+        true
+    })
 }
 
 #[cfg(not(all(unix, not(target_os = "macos"))))]
