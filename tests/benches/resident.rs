@@ -106,7 +106,14 @@ fn per_thread(pid: u32) -> std::collections::BTreeMap<String, (u64, u64)> {
             })
             .filter_map(|v| v.trim().parse::<u64>().ok())
             .sum();
-        let entry = out.entry(name.trim().to_owned()).or_insert((0, 0));
+        // Threads a library starts without a name carry the main thread's: the main thread is
+        // told apart by its id.
+        let name = if task.file_name().to_str() == Some(&pid.to_string()) {
+            "main".to_owned()
+        } else {
+            name.trim().to_owned()
+        };
+        let entry = out.entry(name).or_insert((0, 0));
         entry.0 += nanos;
         entry.1 += switches;
     }

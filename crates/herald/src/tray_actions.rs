@@ -2,11 +2,14 @@
 //! their live states, unread counts, do-not-disturb, written by this process or any other), and
 //! carry out the menu's actions through the same API the command line uses.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use herald_api::{Beacon, Follower, Herald, Millis, Stamp, WindowKind, now_millis};
+use herald_api::{
+    Beacon, Follower, Herald, Millis, Stamp, WindowKind, beacon_path, now_millis, stamp,
+};
 use herald_engine::Engine;
 use herald_os::DataDir;
 
@@ -22,10 +25,12 @@ const REBUILD_GAP: Duration = Duration::from_millis(250);
 /// The same after commits that changed nothing but events and feeds' live states (unread
 /// counts, "retrying"): those come with every event, and a tray that rebuilt for each was
 /// most of what a busy resident's main thread did.
-const EVENT_GAP: Duration = Duration::from_secs(1);
+const EVENT_GAP: Duration = Duration::from_secs(3);
 
 /// Notices changes in the store cheaply: the model is rebuilt only when another connection
 /// committed something, at most every [`REBUILD_GAP`] (or [`EVENT_GAP`] for events alone).
+/// While the events' gap runs after a rebuild, commits of events alone do not even wake the
+/// resident: it looks at the gap's end in any case (see [`Gate`]).
 pub struct TrayFeed {
     herald: Herald,
     seen_version: Option<i64>,
@@ -35,6 +40,10 @@ pub struct TrayFeed {
     /// Whether a signal from the store waits in the resident's inbox (so that a burst of
     /// commits queues one request, not one per commit).
     signalled: Arc<AtomicBool>,
+    gate: Arc<Gate>,
+    /// A follower holds commits back at the gate: after a rebuild, look at the gap's end.
+    following: bool,
+    held: bool,
     last_build: Option<Instant>,
     /// The configuration beacon at the last rebuild, and whether it moved since (then the
     /// short gap). The beacon, not `config_version`: this is asked at every commit, and a
@@ -56,6 +65,9 @@ impl TrayFeed {
             trouble,
             seen_trouble: None,
             signalled: Arc::default(),
+            gate: Arc::new(Gate::new()),
+            following: false,
+            held: false,
             last_build: None,
             seen_config: None,
             config_moved: false,
@@ -64,14 +76,22 @@ impl TrayFeed {
         }
     }
 
-    /// Sends `Request::StoreChanged` after commits to the store (by any process).
-    pub fn follow(&self, requests: Requests) -> Follower {
+    /// Sends `Request::StoreChanged` after commits to the store (by any process), except
+    /// those of events alone while the events' gap runs.
+    pub fn follow(&mut self, requests: Requests) -> Follower {
         let signalled = self.signalled.clone();
+        let filter = self.filter();
+        self.following = true;
         self.herald.follow(Beacon::Any, move || {
-            if !signalled.swap(true, Ordering::AcqRel) {
+            if filter.passes(Instant::now()) && !signalled.swap(true, Ordering::AcqRel) {
                 requests.send(Request::StoreChanged);
             }
         })
+    }
+
+    fn filter(&self) -> Filter {
+        let beacon = beacon_path(&self.herald.database(), Beacon::Config);
+        Filter { gate: self.gate.clone(), seen: Mutex::new(stamp(&beacon)), beacon }
     }
 
     /// The resident took the signal: the next commit sends another.
@@ -87,6 +107,11 @@ impl TrayFeed {
         // deferred, and wake again at once, and again, until the gap was over).
         let gap = if self.config_moved { REBUILD_GAP } else { EVENT_GAP };
         let deferred = self.deferred.then(|| self.last_build.map(|at| at + gap)).flatten();
+        let held = self.held.then(|| self.last_build.map(|at| at + EVENT_GAP)).flatten();
+        let deferred = match (deferred, held) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         // The end of a snooze shows as a change of settings would.
         let gap_end = self.last_build.map(|at| at + REBUILD_GAP);
         let expiry = self.expires.map(|at| {
@@ -112,6 +137,7 @@ impl TrayFeed {
             return None;
         }
         self.deferred = false;
+        self.held = false;
         let version = self.herald.data_version().ok()?;
         let trouble = self.trouble.lock().ok()?.clone();
         if self.seen_version == Some(version) && self.seen_trouble == trouble && !expired {
@@ -122,6 +148,10 @@ impl TrayFeed {
         self.config_moved = false;
         self.seen_trouble.clone_from(&trouble);
         self.last_build = Some(now);
+        if self.following {
+            self.gate.hold_until(now + EVENT_GAP);
+            self.held = true;
+        }
         // The engine's trouble comes with `trouble` above, not through the file other
         // processes read.
         let statuses = self.herald.stored_statuses().ok()?;
@@ -140,6 +170,7 @@ impl TrayFeed {
     pub fn invalidate(&mut self) {
         self.seen_version = None;
         self.last_build = None;
+        self.gate.hold_until(Instant::now());
     }
 
     pub fn perform(&mut self, action: Action, engine: &Engine, data_dir: &DataDir) {
@@ -174,6 +205,52 @@ impl TrayFeed {
             Action::Quit => {}
         }
         Ok(())
+    }
+}
+
+/// Where the store's follower learns whether the resident waits out the events' gap: until
+/// then it does not pass on commits of events alone, since the resident looks at the gap's end
+/// anyway. A busy resident was woken for every event only to put the rebuild off.
+struct Gate {
+    base: Instant,
+    /// Nanoseconds after `base`.
+    until: AtomicU64,
+}
+
+impl Gate {
+    fn new() -> Self {
+        Self { base: Instant::now(), until: AtomicU64::new(0) }
+    }
+
+    fn hold_until(&self, until: Instant) {
+        let nanos = until.saturating_duration_since(self.base).as_nanos();
+        self.until.store(u64::try_from(nanos).unwrap_or(u64::MAX), Ordering::SeqCst);
+    }
+
+    fn holds(&self, now: Instant) -> bool {
+        let nanos = now.saturating_duration_since(self.base).as_nanos();
+        u64::try_from(nanos).unwrap_or(u64::MAX) < self.until.load(Ordering::SeqCst)
+    }
+}
+
+/// Decides on the follower's thread which commits wake the resident.
+struct Filter {
+    gate: Arc<Gate>,
+    /// The configuration beacon, and how it looked at the last commit seen here: a commit
+    /// that moved it changed feeds or settings, which show within REBUILD_GAP.
+    beacon: PathBuf,
+    seen: Mutex<Option<Stamp>>,
+}
+
+impl Filter {
+    /// False for a commit of events alone while the resident waits out the events' gap.
+    fn passes(&self, now: Instant) -> bool {
+        let config = stamp(&self.beacon);
+        let moved = self
+            .seen
+            .lock()
+            .map_or(true, |mut seen| std::mem::replace(&mut *seen, config) != config);
+        moved || !self.gate.holds(now)
     }
 }
 

@@ -49,7 +49,11 @@ fn a_commit_elsewhere_is_one_request_and_a_new_model() {
     let (requests, inbox) = crate::event_loop::channel();
     let _follower = rig.tray.follow(requests);
     assert!(rig.tray.changed_model().unwrap().feeds.is_empty());
-    assert_eq!(rig.tray.next_look(), None, "nothing to wait for: no timer");
+    // One look at the end of the events' gap (commits of events meanwhile wake nobody), and
+    // after it, nothing to wait for: no timer.
+    assert!(rig.tray.next_look().is_some_and(|due| due <= Instant::now() + EVENT_GAP));
+    let _ = model_when_due(&mut rig.tray);
+    assert_eq!(rig.tray.next_look(), None, "a timer after the gap's look");
     for n in 0..5 {
         rig.other.add_feed(&spec(&format!("feed {n}"))).unwrap();
     }
@@ -163,4 +167,87 @@ fn events_alone_wait_for_the_longer_gap_a_change_of_settings_does_not() {
     let due = rig.tray.next_look().expect("the change's rebuild was dropped");
     assert!(due <= built + REBUILD_GAP, "a change of feeds waited for the events' gap");
     assert_eq!(model_when_due(&mut rig.tray).map(|m| m.feeds.len()), Some(2));
+}
+
+/// Sets the configuration beacon's time back, so that a change of feeds right after moves it
+/// even within the file system's clock tick (the stamp's limit).
+fn age_config_beacon(rig: &Rig) {
+    let beacon = herald_store::changes::beacon_path(rig.other.path(), herald_api::Beacon::Config);
+    std::fs::File::options()
+        .write(true)
+        .open(&beacon)
+        .and_then(|f| f.set_modified(std::time::SystemTime::UNIX_EPOCH))
+        .unwrap();
+}
+
+fn event_for(feed_id: &str, n: u32) -> herald_store::Incoming {
+    herald_store::Incoming {
+        feed_id: feed_id.into(),
+        resume_position: n.to_string(),
+        event_id: Some(n.to_string()),
+        event_type: "message".into(),
+        data: "news".into(),
+        kept: Some(herald_store::Rendered {
+            title: "news".into(),
+            body: "news".into(),
+            link: None,
+            priority: None,
+        }),
+        received_at: now_millis(),
+    }
+}
+
+/// While the resident waits out the events' gap, a commit of events alone does not wake it
+/// (it looks at the gap's end anyway); a change of feeds does, and so does any commit once
+/// the gap is over.
+#[test]
+fn the_follower_holds_back_events_within_the_gap_not_changes_of_settings() {
+    let mut rig = rig();
+    let feed = rig.other.add_feed(&spec("busy")).unwrap();
+    age_config_beacon(&rig);
+    let filter = rig.tray.filter();
+    let start = Instant::now();
+    assert!(filter.passes(start), "no gap yet: every commit wakes the resident");
+    rig.tray.following = true;
+    assert!(rig.tray.changed_model().is_some());
+    let built = Instant::now();
+    rig.other.accept_batch(&[event_for(&feed.id, 1)]).unwrap();
+    assert!(!filter.passes(Instant::now()), "an event woke the resident within the gap");
+    assert!(
+        filter.passes(built + EVENT_GAP + Duration::from_millis(1)),
+        "an event after the gap was held back"
+    );
+    rig.other.add_feed(&spec("new")).unwrap();
+    assert!(filter.passes(Instant::now()), "a change of feeds was held back within the gap");
+    assert!(!filter.passes(Instant::now()), "the same change counted twice");
+    // The resident looks at the gap's end (or the change's shorter one) and sees all of it.
+    let model = model_when_due(&mut rig.tray).expect("what was held back never showed");
+    assert_eq!(model.feeds.len(), 2);
+    assert_eq!(model.unread, 1);
+}
+
+/// The same through the real follower: events within the gap queue no request, and the look
+/// at the gap's end shows them.
+#[test]
+fn events_within_the_gap_show_at_its_end_without_a_request() {
+    let mut rig = rig();
+    let feed = rig.other.add_feed(&spec("busy")).unwrap();
+    let (requests, inbox) = crate::event_loop::channel();
+    let _follower = rig.tray.follow(requests);
+    assert!(rig.tray.changed_model().is_some());
+    let built = Instant::now();
+    for n in 1..=3 {
+        rig.other.accept_batch(&[event_for(&feed.id, n)]).unwrap();
+    }
+    let due = rig.tray.next_look().expect("no look at the gap's end");
+    assert!(due >= built + EVENT_GAP - Duration::from_millis(50), "looked before the gap's end");
+    // A request before the gap's end can only come from a commit the follower let through
+    // within the gap (one it heard late, after the gap, comes later).
+    assert_eq!(
+        inbox.recv_deadline(due),
+        Err(crossbeam_channel::RecvTimeoutError::Timeout),
+        "an event woke the resident within the gap"
+    );
+    let model = model_when_due(&mut rig.tray).expect("the events never showed");
+    assert_eq!(model.unread, 3);
 }

@@ -50,7 +50,9 @@ pub fn beacon_path(db: &Path, which: Beacon) -> PathBuf {
 /// asking the database whether `config_version` moved makes SQLite re-read the pages another
 /// process changed: a follower that wakes for every commit asks this instead. Two rings within
 /// the file system's clock tick (a few milliseconds) can look the same, so a stamp that did not
-/// move is no proof that nothing was committed; one that moved says something was.
+/// move is no proof that nothing was committed; one that moved says something was. (On Linux a
+/// ring sets the time to the nanosecond, so there two rings look the same only if they came
+/// in the same nanosecond.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Stamp {
     modified: Option<std::time::SystemTime>,
@@ -86,10 +88,12 @@ pub(crate) fn ring_on_commit(conn: &mut rusqlite::Connection, db: &Path) -> rusq
             // "later".
             let _ = wal.checkpoint();
         }
-        ring(&any);
+        // The configuration beacon first: a follower of every commit that asks whether it
+        // was a change of settings (the tray) must find it moved when it hears the other.
         if configured.swap(false, Ordering::Relaxed) {
             ring(&config);
         }
+        ring(&any);
         Ok(())
     }))
 }
@@ -133,11 +137,15 @@ pub fn ring(beacon: &Path) {
 /// reported at once to every follower. Making a file and renaming it over the beacon is three
 /// system calls and five events for each follower to read, which was a good part of what a
 /// busy resident spent on each commit. Fails (and the ring renames) where there is no beacon
-/// yet.
+/// yet, or where it is not ours to set a time on.
+///
+/// The time is the clock's own, to the nanosecond, not the file system's (`UTIME_NOW`), which
+/// moves only at its tick of a few milliseconds: two rings within one tick would leave the
+/// same [`Stamp`], and a change of settings right after a commit would look like no change.
 #[cfg(target_os = "linux")]
 fn touch(beacon: &Path) -> std::io::Result<()> {
-    use rustix::fs::{AtFlags, CWD, Timestamps, UTIME_NOW};
-    let now = rustix::fs::Timespec { tv_sec: 0, tv_nsec: UTIME_NOW };
+    use rustix::fs::{AtFlags, CWD, Timestamps};
+    let now = rustix::time::clock_gettime(rustix::time::ClockId::Realtime);
     let times = Timestamps { last_access: now, last_modification: now };
     // Not through a link: whatever a link in the beacon's place points to is not Herald's to
     // touch (the link itself is, and its change is reported just the same).

@@ -139,6 +139,45 @@ fn the_config_stamp_moves_for_feeds_and_settings_not_for_events() {
     assert_ne!(stamp(&beacon), Some(old), "a settings change did not move the config stamp");
 }
 
+/// Rings within one tick of the file system's clock still move the stamp (on Linux a ring sets
+/// the time to the nanosecond): a change of settings right after a commit is seen as one.
+#[cfg(target_os = "linux")]
+#[test]
+fn back_to_back_changes_each_move_the_config_stamp() {
+    let mut db = TestDb::new();
+    db.feed("first");
+    let beacon = beacon_path(db.store.path(), Beacon::Config);
+    for n in 0..20 {
+        let before = stamp(&beacon).expect("beacon");
+        db.feed(&format!("feed {n}"));
+        assert_ne!(stamp(&beacon), Some(before), "change {n} left the config stamp as it was");
+    }
+}
+
+/// A follower of every commit that asks the config stamp whether a commit changed settings
+/// finds it moved already when it hears of that commit: the config beacon rings first.
+#[test]
+fn the_config_beacon_rings_before_the_one_for_every_commit() {
+    let mut db = TestDb::new();
+    db.feed("first");
+    let beacon = beacon_path(db.store.path(), Beacon::Config);
+    let (tx, seen) = mpsc::channel();
+    let tx = std::sync::Mutex::new(tx);
+    let watched = beacon.clone();
+    let _follower = Follower::start(db.store.path(), Beacon::Any, move || {
+        let _ = tx.lock().unwrap().send(stamp(&watched));
+    });
+    for n in 0..20 {
+        while seen.try_recv().is_ok() {}
+        let after = {
+            db.feed(&format!("feed {n}"));
+            stamp(&beacon)
+        };
+        let heard = seen.recv_timeout(DEADLINE).expect("no signal for a change of feeds");
+        assert_eq!(heard, after, "change {n}: heard before the config beacon moved");
+    }
+}
+
 /// Someone (a cleaner, a sync tool, a curious user) removes, renames or replaces the beacons'
 /// directory while a follower watches it: the follower watches the new one, and a commit after
 /// that still signals.
