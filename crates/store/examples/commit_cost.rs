@@ -5,7 +5,7 @@
 //! `cargo run --release -p herald-store --example commit_cost` (Linux).
 
 // A measurement: printing its figures is what it is for.
-#![allow(clippy::print_stdout)]
+#![allow(clippy::print_stdout, clippy::print_stderr)]
 
 #[cfg(target_os = "linux")]
 fn main() {
