@@ -23,7 +23,7 @@ mod window;
 pub use error::{ApiError, ErrorCode, Field, UiError};
 pub use herald::{Herald, PreparedTest};
 /// Following the store's commits from any process (`Herald::follow`).
-pub use herald_store::changes::{Beacon, Follower, Stamp, beacon_path, stamp};
+pub use herald_store::changes::{Beacon, Follower, Stamp};
 /// The records the use cases hand out.
 pub use herald_store::{Entry, Feed, FeedSpec, FeedStatus, Millis, Settings, now_millis, rfc3339};
 pub use window::{UnknownWindow, WindowKind};

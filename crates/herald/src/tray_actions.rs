@@ -2,14 +2,11 @@
 //! their live states, unread counts, do-not-disturb, written by this process or any other), and
 //! carry out the menu's actions through the same API the command line uses.
 
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use herald_api::{
-    Beacon, Follower, Herald, Millis, Stamp, WindowKind, beacon_path, now_millis, stamp,
-};
+use herald_api::{Beacon, Follower, Herald, Millis, Stamp, WindowKind, now_millis};
 use herald_engine::Engine;
 use herald_os::DataDir;
 
@@ -50,6 +47,8 @@ pub struct TrayFeed {
     /// query after another process's commit re-reads its pages, where the beacon is one
     /// metadata call.
     seen_config: Option<Stamp>,
+    /// Set by the follower of the configuration beacon (the stamp alone can miss a ring).
+    config_rung: Arc<AtomicBool>,
     config_moved: bool,
     /// A change was seen during the gap: rebuild when it ends.
     deferred: bool,
@@ -70,6 +69,7 @@ impl TrayFeed {
             held: false,
             last_build: None,
             seen_config: None,
+            config_rung: Arc::default(),
             config_moved: false,
             deferred: false,
             expires: None,
@@ -77,21 +77,28 @@ impl TrayFeed {
     }
 
     /// Sends `Request::StoreChanged` after commits to the store (by any process), except
-    /// those of events alone while the events' gap runs.
-    pub fn follow(&mut self, requests: Requests) -> Follower {
-        let signalled = self.signalled.clone();
-        let filter = self.filter();
+    /// those of events alone while the events' gap runs. Changes of feeds and settings are
+    /// followed on their own beacon: a beacon's time can stand still between two rings (file
+    /// systems that keep whole seconds), a signal cannot.
+    pub fn follow(&mut self, requests: Requests) -> Following {
         self.following = true;
-        self.herald.follow(Beacon::Any, move || {
-            if filter.passes(Instant::now()) && !signalled.swap(true, Ordering::AcqRel) {
+        let config = {
+            let (signalled, rung) = (self.signalled.clone(), self.config_rung.clone());
+            let requests = requests.clone();
+            self.herald.follow(Beacon::Config, move || {
+                rung.store(true, Ordering::Release);
+                if !signalled.swap(true, Ordering::AcqRel) {
+                    requests.send(Request::StoreChanged);
+                }
+            })
+        };
+        let (signalled, gate) = (self.signalled.clone(), self.gate.clone());
+        let any = self.herald.follow(Beacon::Any, move || {
+            if !gate.holds(Instant::now()) && !signalled.swap(true, Ordering::AcqRel) {
                 requests.send(Request::StoreChanged);
             }
-        })
-    }
-
-    fn filter(&self) -> Filter {
-        let beacon = beacon_path(&self.herald.database(), Beacon::Config);
-        Filter { gate: self.gate.clone(), seen: Mutex::new(stamp(&beacon)), beacon }
+        });
+        Following { _any: any, _config: config }
     }
 
     /// The resident took the signal: the next commit sends another.
@@ -129,7 +136,8 @@ impl TrayFeed {
     pub fn changed_model(&mut self) -> Option<TrayModel> {
         let now = Instant::now();
         let config = self.herald.config_stamp();
-        self.config_moved |= config != self.seen_config;
+        self.config_moved |=
+            config != self.seen_config || self.config_rung.swap(false, Ordering::AcqRel);
         let expired = self.expires.is_some_and(|at| at <= now_millis());
         let gap = if self.config_moved || expired { REBUILD_GAP } else { EVENT_GAP };
         if self.last_build.is_some_and(|at| now < at + gap) {
@@ -209,8 +217,9 @@ impl TrayFeed {
 }
 
 /// Where the store's follower learns whether the resident waits out the events' gap: until
-/// then it does not pass on commits of events alone, since the resident looks at the gap's end
-/// anyway. A busy resident was woken for every event only to put the rebuild off.
+/// then it does not pass on commits (a change of feeds or settings comes through the other
+/// follower), since the resident looks at the gap's end anyway. A busy resident was woken for
+/// every event only to put the rebuild off.
 struct Gate {
     base: Instant,
     /// Nanoseconds after `base`.
@@ -233,25 +242,10 @@ impl Gate {
     }
 }
 
-/// Decides on the follower's thread which commits wake the resident.
-struct Filter {
-    gate: Arc<Gate>,
-    /// The configuration beacon, and how it looked at the last commit seen here: a commit
-    /// that moved it changed feeds or settings, which show within REBUILD_GAP.
-    beacon: PathBuf,
-    seen: Mutex<Option<Stamp>>,
-}
-
-impl Filter {
-    /// False for a commit of events alone while the resident waits out the events' gap.
-    fn passes(&self, now: Instant) -> bool {
-        let config = stamp(&self.beacon);
-        let moved = self
-            .seen
-            .lock()
-            .map_or(true, |mut seen| std::mem::replace(&mut *seen, config) != config);
-        moved || !self.gate.holds(now)
-    }
+/// The store's followers of a resident with a tray: dropping it stops them.
+pub struct Following {
+    _any: Follower,
+    _config: Follower,
 }
 
 fn millis(d: Duration) -> Millis {
