@@ -42,14 +42,15 @@ pub struct TrayFeed {
     following: bool,
     held: bool,
     last_build: Option<Instant>,
-    /// The configuration beacon at the last rebuild, and whether it moved since (then the
-    /// short gap). The beacon, not `config_version`: this is asked at every commit, and a
+    /// The configuration beacon at the last rebuild. The beacon, not `config_version`: this is asked at every commit, and a
     /// query after another process's commit re-reads its pages, where the beacon is one
     /// metadata call.
     seen_config: Option<Stamp>,
     /// Set by the follower of the configuration beacon (the stamp alone can miss a ring).
     config_rung: Arc<AtomicBool>,
-    config_moved: bool,
+    /// A change of feeds, settings or the store's trouble came since the last rebuild: it
+    /// shows after the short gap.
+    urgent: bool,
     /// A change was seen during the gap: rebuild when it ends.
     deferred: bool,
     /// The next moment the model changes by the clock alone (a snooze ends).
@@ -70,7 +71,7 @@ impl TrayFeed {
             last_build: None,
             seen_config: None,
             config_rung: Arc::default(),
-            config_moved: false,
+            urgent: false,
             deferred: false,
             expires: None,
         }
@@ -112,7 +113,7 @@ impl TrayFeed {
         // No rebuild comes before the gap after the last one: a snooze that ended within it
         // is looked at once, at its end (waking at the snooze's end would find the rebuild
         // deferred, and wake again at once, and again, until the gap was over).
-        let gap = if self.config_moved { REBUILD_GAP } else { EVENT_GAP };
+        let gap = if self.urgent { REBUILD_GAP } else { EVENT_GAP };
         let deferred = self.deferred.then(|| self.last_build.map(|at| at + gap)).flatten();
         let held = self.held.then(|| self.last_build.map(|at| at + EVENT_GAP)).flatten();
         let deferred = match (deferred, held) {
@@ -136,10 +137,12 @@ impl TrayFeed {
     pub fn changed_model(&mut self) -> Option<TrayModel> {
         let now = Instant::now();
         let config = self.herald.config_stamp();
-        self.config_moved |=
-            config != self.seen_config || self.config_rung.swap(false, Ordering::AcqRel);
+        let trouble = self.trouble.lock().ok()?.clone();
+        self.urgent |= config != self.seen_config
+            || self.config_rung.swap(false, Ordering::AcqRel)
+            || trouble != self.seen_trouble;
         let expired = self.expires.is_some_and(|at| at <= now_millis());
-        let gap = if self.config_moved || expired { REBUILD_GAP } else { EVENT_GAP };
+        let gap = if self.urgent || expired { REBUILD_GAP } else { EVENT_GAP };
         if self.last_build.is_some_and(|at| now < at + gap) {
             self.deferred = true;
             return None;
@@ -147,13 +150,12 @@ impl TrayFeed {
         self.deferred = false;
         self.held = false;
         let version = self.herald.data_version().ok()?;
-        let trouble = self.trouble.lock().ok()?.clone();
         if self.seen_version == Some(version) && self.seen_trouble == trouble && !expired {
             return None;
         }
         self.seen_version = Some(version);
         self.seen_config = config;
-        self.config_moved = false;
+        self.urgent = false;
         self.seen_trouble.clone_from(&trouble);
         self.last_build = Some(now);
         if self.following {

@@ -241,3 +241,19 @@ fn events_within_the_gap_show_at_its_end_without_a_request() {
     let model = model_when_due(&mut rig.tray).expect("the events never showed");
     assert_eq!(model.unread, 3);
 }
+
+/// The store's trouble (a full disk) shows after the short gap, not the events' one: no commit
+/// announces it, and it is what the user must act on.
+#[test]
+fn the_stores_trouble_shows_within_the_short_gap() {
+    let mut rig = rig();
+    assert!(rig.tray.changed_model().is_some());
+    let built = Instant::now();
+    *rig.tray.trouble.lock().unwrap() = Some("the disk is full".into());
+    if rig.tray.changed_model().is_none() {
+        let due = rig.tray.next_look().expect("the trouble's rebuild was dropped");
+        assert!(due <= built + REBUILD_GAP, "the trouble waited for the events' gap");
+    }
+    let model = model_when_due(&mut rig.tray).expect("the trouble never showed");
+    assert_eq!(model.store_trouble.as_deref(), Some("the disk is full"));
+}
