@@ -144,21 +144,7 @@ fn events_alone_wait_for_the_longer_gap_a_change_of_settings_does_not() {
         .unwrap();
     assert!(rig.tray.changed_model().is_some());
     let built = Instant::now();
-    let event = herald_store::Incoming {
-        feed_id: feed.id.clone(),
-        resume_position: "1".into(),
-        event_id: Some("1".into()),
-        event_type: "message".into(),
-        data: "news".into(),
-        kept: Some(herald_store::Rendered {
-            title: "news".into(),
-            body: "news".into(),
-            link: None,
-            priority: None,
-        }),
-        received_at: now_millis(),
-    };
-    rig.other.accept_batch(&[event]).unwrap();
+    rig.other.accept_batch(&[event_for(&feed.id, 1)]).unwrap();
     assert!(rig.tray.changed_model().is_none(), "an event rebuilt the tray within the gap");
     let due = rig.tray.next_look().expect("the event's rebuild was dropped");
     assert!(due > built + 2 * REBUILD_GAP, "events alone did not wait for the longer gap");
