@@ -243,7 +243,6 @@ async fn connect_and_read(
                 ));
             }
         };
-        heard = tokio::time::Instant::now();
         let chunk = match next {
             Ok(Some(chunk)) => chunk,
             Ok(None) => return Ended::Clean,
@@ -279,6 +278,9 @@ async fn connect_and_read(
         if let Some(ended) = ended {
             return ended;
         }
+        // Heard now: the time spent writing (to a paused pager, say) is not the server's
+        // silence.
+        heard = tokio::time::Instant::now();
     }
 }
 

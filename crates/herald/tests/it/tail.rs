@@ -307,6 +307,52 @@ fn comments_keep_the_connection_alive() {
     assert_eq!(status.code(), Some(0), "the server ended the stream cleanly");
 }
 
+/// Time tail spends waiting for its own output (a pager that is not reading) is not the
+/// server's silence: after the output drains, the server still gets its whole idle time.
+#[test]
+fn a_stalled_reader_of_the_output_does_not_count_against_the_server() {
+    // More than a pipe holds (64 KiB), little enough that tail reads it all before its one
+    // write for it stalls; then silence with the connection open.
+    let burst = format!("data: {}\n\n", "x".repeat(1000)).repeat(100);
+    let server =
+        SseServer::start(move |_, _| Reply::stream(vec![burst.clone().into_bytes()], End::Hold));
+    let mut child = tail(&["--once", "--json", "--idle-timeout", "1", &server.url("/")])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Nobody reads for twice the idle time: tail waits on the full pipe meanwhile.
+    let until = Instant::now() + Duration::from_secs(2);
+    while Instant::now() < until {
+        assert!(child.try_wait().unwrap().is_none(), "tail ended while its output was stalled");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let mut stdout = child.stdout.take().unwrap();
+    let mut lines = 0;
+    let mut buf = vec![0u8; 1 << 16];
+    let drained = loop {
+        let n = std::io::Read::read(&mut stdout, &mut buf).unwrap();
+        lines += buf[..n].iter().filter(|&&b| b == b'\n').count();
+        if lines == 100 {
+            break Instant::now();
+        }
+        assert!(n > 0, "the output ended after {lines} lines");
+    };
+    let status = child.wait().unwrap();
+    let after = drained.elapsed();
+    assert_eq!(status.code(), Some(1), "the silent server is given up");
+    let words = String::from_utf8_lossy(&{
+        let mut e = Vec::new();
+        std::io::Read::read_to_end(&mut child.stderr.take().unwrap(), &mut e).unwrap();
+        e
+    })
+    .into_owned();
+    assert!(
+        after >= Duration::from_millis(800),
+        "given up {after:?} after the output drained: {words}"
+    );
+}
+
 #[test]
 fn without_once_a_silent_connection_is_replaced() {
     let server = SseServer::start(|_, n| match n {
