@@ -98,9 +98,7 @@ impl Follower {
                 let _ = events.send(event);
             }
             Ok(e) => {
-                if !matches!(e.kind, EventKind::Access(_))
-                    && e.paths.iter().any(|p| p.file_name() == name.as_deref())
-                {
+                if rings(e, name.as_deref()) {
                     rung();
                 }
             }
@@ -171,8 +169,9 @@ impl Reader {
                 // The directory itself was removed, renamed or replaced (or is still lost).
                 lost = !self.watch_again();
             }
-            // The directory's change, events the OS dropped (a queue overflow), or a look
-            // while lost: something may have changed.
+            // The directory's change, an error of the watch, or a look while lost: something
+            // may have changed. (Events the OS dropped, a queue overflow, ring on notify's
+            // thread: see `rings`.)
             on_change();
         }
     }
@@ -199,6 +198,17 @@ impl Reader {
         );
         false
     }
+}
+
+/// Whether an event of the directory's contents may be a ring: a change of the beacon itself
+/// (not a mere read of it), or events the OS dropped (its queue overflowed while this process
+/// was stalled: notify reports that with the rescan flag and no path), which may have held one.
+fn rings(event: &notify::Event, beacon_name: Option<&std::ffi::OsStr>) -> bool {
+    if event.need_rescan() || event.paths.is_empty() {
+        return true;
+    }
+    !matches!(event.kind, EventKind::Access(_))
+        && event.paths.iter().any(|p| p.file_name() == beacon_name)
 }
 
 /// Whether `event` says the directory itself went away or came back (removed, renamed, made):
@@ -251,4 +261,24 @@ fn poll(
         tracing::error!("cannot follow the store at all: {e}");
     }
     (alive, watching)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use notify::event::{AccessKind, Flag, MetadataKind, ModifyKind};
+
+    #[test]
+    fn a_change_of_the_beacon_or_a_lost_queue_rings_a_read_or_another_file_does_not() {
+        let name = Some(std::ffi::OsStr::new("beacon"));
+        let at =
+            |kind, file: &str| notify::Event::new(kind).add_path(PathBuf::from("/d").join(file));
+        let touched = EventKind::Modify(ModifyKind::Metadata(MetadataKind::Any));
+        assert!(rings(&at(touched, "beacon"), name));
+        assert!(!rings(&at(touched, "beacon.123.4"), name), "another file of the directory");
+        assert!(!rings(&at(EventKind::Access(AccessKind::Any), "beacon"), name), "a read");
+        // A queue overflow: whatever it dropped may have been a ring.
+        let overflow = notify::Event::new(EventKind::Other).set_flag(Flag::Rescan);
+        assert!(rings(&overflow, name), "events the OS dropped were taken for none");
+    }
 }
