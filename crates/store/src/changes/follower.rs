@@ -167,7 +167,7 @@ impl Reader {
             };
             if replaced {
                 // The directory itself was removed, renamed or replaced (or is still lost).
-                lost = !self.watch_again();
+                lost = !self.watch_again(lost);
             }
             // The directory's change, an error of the watch, or a look while lost: something
             // may have changed. (Events the OS dropped, a queue overflow, ring on notify's
@@ -178,11 +178,14 @@ impl Reader {
 
     /// Watches the directory at its path again, made afresh if need be; false if it cannot.
     /// Whatever replaced it may be replaced again meanwhile (a file put there, removed by the
-    /// next ring): the watch counts only once it is on a directory (not a link to one).
-    fn watch_again(&self) -> bool {
+    /// next ring): the watch counts only once it is on a directory (not a link to one). While
+    /// it stays lost (`still_lost`), each look tries once and says nothing more: the log
+    /// said so when it was lost, and ten tries with a warning every 500 ms filled the log.
+    fn watch_again(&self, still_lost: bool) -> bool {
         let mut slot = self.watcher.lock().unwrap_or_else(|e| e.into_inner());
         let Some(watcher) = slot.as_mut() else { return false };
-        for _ in 0..10 {
+        let tries = if still_lost { 1 } else { 10 };
+        for _ in 0..tries {
             let _ = watcher.unwatch(&self.dir);
             ensure_dir_for(&self.beacon);
             let watched = watcher.watch(&self.dir, RecursiveMode::NonRecursive);
@@ -191,11 +194,13 @@ impl Reader {
                 return true;
             }
         }
-        tracing::warn!(
-            "cannot watch {} again; looking every {} ms until it can",
-            self.dir.display(),
-            FALLBACK_POLL.as_millis()
-        );
+        if !still_lost {
+            tracing::warn!(
+                "cannot watch {} again; looking every {} ms until it can",
+                self.dir.display(),
+                FALLBACK_POLL.as_millis()
+            );
+        }
         false
     }
 }
