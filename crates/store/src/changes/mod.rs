@@ -51,8 +51,9 @@ pub fn beacon_path(db: &Path, which: Beacon) -> PathBuf {
 /// process changed: a follower that wakes for every commit asks this instead. Two rings within
 /// the file system's clock tick (a few milliseconds) can look the same, so a stamp that did not
 /// move is no proof that nothing was committed; one that moved says something was. (On Linux a
-/// ring sets the time to the nanosecond, so there two rings look the same only if they came
-/// in the same nanosecond.)
+/// ring sets the time to the nanosecond, so on a file system that keeps nanoseconds two rings
+/// look the same only if they came in the same one; one that keeps whole seconds still merges
+/// the rings of a second.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Stamp {
     modified: Option<std::time::SystemTime>,
@@ -88,8 +89,8 @@ pub(crate) fn ring_on_commit(conn: &mut rusqlite::Connection, db: &Path) -> rusq
             // "later".
             let _ = wal.checkpoint();
         }
-        // The configuration beacon first: a follower of every commit that asks whether it
-        // was a change of settings (the tray) must find it moved when it hears the other.
+        // The configuration beacon first: whoever hears the other and then asks the config
+        // stamp whether settings changed (the tray, when it looks) must find it moved.
         if configured.swap(false, Ordering::Relaxed) {
             ring(&config);
         }
