@@ -7,9 +7,10 @@
 //! byte afresh), so CR, LF, `:` and space mean the same before and after decoding, and decoding
 //! each line with U+FFFD replacement yields the same characters as decoding the whole.
 //!
-//! Speed comes from validating each chunk's complete lines in one pass: when they are valid
-//! UTF-8 (nearly always), lines are handled as `&str` slices of the chunk with no further
-//! checks; only a chunk with invalid bytes takes the slower per-line repair. An event whose
+//! Speed comes from validating each chunk in one pass (after the end of a line the last chunk
+//! left open): when it is valid UTF-8 (nearly always), its lines and the start of a line it
+//! leaves open are handled as `&str` slices of the chunk with no further checks; only a chunk
+//! with invalid bytes (or a character it cuts in two) takes the slower per-line repair. An event whose
 //! data is one line within one chunk is handed out as a slice of that chunk, and a data line
 //! that spans chunks is checked and copied into the event's data piece by piece as it arrives,
 //! so event data is copied at most once: the benchmarks measure each copy and pass over the
@@ -23,7 +24,7 @@ mod spanning;
 mod utf8;
 
 pub use items::{Event, EventRef, Item, OwnedItem};
-use utf8::quick_utf8;
+use utf8::{Checked, Piece, quick_utf8};
 
 /// The largest event a parser accepts by default: its data (with an LF for each line) and its
 /// type, as it ends. Data is dropped as soon as it is over (it never shrinks); a type only when
@@ -168,10 +169,10 @@ impl Parser {
         let mut rest = chunk;
         if self.streaming {
             let Some(end) = memchr2(b'\n', b'\r', rest) else {
-                self.stream(rest, on_item);
+                self.stream(Piece::Bytes(rest), on_item);
                 return;
             };
-            self.stream(&rest[..end], on_item);
+            self.stream(Piece::Bytes(&rest[..end]), on_item);
             if self.streaming {
                 self.end_streamed_line(on_item);
             } else {
@@ -182,7 +183,7 @@ impl Parser {
             rest = self.after_line_end(rest, end);
         } else if !self.partial.is_empty() {
             let Some(end) = memchr2(b'\n', b'\r', rest) else {
-                self.extend_partial(rest, on_item);
+                self.extend_partial(Piece::Bytes(rest), on_item);
                 return;
             };
             let mut line = std::mem::take(&mut self.partial);
@@ -207,13 +208,16 @@ impl Parser {
             spare.clear();
             self.partial = spare; // keep the allocation
         }
+        // The rest is checked in one pass. It starts at a line's start, never inside a
+        // character: one cut off by the last chunk belongs to a line that just ended.
+        let checked = Checked::new(rest);
         // Everything up to the last CR or LF is complete lines; the rest waits for more.
         let Some(last) = memrchr2(b'\n', b'\r', rest) else {
-            self.extend_partial(rest, on_item);
+            self.extend_partial(checked.piece(rest), on_item);
             return;
         };
         let (lines, tail) = rest.split_at(last + 1);
-        match quick_utf8(lines) {
+        match checked.text_of(lines).ok_or(()).or_else(|()| quick_utf8(lines)) {
             Ok(text) => self.complete_lines(text, on_item),
             Err(_) => self.repaired_lines(lines, on_item),
         }
@@ -222,7 +226,7 @@ impl Parser {
             // tail holds no LF: that CR was a whole line ending.
             self.after_cr = false;
         }
-        self.extend_partial(tail, on_item);
+        self.extend_partial(checked.piece(tail), on_item);
     }
 
     /// Complete lines (the text ends with a CR or LF) that are valid UTF-8, in one pass that

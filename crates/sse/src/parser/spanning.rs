@@ -3,18 +3,19 @@
 //! grow, counted as they will be once the line ends, so that where the stream is cut never
 //! changes what is kept.
 
-use super::utf8::push_repaired;
+use super::utf8::{Piece, push_repaired};
 use super::{Item, Parser};
 
 impl Parser {
-    pub(super) fn extend_partial(&mut self, bytes: &[u8], on_item: &mut impl FnMut(Item<'_>)) {
+    pub(super) fn extend_partial(&mut self, piece: Piece<'_>, on_item: &mut impl FnMut(Item<'_>)) {
         if self.skip_line {
             return;
         }
         if self.streaming {
-            self.stream(bytes, on_item);
+            self.stream(piece, on_item);
             return;
         }
+        let bytes = piece.bytes();
         // A data line, once it is clear where its value starts (after the colon and the one
         // space that may follow), streams from here on.
         if !self.skipping
@@ -24,7 +25,7 @@ impl Parser {
         {
             let start = if bytes[5] == b' ' { 6 } else { 5 };
             self.streaming = true;
-            self.stream(&bytes[start..], on_item);
+            self.stream(piece.from(start), on_item);
             return;
         }
         self.partial.extend_from_slice(bytes);
@@ -32,7 +33,7 @@ impl Parser {
             let start = if self.partial[5] == b' ' { 6 } else { 5 };
             let mut line = std::mem::take(&mut self.partial);
             self.streaming = true;
-            self.stream(&line[start..], on_item);
+            self.stream(Piece::Bytes(&line[start..]), on_item);
             if self.partial.is_empty() {
                 line.clear();
                 self.partial = line; // keep the allocation (unless a drop marked the line)
@@ -90,8 +91,11 @@ impl Parser {
     /// Part of a streamed data line's value: into `data`, repaired as the whole line would be
     /// (a character cut between pieces is carried to the next). Past the size limit the event
     /// is dropped, and the rest of the line is skipped.
-    pub(super) fn stream(&mut self, bytes: &[u8], on_item: &mut impl FnMut(Item<'_>)) {
-        push_repaired(&mut self.data, &mut self.carry, bytes);
+    pub(super) fn stream(&mut self, piece: Piece<'_>, on_item: &mut impl FnMut(Item<'_>)) {
+        match piece {
+            Piece::Text(text) if self.carry.is_empty() => self.data.push_str(text),
+            _ => push_repaired(&mut self.data, &mut self.carry, piece.bytes()),
+        }
         if self.data.len() + self.carry.len() + 1 > self.max_event_size {
             self.streaming = false;
             self.carry.clear();

@@ -73,3 +73,56 @@ pub(super) fn quick_utf8(bytes: &[u8]) -> Result<&str, ()> {
 }
 
 const SIMD_FROM: usize = 512;
+
+/// (The rest of) the chunk being parsed, checked as a whole once: CR and LF are ASCII, so every
+/// piece of a valid chunk cut at a line end is valid too, and is handed on as text, not checked
+/// again.
+pub(super) struct Checked<'c> {
+    chunk: &'c [u8],
+    /// The chunk's text, when it is valid UTF-8 by itself.
+    text: Option<&'c str>,
+}
+
+impl<'c> Checked<'c> {
+    /// `chunk` must not start inside a character (the rest of one cut off at the end of the
+    /// last chunk): it would be taken for invalid, and its pieces checked one by one.
+    pub(super) fn new(chunk: &'c [u8]) -> Self {
+        Self { chunk, text: quick_utf8(chunk).ok() }
+    }
+
+    /// `part`, a slice of the chunk, as text when the chunk was valid.
+    pub(super) fn text_of(&self, part: &'c [u8]) -> Option<&'c str> {
+        let start = (part.as_ptr() as usize).checked_sub(self.chunk.as_ptr() as usize)?;
+        self.text?.get(start..start.checked_add(part.len())?)
+    }
+
+    pub(super) fn piece(&self, part: &'c [u8]) -> Piece<'c> {
+        self.text_of(part).map_or(Piece::Bytes(part), Piece::Text)
+    }
+}
+
+/// Part of a line: text already checked, or bytes still to be checked.
+#[derive(Clone, Copy)]
+pub(super) enum Piece<'c> {
+    Text(&'c str),
+    Bytes(&'c [u8]),
+}
+
+impl<'c> Piece<'c> {
+    pub(super) fn bytes(self) -> &'c [u8] {
+        match self {
+            Piece::Text(text) => text.as_bytes(),
+            Piece::Bytes(bytes) => bytes,
+        }
+    }
+
+    /// The piece from `start` on, a position after ASCII bytes (so a character boundary).
+    pub(super) fn from(self, start: usize) -> Piece<'c> {
+        match self {
+            Piece::Text(text) => {
+                text.get(start..).map_or(Piece::Bytes(&text.as_bytes()[start..]), Piece::Text)
+            }
+            Piece::Bytes(bytes) => Piece::Bytes(&bytes[start..]),
+        }
+    }
+}
