@@ -17,6 +17,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/005_fts_prefix.sql"),
     include_str!("migrations/006_sizes.sql"),
     include_str!("migrations/007_finished.sql"),
+    include_str!("migrations/008_one_feed_index.sql"),
 ];
 
 pub fn open(path: &Path) -> Result<Connection, StoreError> {
