@@ -79,10 +79,10 @@ impl Parser {
             Some(Pending::Type(value(rest)))
         } else if partial.is_empty() {
             None
-        } else if b"data".starts_with(partial) {
-            Some(Pending::Data(data + 1))
-        } else if b"event".starts_with(partial) {
-            Some(Pending::Type(0))
+        } else if b"data".starts_with(partial) || b"event".starts_with(partial) {
+            // Not known yet: `dat` may end as `data` (a data line) or go on as `date: x` (a
+            // line that adds nothing). Five bytes at most wait for the next chunk.
+            Some(Pending::Undecided)
         } else {
             None
         }
@@ -126,4 +126,6 @@ enum Pending {
     Data(usize),
     /// This line's value: the type it sets.
     Type(usize),
+    /// The start of a field name that may yet be `data` or `event`, or another.
+    Undecided,
 }

@@ -96,6 +96,11 @@ fn the_limit_is_the_same_in_any_chunking() {
             // The id of a dropped event counts wherever it stands in it.
             format!("id: 1\ndata: a\n\ndata: {}\nid: 99\n\ndata: next\n\n", "y".repeat(size)),
             format!("id: 1\ndata: a\n\nid: 99\ndata: {}\n\ndata: next\n\n", "y".repeat(size)),
+            // Lines that start like a data line and are not one add nothing, however they
+            // are cut: a line cut after `d`, `dat` or `data` is not yet known to be data.
+            format!("data: {}\ndate: x\n\ndata: next\n\n", "z".repeat(size)),
+            format!("data: {}\nd\n\ndata: next\n\n", "z".repeat(size)),
+            format!("data: {}\ndatabase: x\nevents: y\n\ndata: next\n\n", "z".repeat(size)),
         ] {
             let bytes = stream.as_bytes();
             let whole = Parser::with_max_event_size(LIMIT).feed_owned(bytes);
