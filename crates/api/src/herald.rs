@@ -60,13 +60,14 @@ impl Herald {
     }
 
     /// Calls `on_change` after commits to the store by any process (`Beacon::Config`: only
-    /// those that change feeds, settings or requests).
+    /// those of what a person changes: feeds, settings, requests, read marks, deleted history).
     pub fn follow(&self, beacon: Beacon, on_change: impl Fn() + Send + Sync + 'static) -> Follower {
         Follower::start(&self.database(), beacon, on_change)
     }
 
-    /// Moves at every commit of feeds, settings or requests to the resident (by any process); a
-    /// cheap hint, see [`Stamp`](herald_store::changes::Stamp): `config_version` is the truth.
+    /// Moves at every commit of what `Beacon::Config` rings for (by any process); a
+    /// cheap hint, see [`Stamp`](herald_store::changes::Stamp): for feeds and settings
+    /// `config_version` is the truth.
     pub fn config_stamp(&self) -> Option<herald_store::changes::Stamp> {
         herald_store::changes::stamp(&herald_store::changes::beacon_path(
             &self.database(),

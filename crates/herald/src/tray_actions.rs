@@ -14,9 +14,9 @@ use crate::event_loop::{Request, Requests};
 use crate::tray_model::{Action, TrayModel};
 use crate::ui_launcher;
 
-/// The least time between two rebuilds of the tray's model after a change of feeds or settings
-/// (from the command line, the windows or the menu): a lone change shows at once, and one that
-/// follows another closely still shows well within half a second.
+/// The least time between two rebuilds of the tray's model after a change of feeds, settings
+/// or read marks (from the command line, the windows or the menu): a lone change shows at once,
+/// and one that follows another closely still shows well within half a second.
 const REBUILD_GAP: Duration = Duration::from_millis(250);
 
 /// The same after commits that changed nothing but events and feeds' live states (unread
@@ -42,9 +42,9 @@ pub struct TrayFeed {
     following: bool,
     held: bool,
     last_build: Option<Instant>,
-    /// The configuration beacon at the last rebuild. The beacon, not `config_version`: this is asked at every commit, and a
-    /// query after another process's commit re-reads its pages, where the beacon is one
-    /// metadata call.
+    /// The configuration beacon at the last rebuild. The beacon, not `config_version`: this is
+    /// asked at every commit, and a query after another process's commit re-reads its pages,
+    /// where the beacon is one metadata call.
     seen_config: Option<Stamp>,
     /// Set by the follower of the configuration beacon (the stamp alone can miss a ring).
     config_rung: Arc<AtomicBool>,
@@ -219,9 +219,9 @@ impl TrayFeed {
 }
 
 /// Where the store's follower learns whether the resident waits out the events' gap: until
-/// then it does not pass on commits (a change of feeds or settings comes through the other
-/// follower), since the resident looks at the gap's end anyway. A busy resident was woken for
-/// every event only to put the rebuild off.
+/// then it does not pass on commits (a change of feeds, settings or read marks comes through
+/// the other follower), since the resident looks at the gap's end anyway. A busy resident was
+/// woken for every event only to put the rebuild off.
 struct Gate {
     base: Instant,
     /// Nanoseconds after `base`.

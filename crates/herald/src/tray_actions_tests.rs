@@ -228,6 +228,32 @@ fn events_within_the_gap_show_at_its_end_without_a_request() {
     assert_eq!(model.unread, 3);
 }
 
+/// An entry marked read elsewhere (a window, the command line) shows in the unread count after
+/// the short gap, even while events keep the tray in its gap for events.
+#[test]
+fn marking_read_within_the_gap_shows_at_once() {
+    let mut rig = rig();
+    let feed = rig.other.add_feed(&spec("busy")).unwrap();
+    for n in 1..=3 {
+        rig.other.accept_batch(&[event_for(&feed.id, n)]).unwrap();
+    }
+    let (requests, inbox) = crate::event_loop::channel();
+    let _following = rig.tray.follow(requests);
+    assert_eq!(rig.tray.changed_model().expect("a first model").unread, 3);
+    let built = Instant::now();
+    rig.other.accept_batch(&[event_for(&feed.id, 4)]).unwrap();
+    rig.other.set_read(&herald_store::HistoryScope::Feed(feed.id.clone()), true).unwrap();
+    let request = inbox.recv_deadline(built + EVENT_GAP - Duration::from_millis(100));
+    assert_eq!(request, Ok(Request::StoreChanged), "marking read did not wake the resident");
+    rig.tray.heard();
+    if rig.tray.changed_model().is_none() {
+        let due = rig.tray.next_look().expect("the change's rebuild was dropped");
+        assert!(due <= built + REBUILD_GAP, "marking read waited for the events' gap");
+    }
+    let model = model_when_due(&mut rig.tray).expect("the change never showed");
+    assert_eq!(model.unread, 0);
+}
+
 /// The store's trouble (a full disk) shows after the short gap, not the events' one: no commit
 /// announces it, and it is what the user must act on.
 #[test]

@@ -11,9 +11,12 @@
 //! and the commit hook runs after SQLite released the write lock, so whoever reads on the
 //! signal sees the commit.
 //!
-//! A second beacon, in `herald.db-config-changes`, rings only after commits that changed feeds,
-//! settings or requests to the resident (whatever moved `config_version`): the engine follows
-//! that one, so the events its own writer commits do not wake it.
+//! A second beacon, in `herald.db-config-changes`, rings only after commits of what a person
+//! changes: feeds, settings or requests to the resident (whatever moved `config_version`), and
+//! which events are read or kept (history rows updated or deleted). The engine follows that one,
+//! so the events its own writer commits do not wake it; the tray follows it too, so that an
+//! entry marked read in a window shows in its unread count at once, not at the end of the gap
+//! it leaves between rebuilds for events.
 //!
 //! Nothing here carries data: a signal only says "look again", so signals that merge, or one
 //! from a process's own commit, cost a cheap re-check (`data_version`, `config_version`).
@@ -29,7 +32,8 @@ const CHECKPOINT_PAGES: i32 = 1000;
 pub enum Beacon {
     /// Every commit.
     Any,
-    /// Commits that moved `config_version`: feeds, settings, requests to the resident.
+    /// Commits of what a person changes: feeds, settings, requests to the resident (whatever
+    /// moved `config_version`), read marks and deleted history. Never an event's commit.
     Config,
 }
 
@@ -74,15 +78,22 @@ pub fn stamp(beacon: &Path) -> Option<Stamp> {
 pub(crate) fn ring_on_commit(conn: &mut rusqlite::Connection, db: &Path) -> rusqlite::Result<()> {
     let (any, config) = (beacon_path(db, Beacon::Any), beacon_path(db, Beacon::Config));
     ensure_dir_for(&any);
-    // Set by a write to config_version (by the triggers on feeds, settings and requests);
-    // a rolled-back one only costs followers one needless look.
+    // Set by a write to config_version (by the triggers on feeds, settings and requests), or
+    // by a history row updated (its read mark) or deleted; an event's commit only inserts. A
+    // rolled-back one only costs followers one needless look.
     let configured = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let written = configured.clone();
-    conn.update_hook(Some(move |_: rusqlite::hooks::Action, _: &str, table: &str, _: i64| {
-        if table == "config_version" {
-            written.store(true, Ordering::Relaxed);
-        }
-    }))?;
+    conn.update_hook(Some(
+        move |action: rusqlite::hooks::Action, _: &str, table: &str, _: i64| {
+            use rusqlite::hooks::Action;
+            if table == "config_version"
+                || (table == "history"
+                    && matches!(action, Action::SQLITE_UPDATE | Action::SQLITE_DELETE))
+            {
+                written.store(true, Ordering::Relaxed);
+            }
+        },
+    ))?;
     conn.wal_hook(Some(move |wal: &mut rusqlite::hooks::Wal, pages: i32| {
         if pages >= CHECKPOINT_PAGES {
             // Passive, as SQLite's own: it never waits for readers, and a busy result is only

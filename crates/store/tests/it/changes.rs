@@ -109,6 +109,31 @@ fn the_config_beacon_rings_for_feeds_and_settings_not_for_events() {
     config.recv_timeout(DEADLINE).expect("a settings change did not ring the config beacon");
 }
 
+/// Read marks and deleted history are a person's changes too: the tray's unread count must
+/// follow them at once, not at the end of its gap for events.
+#[test]
+fn the_config_beacon_rings_for_read_marks_and_deleted_history() {
+    let mut db = TestDb::new();
+    let feed = db.feed("ci");
+    for n in 1..=3 {
+        db.store.accept(&crate::kept(&feed, &n.to_string(), Some(&n.to_string()), "e")).unwrap();
+    }
+    let (tx, config) = mpsc::channel();
+    let tx = std::sync::Mutex::new(tx);
+    let _follower = Follower::start(db.store.path(), Beacon::Config, move || {
+        let _ = tx.lock().unwrap().send(());
+    });
+    let (_any, any) = follow(db.store.path());
+    db.store.accept(&crate::kept(&feed, "4", Some("4"), "e")).unwrap();
+    any.recv_timeout(DEADLINE).expect("an event's commit rang no beacon");
+    assert!(config.try_recv().is_err(), "an event's commit rang the config beacon");
+    db.store.set_read(&herald_store::HistoryScope::Feed(feed.clone()), true).unwrap();
+    config.recv_timeout(DEADLINE).expect("marking a feed read did not ring the config beacon");
+    while config.try_recv().is_ok() {}
+    db.store.delete_history(&herald_store::HistoryScope::All).unwrap();
+    config.recv_timeout(DEADLINE).expect("deleting history did not ring the config beacon");
+}
+
 /// The config beacon's stamp moves with a change of feeds or settings and stays with events:
 /// what a follower woken by every commit reads instead of querying the database.
 #[test]
