@@ -43,6 +43,24 @@ fn model_when_due(tray: &mut TrayFeed) -> Option<TrayModel> {
     }
 }
 
+/// The model after a change made within the events' gap that began at `built`, which must wake
+/// the resident before that gap ends and be rebuilt within REBUILD_GAP of `built`.
+fn shown_within_the_short_gap(
+    tray: &mut TrayFeed,
+    inbox: &crossbeam_channel::Receiver<Request>,
+    built: Instant,
+    what: &str,
+) -> TrayModel {
+    let request = inbox.recv_deadline(built + EVENT_GAP - Duration::from_millis(100));
+    assert_eq!(request, Ok(Request::StoreChanged), "{what} did not wake the resident");
+    tray.heard();
+    if tray.changed_model().is_none() {
+        let due = tray.next_look().expect("the change's rebuild was dropped");
+        assert!(due <= built + REBUILD_GAP, "{what} waited for the events' gap");
+    }
+    model_when_due(tray).expect("the change never showed")
+}
+
 #[test]
 fn a_commit_elsewhere_is_one_request_and_a_new_model() {
     let mut rig = rig();
@@ -192,14 +210,7 @@ fn a_change_of_feeds_within_the_gap_shows_at_once_even_if_the_beacons_time_stand
         .open(&beacon)
         .and_then(|f| f.set_modified(before))
         .unwrap();
-    let request = inbox.recv_deadline(built + EVENT_GAP - Duration::from_millis(100));
-    assert_eq!(request, Ok(Request::StoreChanged), "a change of feeds did not wake the resident");
-    rig.tray.heard();
-    if rig.tray.changed_model().is_none() {
-        let due = rig.tray.next_look().expect("the change's rebuild was dropped");
-        assert!(due <= built + REBUILD_GAP, "a change of feeds waited for the events' gap");
-    }
-    let model = model_when_due(&mut rig.tray).expect("the change never showed");
+    let model = shown_within_the_short_gap(&mut rig.tray, &inbox, built, "a change of feeds");
     assert_eq!(model.feeds.len(), 2);
 }
 
@@ -243,14 +254,7 @@ fn marking_read_within_the_gap_shows_at_once() {
     let built = Instant::now();
     rig.other.accept_batch(&[event_for(&feed.id, 4)]).unwrap();
     rig.other.set_read(&herald_store::HistoryScope::Feed(feed.id.clone()), true).unwrap();
-    let request = inbox.recv_deadline(built + EVENT_GAP - Duration::from_millis(100));
-    assert_eq!(request, Ok(Request::StoreChanged), "marking read did not wake the resident");
-    rig.tray.heard();
-    if rig.tray.changed_model().is_none() {
-        let due = rig.tray.next_look().expect("the change's rebuild was dropped");
-        assert!(due <= built + REBUILD_GAP, "marking read waited for the events' gap");
-    }
-    let model = model_when_due(&mut rig.tray).expect("the change never showed");
+    let model = shown_within_the_short_gap(&mut rig.tray, &inbox, built, "marking read");
     assert_eq!(model.unread, 0);
 }
 
