@@ -210,3 +210,33 @@ fn a_setting_edited_by_hand_into_nonsense_stops_only_its_feed() {
 fn read_again(db: &TestDb, id: &str) -> herald_store::FeedSpec {
     db.store.feed(id).unwrap().spec
 }
+
+#[test]
+fn a_database_whose_sizes_migration_had_no_size_index_keeps_an_index_on_the_feed() {
+    // Migration 006 gained its index on (feed, id, size) after it first shipped: a database
+    // made in between has only the one on (feed, id), which the next migration drops.
+    let dir = tempfile::tempdir().unwrap();
+    let path = Store::path_in(dir.path());
+    drop(Store::open(&path).unwrap());
+    {
+        let raw = rusqlite_raw(&path);
+        raw.execute_batch(
+            "DROP INDEX history_size;
+             CREATE INDEX history_feed ON history(feed_id, id);
+             PRAGMA user_version = 7;",
+        )
+        .unwrap();
+    }
+    drop(Store::open(&path).unwrap());
+    let plan: Vec<String> = rusqlite_raw(&path)
+        .prepare("EXPLAIN QUERY PLAN SELECT max(id) FROM history WHERE feed_id = 'a'")
+        .unwrap()
+        .query_map([], |r| r.get::<_, String>(3))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(
+        plan.iter().any(|step| step.contains("INDEX history_size")),
+        "a feed's entries are found without an index: {plan:?}"
+    );
+}
