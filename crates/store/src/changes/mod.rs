@@ -13,10 +13,11 @@
 //!
 //! A second beacon, in `herald.db-config-changes`, rings only after commits of what a person
 //! changes: feeds, settings or requests to the resident (whatever moved `config_version`), and
-//! which events are read or kept (history rows updated or deleted). The engine follows that one,
-//! so the events its own writer commits do not wake it; the tray follows it too, so that an
-//! entry marked read in a window shows in its unread count at once, not at the end of the gap
-//! it leaves between rebuilds for events.
+//! which events are read or kept (history rows updated or deleted; the resident's retention
+//! deletes too, now and then, which costs a look). The engine follows that one, so the events
+//! its own writer commits do not wake it; the tray follows it too, so that an entry marked read
+//! in a window shows in its unread count at once, not at the end of the gap it leaves between
+//! rebuilds for events.
 //!
 //! Nothing here carries data: a signal only says "look again", so signals that merge, or one
 //! from a process's own commit, cost a cheap re-check (`data_version`, `config_version`).
@@ -33,7 +34,8 @@ pub enum Beacon {
     /// Every commit.
     Any,
     /// Commits of what a person changes: feeds, settings, requests to the resident (whatever
-    /// moved `config_version`), read marks and deleted history. Never an event's commit.
+    /// moved `config_version`), read marks and deleted history (also by retention). Never an
+    /// event's commit.
     Config,
 }
 
