@@ -29,6 +29,11 @@ use crate::writer::{self, ToWriter};
 /// when the store was quiet.
 const RECHECK_GAP: Duration = Duration::from_millis(100);
 
+/// A look at the configuration or the requests that failed (the store busy with another
+/// process's long write, say) is tried again after this: the next change, which would bring
+/// another look, may never come.
+const LOOK_AGAIN: Duration = Duration::from_secs(1);
+
 /// A notification that took this long means the desktop's notification service did not
 /// answer (it is the desktop notifier's own wait): what queued meanwhile is dropped (see
 /// `notify::show_all`). A service that is only slow (started on demand at login, which takes
@@ -162,19 +167,29 @@ impl<C: Connector> Core<C> {
             Follower::start(&self.options.store_path, Beacon::Config, move || signal.notify_one());
         changed.notify_one();
         let mut not_before = Instant::now();
+        let mut look_again: Option<Instant> = None;
         loop {
             tokio::select! {
                 () = changed.notified() => {
                     // Starting a feed first waits for the writer, which waits for a store that
                     // refuses writes: that must not keep the engine from hearing Stop.
-                    tokio::select! {
-                        () = async {
+                    let looked = tokio::select! {
+                        looked = async {
                             tokio::time::sleep_until(not_before).await;
-                            self.reconcile().await;
-                        } => {}
+                            self.reconcile().await
+                        } => looked,
                         () = stop.notified() => break,
-                    }
+                    };
                     not_before = Instant::now() + RECHECK_GAP;
+                    look_again = (!looked).then(|| Instant::now() + LOOK_AGAIN);
+                }
+                () = async {
+                    if let Some(at) = look_again {
+                        tokio::time::sleep_until(at).await;
+                    }
+                }, if look_again.is_some() => {
+                    look_again = None;
+                    changed.notify_one();
                 }
                 message = control.recv() => match message {
                     None | Some(Control::Stop) => break,
@@ -250,7 +265,9 @@ impl<C: Connector> Core<C> {
         }
     }
 
-    async fn reconcile(&mut self) {
+    /// Brings the running feeds in line with the stored configuration and takes the requests
+    /// to the resident. False when the store could not be read: the look must be tried again.
+    async fn reconcile(&mut self) -> bool {
         // A version that does not read (edited by hand; the next change writes a number again)
         // means "look": the feeds are read at every signal until then, never not at all.
         let version = self.config.config_version().map_err(|e| {
@@ -258,16 +275,18 @@ impl<C: Connector> Core<C> {
         });
         let version = version.ok();
         if version.is_some() && self.config_version == version {
-            return;
+            return true;
         }
         let (feeds, settings) = match (self.config.feeds(), self.config.settings()) {
             (Ok(f), Ok(s)) => (f, s),
             (Err(e), _) | (_, Err(e)) => {
                 tracing::warn!("cannot read the configuration: {e}");
-                return;
+                return false;
             }
         };
-        self.config_version = version;
+        // Recorded once the requests are taken too: a version seen with requests left behind
+        // would make the next look stop short of them.
+        let mut looked = true;
         match self.config.take_requests() {
             Ok(requests) => {
                 for request in requests {
@@ -281,7 +300,13 @@ impl<C: Connector> Core<C> {
                     }
                 }
             }
-            Err(e) => tracing::warn!("cannot read requests to the resident: {e}"),
+            Err(e) => {
+                tracing::warn!("cannot read requests to the resident: {e}");
+                looked = false;
+            }
+        }
+        if looked {
+            self.config_version = version;
         }
         let policies = Policies {
             settings,
@@ -312,6 +337,7 @@ impl<C: Connector> Core<C> {
             s.retain(|id, _| wanted.contains_key(id.as_str()));
             before != s.len()
         });
+        looked
     }
 
     /// Brings one feed in line with its stored configuration.

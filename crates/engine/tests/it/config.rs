@@ -106,6 +106,37 @@ fn a_reconnect_asked_from_another_process_happens_at_once() {
     assert!(other.take_requests().unwrap().is_empty(), "the resident took the request");
 }
 
+/// A request the engine could not take (another process held the store's write lock longer
+/// than the engine waits for it) is taken once the lock goes, not at some later change.
+#[test]
+fn a_request_the_store_was_too_busy_to_give_is_taken_when_it_is_free() {
+    let server = SseServer::start(|_, _| Reply::stream(vec![b": hi\n\n".to_vec()], End::Hold));
+    let mut rig = Rig::new();
+    let feed = rig.feed("Feed", &server.url("/"), |_| {});
+    rig.start();
+    rig.wait_state(&feed, "live");
+    let raw = herald_store::RawConnection::open(&rig.path).unwrap();
+    // Committed without a ring (a plain connection), then the write lock held past the
+    // engine's busy wait (5 s) while the ring tells it to look.
+    raw.execute(
+        "INSERT INTO requests (feed_id, kind, created_at) VALUES (?1, 'reconnect', 0)",
+        [&feed.id],
+    )
+    .unwrap();
+    raw.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let held = Instant::now();
+    herald_store::changes::ring(&herald_store::changes::beacon_path(
+        &rig.path,
+        herald_store::changes::Beacon::Config,
+    ));
+    while held.elapsed() < Duration::from_secs(6) {
+        assert_eq!(server.requests().len(), 1, "reconnected while the store was locked");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    raw.execute_batch("COMMIT").unwrap();
+    wait_until(5, "the asked reconnection", || (server.requests().len() == 2).then_some(()));
+}
+
 /// A configuration version edited by hand into text cannot be compared: the engine then reads
 /// the feeds at every signal instead of never (it connected none).
 #[test]
