@@ -31,8 +31,10 @@ const RECHECK_GAP: Duration = Duration::from_millis(100);
 
 /// A look at the configuration or the requests that failed (the store busy with another
 /// process's long write, say) is tried again after this: the next change, which would bring
-/// another look, may never come.
+/// another look, may never come. Each failure in a row doubles it, up to [`LOOK_AGAIN_MAX`]:
+/// a store that stays unreadable is not asked (and its trouble logged) every second.
 const LOOK_AGAIN: Duration = Duration::from_secs(1);
+const LOOK_AGAIN_MAX: Duration = Duration::from_secs(60);
 
 /// A notification that took this long means the desktop's notification service did not
 /// answer (it is the desktop notifier's own wait): what queued meanwhile is dropped (see
@@ -168,6 +170,7 @@ impl<C: Connector> Core<C> {
         changed.notify_one();
         let mut not_before = Instant::now();
         let mut look_again: Option<Instant> = None;
+        let mut failed_looks = 0u32;
         loop {
             tokio::select! {
                 () = changed.notified() => {
@@ -181,7 +184,11 @@ impl<C: Connector> Core<C> {
                         () = stop.notified() => break,
                     };
                     not_before = Instant::now() + RECHECK_GAP;
-                    look_again = (!looked).then(|| Instant::now() + LOOK_AGAIN);
+                    failed_looks = if looked { 0 } else { failed_looks.saturating_add(1) };
+                    look_again = (!looked).then(|| {
+                        let doubled = LOOK_AGAIN.saturating_mul(1 << (failed_looks - 1).min(6));
+                        Instant::now() + doubled.min(LOOK_AGAIN_MAX)
+                    });
                 }
                 () = async {
                     if let Some(at) = look_again {
