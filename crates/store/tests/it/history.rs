@@ -87,6 +87,32 @@ fn deletes_remove_rows_and_their_search_index() {
     assert_eq!(db.store.delete_history(&Scope::All).unwrap(), 1);
 }
 
+/// Deleting many entries goes in batches (each its own transaction, so that the resident's
+/// writer is never kept from the store for long): every one goes, exactly a batch's worth or
+/// not, and another feed's stay.
+#[test]
+fn big_deletes_remove_every_entry_of_their_scope_and_no_other() {
+    let mut db = TestDb::new();
+    let (a, b) = (db.feed("a"), db.feed("b"));
+    let fill = |db: &mut TestDb, feed: &str, count: usize| {
+        let events: Vec<_> =
+            (0..count).map(|i| kept(feed, "", None, &format!("row {i}"))).collect();
+        for chunk in events.chunks(500) {
+            db.store.accept_batch(chunk).unwrap();
+        }
+    };
+    fill(&mut db, &a, 25_001);
+    fill(&mut db, &b, 3);
+    fill(&mut db, &a, 4);
+    assert_eq!(db.store.delete_history(&Scope::Feed(a.clone())).unwrap(), 25_005);
+    let left = db.store.history(&q(100)).unwrap();
+    assert_eq!(left.len(), 3, "entries of another feed went, or some of the feed's stayed");
+    assert!(left.iter().all(|e| e.feed_id == b));
+    fill(&mut db, &a, 19_997);
+    assert_eq!(db.store.delete_history(&Scope::All).unwrap(), 20_000);
+    assert!(db.store.history(&q(10)).unwrap().is_empty());
+}
+
 #[test]
 fn retention_by_count_per_feed_and_by_age() {
     let mut db = TestDb::new();
