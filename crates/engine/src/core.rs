@@ -294,7 +294,7 @@ impl<C: Connector> Core<C> {
         // Recorded once the requests are taken too: a version seen with requests left behind
         // would make the next look stop short of them.
         let mut looked = true;
-        match self.config.take_requests() {
+        match self.take_requests().await {
             Ok(requests) => {
                 for request in requests {
                     let (id, command) = match request {
@@ -345,6 +345,22 @@ impl<C: Connector> Core<C> {
             before != s.len()
         });
         looked
+    }
+
+    /// Takes the requests to the resident. Taking them is a write, which waits while another
+    /// process holds the store's write lock (up to the store's 5 s busy wait): on a thread of
+    /// the blocking pool, with a connection of its own, so that the engine's thread, which
+    /// reads every feed's socket, goes on meanwhile and hears a stop. Whether there are any is
+    /// a read, which never waits: most looks end there.
+    async fn take_requests(&self) -> Result<Vec<herald_store::ResidentRequest>, String> {
+        if !self.config.has_requests().map_err(|e| e.to_string())? {
+            return Ok(Vec::new());
+        }
+        let path = self.options.store_path.clone();
+        tokio::task::spawn_blocking(move || Store::open(&path)?.take_requests())
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())
     }
 
     /// Brings one feed in line with its stored configuration.

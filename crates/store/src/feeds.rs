@@ -253,23 +253,26 @@ impl Store {
     }
 
     /// Removes a feed. Its history goes too, unless `keep_history`: then the feed stays only as
-    /// the name its history rows point to, and the name is free for a new feed.
+    /// the name its history rows point to, and the name is free for a new feed. A history that
+    /// goes is deleted in batches (as `delete_history` does) once the feed is marked removed,
+    /// and the feed's row last: one transaction for a big history held the store's write lock
+    /// for seconds. Stopped half way, the feed stays removed with what is left of its history.
     pub fn remove_feed(&mut self, id: &str, keep_history: bool) -> Result<(), StoreError> {
         let tx = self.write_transaction()?;
-        let changed = if keep_history {
-            tx.execute("DELETE FROM resume_state WHERE feed_id = ?1", [id])?;
-            tx.execute("DELETE FROM live_state WHERE feed_id = ?1", [id])?;
-            tx.execute(
-                "UPDATE feeds SET removed_at = ?2, enabled = 0 WHERE id = ?1 AND removed_at IS NULL",
-                params![id, now_millis()],
-            )?
-        } else {
-            tx.execute("DELETE FROM feeds WHERE id = ?1 AND removed_at IS NULL", [id])?
-        };
+        tx.execute("DELETE FROM resume_state WHERE feed_id = ?1", [id])?;
+        tx.execute("DELETE FROM live_state WHERE feed_id = ?1", [id])?;
+        let changed = tx.execute(
+            "UPDATE feeds SET removed_at = ?2, enabled = 0 WHERE id = ?1 AND removed_at IS NULL",
+            params![id, now_millis()],
+        )?;
         if changed == 0 {
             return Err(StoreError::UnknownFeed(id.to_owned()));
         }
         tx.commit()?;
+        if !keep_history {
+            self.delete_batched("feed_id = ?1", &[&id])?;
+            self.conn.execute("DELETE FROM feeds WHERE id = ?1", [id])?;
+        }
         Ok(())
     }
 }

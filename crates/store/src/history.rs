@@ -1,7 +1,7 @@
 //! Reading and changing history: newest-first pages (keyset, so page 1000 costs what page 1
 //! does), full-text search with highlighted snippets, read flags, deletes, retention, exports.
 
-use rusqlite::{Row, params, params_from_iter, types::Value};
+use rusqlite::{OptionalExtension, Row, params, params_from_iter, types::Value};
 
 use crate::{Millis, Store, StoreError};
 
@@ -10,9 +10,9 @@ use crate::{Millis, Store, StoreError};
 pub const HIGHLIGHT_START: char = '\u{E000}';
 pub const HIGHLIGHT_END: char = '\u{E001}';
 
-/// How many entries one transaction of [`Store::delete_history`] deletes at most: about 80 ms
+/// How many entries one transaction of [`Store::delete_batched`] deletes at most: about 80 ms
 /// of the store's write lock with their search index, where the resident waits up to 5 s.
-const DELETE_BATCH: usize = 10_000;
+pub(crate) const DELETE_BATCH: usize = 10_000;
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Entry {
@@ -201,25 +201,35 @@ impl Store {
         Ok(changed)
     }
 
-    /// Deletes entries; returns how many went. Many go in batches of [`DELETE_BATCH`], each a
-    /// transaction of its own: a million entries with their search index took 7.7 s in one,
-    /// longer than the resident waits for the store (its events then could not be stored, and
-    /// the tray said so). Stopped half way, what is left is simply deleted by the next try.
+    /// Deletes entries; returns how many went. Many go in batches (see [`Store::delete_batched`]);
+    /// stopped half way, what is left is simply deleted by the next try.
     pub fn delete_history(&mut self, scope: &Scope) -> Result<usize, StoreError> {
-        let (filter, feed) = match scope {
-            Scope::One(id) => {
-                return Ok(self.conn.execute("DELETE FROM history WHERE id = ?1", [id])?);
-            }
-            Scope::Feed(feed) => ("feed_id = ?1", Some(feed)),
-            Scope::All => ("?1 IS NULL", None),
-        };
+        match scope {
+            Scope::One(id) => Ok(self.conn.execute("DELETE FROM history WHERE id = ?1", [id])?),
+            Scope::Feed(feed) => self.delete_batched("feed_id = ?1", &[feed]),
+            Scope::All => self.delete_batched("1", &[]),
+        }
+    }
+
+    /// Deletes the entries `filter` selects (an SQL condition on history's columns, with
+    /// `params`) in transactions of at most [`DELETE_BATCH`] entries each, so that no delete
+    /// holds the store's write lock for long: a million entries with their search index took
+    /// 7.7 s in one transaction, longer than the resident waits for the store (its events then
+    /// could not be stored, and the tray said so).
+    pub(crate) fn delete_batched(
+        &mut self,
+        filter: &str,
+        params: &[&dyn rusqlite::ToSql],
+    ) -> Result<usize, StoreError> {
         let sql = format!(
             "DELETE FROM history WHERE id IN
-                 (SELECT id FROM history WHERE {filter} ORDER BY id LIMIT {DELETE_BATCH})"
+                 (SELECT id FROM history WHERE {filter} LIMIT {DELETE_BATCH})"
         );
         let mut deleted = 0;
         loop {
-            let batch = self.conn.execute(&sql, [feed])?;
+            // One statement outside a transaction takes the write lock at its start (as BEGIN
+            // IMMEDIATE would) and commits at its end.
+            let batch = self.conn.prepare_cached(&sql)?.execute(params)?;
             deleted += batch;
             if batch < DELETE_BATCH {
                 return Ok(deleted);
@@ -227,56 +237,61 @@ impl Store {
         }
     }
 
-    /// Keeps at most `per_feed` newest entries of each feed and none older than `older_than`.
-    /// Returns how many entries were deleted.
     /// Deletes what retention says: entries older than `older_than`, and per feed all but the
     /// newest `per_feed` entries and whatever does not fit in `per_feed_bytes` (the newest entry
-    /// always stays, however large).
+    /// always stays, however large). Returns how many entries went. What goes is found by
+    /// reads, which never wait for a writer, and deleted in batches: the first pass over a big
+    /// history kept the resident from storing events and connecting its feeds for seconds.
     pub fn apply_retention(
         &mut self,
         per_feed: Option<u32>,
         per_feed_bytes: Option<u64>,
         older_than: Option<Millis>,
     ) -> Result<usize, StoreError> {
-        let tx = self.write_transaction()?;
         let mut deleted = 0;
         if let Some(cutoff) = older_than {
-            deleted += tx.execute("DELETE FROM history WHERE received_at < ?1", [cutoff])?;
+            deleted += self.delete_batched("received_at < ?1", &[&cutoff])?;
         }
-        if let Some(keep) = per_feed {
-            let feeds: Vec<String> = tx
-                .prepare("SELECT DISTINCT feed_id FROM history")?
-                .query_map([], |r| r.get(0))?
-                .collect::<Result<_, _>>()?;
-            for feed in feeds {
-                deleted += tx.execute(
-                    "DELETE FROM history WHERE feed_id = ?1 AND id <= (
-                         SELECT id FROM history WHERE feed_id = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)",
-                    params![feed, keep],
-                )?;
-            }
+        if per_feed.is_none() && per_feed_bytes.is_none() {
+            return Ok(deleted);
         }
-        if let Some(budget) = per_feed_bytes {
-            let budget = i64::try_from(budget).unwrap_or(i64::MAX);
-            let feeds: Vec<String> = tx
-                .prepare("SELECT feed_id FROM history GROUP BY feed_id HAVING sum(size) > ?1")?
-                .query_map([budget], |r| r.get(0))?
-                .collect::<Result<_, _>>()?;
-            for feed in feeds {
-                // The newest entry whose running total (newest first) passes the budget, and
-                // everything older, goes; never the newest entry of all.
-                deleted += tx.execute(
-                    "DELETE FROM history WHERE feed_id = ?1 AND id <= (
-                         SELECT id FROM (
+        let feeds: Vec<String> = self
+            .conn
+            .prepare("SELECT id FROM feeds")?
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        let budget = per_feed_bytes.map(|b| i64::try_from(b).unwrap_or(i64::MAX));
+        for feed in feeds {
+            let by_count: Option<i64> = match per_feed {
+                Some(keep) => self
+                    .conn
+                    .prepare_cached(
+                        "SELECT id FROM history WHERE feed_id = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2",
+                    )?
+                    .query_row(params![feed, keep], |r| r.get(0))
+                    .optional()?,
+                None => None,
+            };
+            // The newest entry whose running total (newest first) passes the budget, and
+            // everything older, goes; never the newest entry of all.
+            let by_size: Option<i64> = match budget {
+                Some(budget) => self
+                    .conn
+                    .prepare_cached(
+                        "SELECT id FROM (
                              SELECT id, sum(size) OVER (ORDER BY id DESC) AS total
                              FROM history WHERE feed_id = ?1)
-                         WHERE total > ?2 ORDER BY id DESC LIMIT 1)
-                     AND id < (SELECT max(id) FROM history WHERE feed_id = ?1)",
-                    params![feed, budget],
-                )?;
+                         WHERE total > ?2 AND id < (SELECT max(id) FROM history WHERE feed_id = ?1)
+                         ORDER BY id DESC LIMIT 1",
+                    )?
+                    .query_row(params![feed, budget], |r| r.get(0))
+                    .optional()?,
+                None => None,
+            };
+            if let Some(last) = by_count.max(by_size) {
+                deleted += self.delete_batched("feed_id = ?1 AND id <= ?2", &[&feed, &last])?;
             }
         }
-        tx.commit()?;
         Ok(deleted)
     }
 

@@ -4,6 +4,8 @@
 //! stored with its resume position or not at all: nothing is lost, nothing is stored twice.
 
 mod accept;
+#[cfg(test)]
+mod batched_tests;
 pub mod changes;
 mod error;
 mod feeds;

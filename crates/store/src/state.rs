@@ -192,8 +192,20 @@ impl Store {
         self.request(&ResidentRequest::Run(feed_id.to_owned()))
     }
 
-    /// Takes every pending request (the resident, which then carries them out).
+    /// Whether any request waits for the resident: a read, which never waits for a writer.
+    pub fn has_requests(&self) -> Result<bool, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM requests)")?
+            .query_row([], |r| r.get(0))?)
+    }
+
+    /// Takes every pending request (the resident, which then carries them out). Takes the
+    /// write lock only when there is one.
     pub fn take_requests(&mut self) -> Result<Vec<ResidentRequest>, StoreError> {
+        if !self.has_requests()? {
+            return Ok(Vec::new());
+        }
         let tx = self.write_transaction()?;
         let requests = {
             let mut stmt = tx.prepare("SELECT kind, feed_id FROM requests ORDER BY id")?;

@@ -149,3 +149,39 @@ fn a_configuration_version_that_does_not_read_still_connects_every_feed() {
     rig.start();
     rig.wait_state(&feed, "live");
 }
+
+/// Taking a request is a write, which waits while another process holds the store's write
+/// lock: it waits on a thread of its own, and the engine's thread, which reads every feed's
+/// socket, goes on meanwhile. It waited on the engine's thread, up to the 5 s busy wait, and no
+/// feed moved in between.
+#[test]
+fn feeds_go_on_while_a_request_waits_for_the_store() {
+    let server =
+        SseServer::start(|_, _| Reply::stream(vec![b"retry: 50\n: hi\n\n".to_vec()], End::Live));
+    let mut rig = Rig::new();
+    let feed = rig.feed("Feed", &server.url("/"), |_| {});
+    rig.start();
+    rig.wait_state(&feed, "live");
+    let raw = herald_store::RawConnection::open(&rig.path).unwrap();
+    raw.execute(
+        "INSERT INTO requests (feed_id, kind, created_at) VALUES (?1, 'reconnect', 0)",
+        [&feed.id],
+    )
+    .unwrap();
+    raw.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let held = Instant::now();
+    herald_store::changes::ring(&herald_store::changes::beacon_path(
+        &rig.path,
+        herald_store::changes::Beacon::Config,
+    ));
+    // The look starts within the engine's 100 ms gap between looks; then the server ends the
+    // stream, and the feed connects again after the 50 ms it asked for.
+    std::thread::sleep(Duration::from_millis(400));
+    server.close_live();
+    wait_until(3, "the feed connecting again while the store is locked", || {
+        (requests_to(&server, "/") >= 2).then_some(())
+    });
+    assert!(held.elapsed() < Duration::from_secs(4), "only after the lock's busy wait");
+    raw.execute_batch("COMMIT").unwrap();
+    wait_until(5, "the asked reconnection", || (requests_to(&server, "/") >= 3).then_some(()));
+}
