@@ -8,9 +8,10 @@
 //! each line with U+FFFD replacement yields the same characters as decoding the whole.
 //!
 //! Speed comes from validating each chunk in one pass (after the end of a line the last chunk
-//! left open): when it is valid UTF-8 (nearly always), its lines and the start of a line it
-//! leaves open are handled as `&str` slices of the chunk with no further checks; only a chunk
-//! with invalid bytes (or a character it cuts in two) takes the slower per-line repair. An event whose
+//! left open, unless that end comes early, as with small events, when it is checked in the same
+//! pass): when it is valid UTF-8 (nearly always), its lines and the start of a line it leaves
+//! open are handled as `&str` slices of the chunk with no further checks; only a chunk with
+//! invalid bytes (or a character it cuts in two) takes the slower per-line repair. An event whose
 //! data is one line within one chunk is handed out as a slice of that chunk, and a data line
 //! that spans chunks is checked and copied into the event's data piece by piece as it arrives,
 //! so event data is copied at most once: the benchmarks measure each copy and pass over the
@@ -167,12 +168,23 @@ impl Parser {
 
     fn feed_lines(&mut self, chunk: &[u8], on_item: &mut impl FnMut(Item<'_>)) {
         let mut rest = chunk;
+        // The chunk checked in one pass, when the end of a data line it continues comes early.
+        let mut whole = None;
         if self.streaming {
             let Some(end) = memchr2(b'\n', b'\r', rest) else {
                 self.stream(Piece::Bytes(rest), on_item);
                 return;
             };
-            self.stream(Piece::Bytes(&rest[..end]), on_item);
+            // A short end of a line (most chunks of small events) is checked with the rest of
+            // the chunk: on its own it took the slower check for short runs. Not after a
+            // character cut in two, which the chunk starts inside of.
+            let head = if end < utf8::SIMD_FROM && self.carry.is_empty() {
+                let checked = whole.insert(Checked::new(rest));
+                checked.piece(&rest[..end])
+            } else {
+                Piece::Bytes(&rest[..end])
+            };
+            self.stream(head, on_item);
             if self.streaming {
                 self.end_streamed_line(on_item);
             } else {
@@ -210,7 +222,7 @@ impl Parser {
         }
         // The rest is checked in one pass. It starts at a line's start, never inside a
         // character: one cut off by the last chunk belongs to a line that just ended.
-        let checked = Checked::new(rest);
+        let checked = whole.unwrap_or_else(|| Checked::new(rest));
         // Everything up to the last CR or LF is complete lines; the rest waits for more.
         let Some(last) = memrchr2(b'\n', b'\r', rest) else {
             self.extend_partial(checked.piece(rest), on_item);

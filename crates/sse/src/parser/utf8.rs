@@ -72,7 +72,7 @@ pub(super) fn quick_utf8(bytes: &[u8]) -> Result<&str, ()> {
     }
 }
 
-const SIMD_FROM: usize = 512;
+pub(super) const SIMD_FROM: usize = 512;
 
 /// (The rest of) the chunk being parsed, checked as a whole once: CR and LF are ASCII, so every
 /// piece of a valid chunk cut at a line end is valid too, and is handed on as text, not checked
