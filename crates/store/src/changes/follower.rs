@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use notify::{EventKind, RecommendedWatcher, RecursiveMode, Watcher};
 
-use super::{Beacon, beacon_path, ensure_dir_for};
+use super::{Beacon, Stamp, beacon_path, ensure_dir_for, stamp};
 
 /// How often a follower looks when the OS cannot watch files (no inotify instances left, say);
 /// it also tries the watch again each time, and stops looking once it has one.
@@ -60,9 +60,10 @@ impl Follower {
                     dir.display(),
                     FALLBACK_POLL.as_millis()
                 );
-                let (db, retry) = (db.to_owned(), on_change.clone());
+                let (beacon, db, retry) =
+                    (beacon_path(db, which), db.to_owned(), on_change.clone());
                 let retry = move || Self::watching(&db, which, retry.clone()).ok();
-                let (alive, watching) = poll(move || on_change(), retry);
+                let (alive, watching) = poll(beacon, move || on_change(), retry);
                 Follower { watch: Watch::Poll(alive, watching) }
             }
         }
@@ -127,8 +128,12 @@ impl Follower {
 
     /// Looks every [`FALLBACK_POLL`], without trying the OS's watch (for tests of the fallback).
     #[doc(hidden)]
-    pub fn polling(on_change: impl Fn() + Send + Sync + 'static) -> Follower {
-        let (alive, watching) = poll(on_change, || None);
+    pub fn polling(
+        db: &Path,
+        which: Beacon,
+        on_change: impl Fn() + Send + Sync + 'static,
+    ) -> Follower {
+        let (alive, watching) = poll(beacon_path(db, which), on_change, || None);
         Follower { watch: Watch::Poll(alive, watching) }
     }
 }
@@ -240,9 +245,12 @@ fn watch_parent(_watcher: &mut RecommendedWatcher, _dir: &Path) {
     }
 }
 
-/// Looks every [`FALLBACK_POLL`] and tries `watch` each time; once that gives a follower, the
-/// thread keeps it (it follows from then on) and only waits for the end.
+/// Looks at `beacon` every [`FALLBACK_POLL`] and tries `watch` each time; once that gives a
+/// follower, the thread keeps it (it follows from then on) and only waits for the end. A look
+/// calls `on_change` only when the beacon's stamp moved, or is too recent to tell a later ring
+/// from it: calling it at every look made the tray rebuild its menu twice a second.
 fn poll(
+    beacon: PathBuf,
     on_change: impl Fn() + Send + 'static,
     watch: impl Fn() -> Option<Follower> + Send + 'static,
 ) -> (Sender<()>, Arc<AtomicBool>) {
@@ -250,8 +258,16 @@ fn poll(
     let watching = Arc::new(AtomicBool::new(false));
     let flag = watching.clone();
     let spawned = std::thread::Builder::new().name("store-poll".into()).spawn(move || {
+        // None at first: the first look tells the caller to read, as a ring would.
+        let mut seen: Option<Option<Stamp>> = None;
         while let Err(RecvTimeoutError::Timeout) = ended.recv_timeout(FALLBACK_POLL) {
-            on_change();
+            let now = stamp(&beacon);
+            let moved = seen != Some(now);
+            // A ring makes the beacon: one that is not there has not moved.
+            if moved || now.is_some_and(|s| s.unsettled(std::time::SystemTime::now())) {
+                on_change();
+            }
+            seen = Some(now);
             if let Some(follower) = watch() {
                 tracing::info!("the store is watched for changes now; no more looking");
                 flag.store(true, Ordering::Release);

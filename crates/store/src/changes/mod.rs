@@ -76,6 +76,19 @@ pub fn stamp(beacon: &Path) -> Option<Stamp> {
     Some(Stamp { modified: meta.modified().ok(), file })
 }
 
+/// Rings this long before a look can share the stamp it saw: file systems that keep whole
+/// seconds (or two, FAT's) merge the rings of a second.
+const STAMP_TICK: std::time::Duration = std::time::Duration::from_secs(2);
+
+impl Stamp {
+    /// Whether a ring after `self` was seen could still show the same stamp, as of `now`: its
+    /// time is within the file system's tick of now (or not known). Until it settles, a
+    /// follower that compares stamps must look anyway.
+    pub fn unsettled(&self, now: std::time::SystemTime) -> bool {
+        self.modified.is_none_or(|at| now.duration_since(at).map_or(true, |age| age < STAMP_TICK))
+    }
+}
+
 /// Makes every commit on `conn` ring the beacons (and checkpoint the WAL as SQLite would).
 pub(crate) fn ring_on_commit(conn: &mut rusqlite::Connection, db: &Path) -> rusqlite::Result<()> {
     let (any, config) = (beacon_path(db, Beacon::Any), beacon_path(db, Beacon::Config));

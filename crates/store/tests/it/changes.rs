@@ -325,20 +325,34 @@ fn replace_with_link(dir: &std::path::Path, target: &std::path::Path) {
     }
 }
 
-/// Where the OS refuses a watch, a follower still follows: it looks every half second, and
-/// stops looking when it is dropped.
+/// Where the OS refuses a watch, a follower still follows: it looks at the beacon every half
+/// second, tells of a change only when the beacon moved (a look that told of one every time
+/// made the tray rebuild its menu twice a second), and stops looking when it is dropped.
 #[test]
-fn the_polling_fallback_looks_on_its_own_and_stops_when_dropped() {
+fn the_polling_fallback_tells_of_commits_only_and_stops_when_dropped() {
+    let mut db = TestDb::new();
+    db.feed("a");
+    let beacon = beacon_path(db.store.path(), Beacon::Config);
+    // A ring long ago: no later one could share its stamp.
+    let long_ago = std::time::SystemTime::now() - Duration::from_secs(60);
+    std::fs::File::options().write(true).open(&beacon).unwrap().set_modified(long_ago).unwrap();
     let (tx, looks) = mpsc::channel();
     let tx = std::sync::Mutex::new(tx);
-    let follower = Follower::polling(move || {
+    let follower = Follower::polling(db.store.path(), Beacon::Config, move || {
         let _ = tx.lock().unwrap().send(());
     });
-    for _ in 0..2 {
-        looks.recv_timeout(DEADLINE).expect("the fallback never looked");
-    }
+    looks.recv_timeout(DEADLINE).expect("the first look tells the caller to read");
+    let quiet = herald_store::changes::FALLBACK_POLL * 3;
+    assert_eq!(
+        looks.recv_timeout(quiet),
+        Err(mpsc::RecvTimeoutError::Timeout),
+        "told of a change with no commit"
+    );
+    db.feed("b");
+    looks.recv_timeout(DEADLINE).expect("the fallback never told of a commit");
     drop(follower);
-    // Its thread ends at its next look, then the channel closes.
+    // Its thread ends at its next look, then the channel closes (after the looks the fresh
+    // ring still causes: a ring within the file system's tick may share its stamp).
     let deadline = std::time::Instant::now() + DEADLINE;
     while looks.recv_timeout(Duration::from_millis(100))
         != Err(mpsc::RecvTimeoutError::Disconnected)
