@@ -171,6 +171,67 @@ fn idle(tray: bool) {
     terminate(herald.pid());
 }
 
+/// What this host makes a wake-up cost, measured in the bench's own process during the busy
+/// minute: one event's commit to a store of its own (the resident's costliest step per event),
+/// in the thread's CPU time, back to back and 500 ms after the last (as a resident's writer
+/// makes them). On a shared virtual machine the second has measured from 200 us to 4 ms on
+/// different days for the same code: the busy row's CPU is to be read against it.
+fn host_commit_cost(stop: std::sync::mpsc::Receiver<()>) -> (Duration, Duration) {
+    let thread_cpu = || {
+        let stat = std::fs::read_to_string("/proc/thread-self/schedstat").unwrap_or_default();
+        Duration::from_nanos(
+            stat.split_whitespace().next().and_then(|n| n.parse().ok()).unwrap_or(0),
+        )
+    };
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let mut store = Store::open(&Store::path_in(dir.path())).expect("store");
+    let feed = store
+        .add_feed(&FeedSpec {
+            name: "host".into(),
+            url: "http://127.0.0.1:9/".into(),
+            ..FeedSpec::default()
+        })
+        .expect("feed")
+        .id;
+    let mut n = 0u64;
+    let mut commit = |store: &mut Store| {
+        n += 1;
+        let data = format!(r#"{{"id":"{n}","message":"deploy {n} is live"}}"#);
+        let event = herald_store::Incoming {
+            feed_id: feed.clone(),
+            resume_position: n.to_string(),
+            event_id: Some(n.to_string()),
+            event_type: "message".into(),
+            data: data.clone(),
+            kept: Some(herald_store::Rendered {
+                title: "deploys".into(),
+                body: data,
+                link: None,
+                priority: None,
+            }),
+            received_at: herald_store::now_millis(),
+        };
+        let before = thread_cpu();
+        store.accept_batch(&[event]).expect("a commit");
+        thread_cpu() - before
+    };
+    let median = |mut runs: Vec<Duration>| {
+        runs.sort();
+        runs.get(runs.len() / 2).copied().unwrap_or_default()
+    };
+    let (mut hot, mut cold) = (Vec::new(), Vec::new());
+    while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+        stop.recv_timeout(Duration::from_millis(500))
+    {
+        cold.push(commit(&mut store));
+        if hot.len() < 50 {
+            commit(&mut store);
+            hot.push(commit(&mut store));
+        }
+    }
+    (median(hot), median(cold))
+}
+
 fn busy() {
     // Each tenth of a second of a 75 s script: an event every 5 s, a keepalive every 2 s. Each
     // feed has its own half second, as feeds of different servers would: events that all came
@@ -200,8 +261,12 @@ fn busy() {
     wait_until("10 feeds live", Duration::from_secs(30), || live_feeds(&data) == FEEDS);
     let shown = Recorder::shared().all().len();
     let before = per_thread(herald.pid());
+    let (stop_host, host_stop) = std::sync::mpsc::channel();
+    let host = std::thread::spawn(move || host_commit_cost(host_stop));
     let (woke, cpu) = measure(herald.pid(), Duration::from_secs(60));
     let after = per_thread(herald.pid());
+    let _ = stop_host.send(());
+    let (hot, cold) = host.join().expect("the host's measure");
     let threads: Vec<String> = after
         .iter()
         .map(|(name, (nanos, switches))| {
@@ -217,6 +282,11 @@ fn busy() {
     println!(
         "resident with tray, busy: {FEEDS} feeds each with a keepalive every 2 s and an event every 5 s, over 60 s: {cpu:.3}% of a core (target <= 0.1%), {woke:.1} wake-ups a second, {shown} notifications shown; by thread (CPU time, threads that ended not counted): {}",
         threads.join(", ")
+    );
+    println!(
+        "the host in the same minute: one event's commit to a store of the bench's own cost {} us of CPU back to back, {} us 500 ms after the last (medians)",
+        hot.as_micros(),
+        cold.as_micros()
     );
     terminate(herald.pid());
 }
