@@ -42,6 +42,16 @@ const LOOK_AGAIN_MAX: Duration = Duration::from_secs(60);
 /// a few seconds) answers within it, and nothing is dropped.
 const SLOW_NOTIFIER: Duration = Duration::from_secs(5);
 
+/// How a look at the configuration and the requests went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Look {
+    Done,
+    /// The requests could not be taken while another process holds the store's write lock.
+    Busy,
+    /// The store could not be read: tried again after a while.
+    Failed,
+}
+
 struct Running {
     plan: watch::Sender<Arc<FeedPlan>>,
     commands: mpsc::UnboundedSender<Command>,
@@ -54,6 +64,8 @@ pub(crate) struct Core<C: Connector> {
     shared: Arc<Shared<C>>,
     config: Store,
     config_version: Option<i64>,
+    /// Taking the requests found the store busy (said once until it works again).
+    requests_busy: bool,
     running: HashMap<String, Running>,
     policies: watch::Sender<Arc<Policies>>,
     writer: std::thread::JoinHandle<()>,
@@ -147,6 +159,7 @@ impl<C: Connector> Core<C> {
             shared,
             config,
             config_version: None,
+            requests_busy: false,
             running: HashMap::new(),
             policies,
             writer,
@@ -184,11 +197,21 @@ impl<C: Connector> Core<C> {
                         () = stop.notified() => break,
                     };
                     not_before = Instant::now() + RECHECK_GAP;
-                    failed_looks = if looked { 0 } else { failed_looks.saturating_add(1) };
-                    look_again = (!looked).then(|| {
-                        let doubled = LOOK_AGAIN.saturating_mul(1 << (failed_looks - 1).min(6));
-                        Instant::now() + doubled.min(LOOK_AGAIN_MAX)
-                    });
+                    failed_looks = match looked {
+                        Look::Failed => failed_looks.saturating_add(1),
+                        Look::Done | Look::Busy => 0,
+                    };
+                    look_again = match looked {
+                        Look::Done => None,
+                        // The next try waits for the lock itself (on its own thread): taken
+                        // as soon as the other process lets go, not up to a minute later.
+                        Look::Busy => Some(Instant::now()),
+                        Look::Failed => {
+                            let doubled =
+                                LOOK_AGAIN.saturating_mul(1 << (failed_looks - 1).min(6));
+                            Some(Instant::now() + doubled.min(LOOK_AGAIN_MAX))
+                        }
+                    };
                 }
                 () = async {
                     if let Some(at) = look_again {
@@ -273,8 +296,8 @@ impl<C: Connector> Core<C> {
     }
 
     /// Brings the running feeds in line with the stored configuration and takes the requests
-    /// to the resident. False when the store could not be read: the look must be tried again.
-    async fn reconcile(&mut self) -> bool {
+    /// to the resident; says whether the look must be tried again.
+    async fn reconcile(&mut self) -> Look {
         // A version that does not read (edited by hand; the next change writes a number again)
         // means "look": the feeds are read at every signal until then, never not at all.
         let version = self.config.config_version().map_err(|e| {
@@ -282,20 +305,23 @@ impl<C: Connector> Core<C> {
         });
         let version = version.ok();
         if version.is_some() && self.config_version == version {
-            return true;
+            return Look::Done;
         }
         let (feeds, settings) = match (self.config.feeds(), self.config.settings()) {
             (Ok(f), Ok(s)) => (f, s),
             (Err(e), _) | (_, Err(e)) => {
                 tracing::warn!("cannot read the configuration: {e}");
-                return false;
+                return Look::Failed;
             }
         };
         // Recorded once the requests are taken too: a version seen with requests left behind
         // would make the next look stop short of them.
-        let mut looked = true;
+        let mut looked = Look::Done;
         match self.take_requests().await {
             Ok(requests) => {
+                if std::mem::take(&mut self.requests_busy) {
+                    tracing::info!("requests to the resident can be read again");
+                }
                 for request in requests {
                     let (id, command) = match request {
                         herald_store::ResidentRequest::Reconnect(id) => (id, Command::ReconnectNow),
@@ -307,12 +333,22 @@ impl<C: Connector> Core<C> {
                     }
                 }
             }
+            // Another process holds the write lock: said once, tried until it lets go.
+            Err(herald_store::StoreError::Busy) => {
+                if !std::mem::replace(&mut self.requests_busy, true) {
+                    tracing::warn!(
+                        "cannot read requests to the resident yet: {}; waiting",
+                        herald_store::StoreError::Busy
+                    );
+                }
+                looked = Look::Busy;
+            }
             Err(e) => {
                 tracing::warn!("cannot read requests to the resident: {e}");
-                looked = false;
+                looked = Look::Failed;
             }
         }
-        if looked {
+        if looked == Look::Done {
             self.config_version = version;
         }
         let policies = Policies {
@@ -352,15 +388,16 @@ impl<C: Connector> Core<C> {
     /// the blocking pool, with a connection of its own, so that the engine's thread, which
     /// reads every feed's socket, goes on meanwhile and hears a stop. Whether there are any is
     /// a read, which never waits: most looks end there.
-    async fn take_requests(&self) -> Result<Vec<herald_store::ResidentRequest>, String> {
-        if !self.config.has_requests().map_err(|e| e.to_string())? {
+    async fn take_requests(
+        &self,
+    ) -> Result<Vec<herald_store::ResidentRequest>, herald_store::StoreError> {
+        if !self.config.has_requests()? {
             return Ok(Vec::new());
         }
         let path = self.options.store_path.clone();
         tokio::task::spawn_blocking(move || Store::open(&path)?.take_requests())
             .await
-            .map_err(|e| e.to_string())?
-            .map_err(|e| e.to_string())
+            .unwrap_or_else(|e| Err(herald_store::StoreError::Sqlite(e.to_string())))
     }
 
     /// Brings one feed in line with its stored configuration.

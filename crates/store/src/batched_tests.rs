@@ -131,7 +131,7 @@ fn a_feed_removed_with_its_history_goes_in_batches_and_whole() {
     fill(&mut db, &a, MANY, 1);
     fill(&mut db, &b, 2, 1);
     let transactions = commits(&mut db, |store| store.remove_feed(&a, false).unwrap());
-    // Marked removed, three batches, the feed's row.
+    // Switched off, three batches, the feed's row with the rest.
     assert_eq!(transactions, 5);
     assert!(left(&db, &a).is_empty());
     assert_eq!(left(&db, &b).len(), 2);
@@ -139,4 +139,73 @@ fn a_feed_removed_with_its_history_goes_in_batches_and_whole() {
     let all = HistoryQuery { limit: 100_000, ..HistoryQuery::default() };
     assert_eq!(db.store.history(&all).unwrap().len(), 2);
     assert!(matches!(db.store.delete_history(&Scope::Feed(a)), Ok(0)));
+}
+
+#[test]
+fn batches_are_bounded_by_the_text_they_delete_too() {
+    let mut db = db();
+    let (a, b) = (feed(&mut db, "a"), feed(&mut db, "b"));
+    // 120,000 bytes each (data and body): 34 fit in a batch's bytes.
+    fill(&mut db, &a, 60, 60_000);
+    fill(&mut db, &b, 1, 1);
+    let transactions = commits(&mut db, |store| {
+        assert_eq!(store.delete_history(&Scope::Feed(a.clone())).unwrap(), 60);
+    });
+    assert_eq!(transactions, 2, "60 entries of 120,000 bytes in batches of at most 4 MiB");
+    assert!(left(&db, &a).is_empty());
+    assert_eq!(left(&db, &b).len(), 1);
+}
+
+#[test]
+fn entries_stored_while_a_delete_runs_stay() {
+    let mut db = db();
+    let a = feed(&mut db, "a");
+    fill(&mut db, &a, MANY, 1);
+    // Another connection stores an entry of the same feed after each of the delete's commits,
+    // as a resident would while a window deletes the feed's history.
+    let other = rusqlite::Connection::open(Store::path_in(db._dir.path())).unwrap();
+    let other = std::sync::Mutex::new(other);
+    let stored = Arc::new(AtomicUsize::new(0));
+    let counter = stored.clone();
+    let feed_id = a.clone();
+    db.store
+        .conn
+        .wal_hook(Some(move |_: &mut rusqlite::hooks::Wal, _: i32| {
+            let n = counter.fetch_add(1, Ordering::Relaxed);
+            if n < 2 {
+                other
+                    .lock()
+                    .unwrap()
+                    .execute(
+                        "INSERT INTO history (feed_id, type, data, title, body, received_at, size)
+                         VALUES (?1, 'message', ?2, '', '', 0, 5)",
+                        rusqlite::params![feed_id, format!("new {n}")],
+                    )
+                    .unwrap();
+            }
+            Ok(())
+        }))
+        .unwrap();
+    assert_eq!(db.store.delete_history(&Scope::Feed(a.clone())).unwrap(), MANY);
+    assert_eq!(stored.load(Ordering::Relaxed), 3, "three batches");
+    assert_eq!(left(&db, &a), ["new 1", "new 0"]);
+}
+
+/// A removal stopped half way (the process killed between batches) leaves the feed there,
+/// switched off, with the rest of its history: removing it again finishes. It left a feed
+/// marked removed that no command could name any more, with its entries still shown.
+#[test]
+fn a_removal_stopped_half_way_is_finished_by_removing_again() {
+    let mut db = db();
+    let a = feed(&mut db, "a");
+    fill(&mut db, &a, 30, 1);
+    // What a removal stopped after its first batch leaves.
+    db.store.set_enabled(&a, false).unwrap();
+    db.store.delete_batched("feed_id = ?1 AND id <= ?2", &[&a, &10]).unwrap();
+    let still = db.store.feeds().unwrap();
+    assert!(still.iter().any(|f| f.id == a && !f.spec.enabled), "the feed, off, can be named");
+    assert_eq!(left(&db, &a).len(), 20);
+    db.store.remove_feed(&a, false).unwrap();
+    assert!(left(&db, &a).is_empty());
+    assert!(db.store.feeds().unwrap().is_empty());
 }

@@ -12,6 +12,12 @@ pub enum StoreError {
          Move it aside to start afresh."
     )]
     Corrupt { path: PathBuf, detail: String },
+    /// A page of a database that opened was found damaged when it was read.
+    #[error(
+        "the database is damaged ({0}); what can be read still is, but not all of it. Move the \
+         file aside to start afresh (a copy keeps what it holds)."
+    )]
+    Damaged(String),
     #[error("cannot open the database {path}: {detail}")]
     Open { path: PathBuf, detail: String },
     #[error("the disk is full: {0}")]
@@ -37,6 +43,7 @@ impl From<rusqlite::Error> for StoreError {
             Some(DiskFull) => StoreError::DiskFull(err.to_string()),
             Some(ReadOnly) => StoreError::ReadOnly(err.to_string()),
             Some(DatabaseBusy | DatabaseLocked) => StoreError::Busy,
+            Some(DatabaseCorrupt | NotADatabase) => StoreError::Damaged(err.to_string()),
             _ => StoreError::Sqlite(err.to_string()),
         }
     }

@@ -254,10 +254,22 @@ impl Store {
 
     /// Removes a feed. Its history goes too, unless `keep_history`: then the feed stays only as
     /// the name its history rows point to, and the name is free for a new feed. A history that
-    /// goes is deleted in batches (as `delete_history` does) once the feed is marked removed,
-    /// and the feed's row last: one transaction for a big history held the store's write lock
-    /// for seconds. Stopped half way, the feed stays removed with what is left of its history.
+    /// goes is deleted in batches (as `delete_history` does; one transaction for a big history
+    /// held the store's write lock for seconds): the feed is switched off first, so that a
+    /// resident stops reading it, and goes last, with whatever came in between. Stopped half
+    /// way, the feed is still there, off, with what is left of its history: removing it again
+    /// finishes.
     pub fn remove_feed(&mut self, id: &str, keep_history: bool) -> Result<(), StoreError> {
+        if !keep_history {
+            self.set_enabled(id, false)?;
+            self.delete_batched("feed_id = ?1", &[&id])?;
+            if self.conn.execute("DELETE FROM feeds WHERE id = ?1 AND removed_at IS NULL", [id])?
+                == 0
+            {
+                return Err(StoreError::UnknownFeed(id.to_owned()));
+            }
+            return Ok(());
+        }
         let tx = self.write_transaction()?;
         tx.execute("DELETE FROM resume_state WHERE feed_id = ?1", [id])?;
         tx.execute("DELETE FROM live_state WHERE feed_id = ?1", [id])?;
@@ -269,10 +281,6 @@ impl Store {
             return Err(StoreError::UnknownFeed(id.to_owned()));
         }
         tx.commit()?;
-        if !keep_history {
-            self.delete_batched("feed_id = ?1", &[&id])?;
-            self.conn.execute("DELETE FROM feeds WHERE id = ?1", [id])?;
-        }
         Ok(())
     }
 }

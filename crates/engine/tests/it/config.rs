@@ -129,12 +129,17 @@ fn a_request_the_store_was_too_busy_to_give_is_taken_when_it_is_free() {
         &rig.path,
         herald_store::changes::Beacon::Config,
     ));
-    while held.elapsed() < Duration::from_secs(6) {
+    // Longer than a few of the engine's 5 s waits for the lock: tries that backed off 1, 2,
+    // 4 ... s in between took a request seconds after the lock was let go (a minute, at worst).
+    while held.elapsed() < Duration::from_millis(19_500) {
         assert_eq!(server.requests().len(), 1, "reconnected while the store was locked");
         std::thread::sleep(Duration::from_millis(50));
     }
     raw.execute_batch("COMMIT").unwrap();
+    let freed = Instant::now();
     wait_until(5, "the asked reconnection", || (server.requests().len() == 2).then_some(()));
+    let late = freed.elapsed();
+    assert!(late < Duration::from_millis(1500), "taken {late:?} after the lock was let go");
 }
 
 /// A configuration version edited by hand into text cannot be compared: the engine then reads

@@ -261,10 +261,13 @@ fn poll(
         // None at first: the first look tells the caller to read, as a ring would.
         let mut seen: Option<Option<Stamp>> = None;
         while let Err(RecvTimeoutError::Timeout) = ended.recv_timeout(FALLBACK_POLL) {
+            // The time first: a ring between reading the stamp and the time could otherwise
+            // share a stamp taken for settled.
+            let at = std::time::SystemTime::now();
             let now = stamp(&beacon);
             let moved = seen != Some(now);
             // A ring makes the beacon: one that is not there has not moved.
-            if moved || now.is_some_and(|s| s.unsettled(std::time::SystemTime::now())) {
+            if moved || now.is_some_and(|s| s.unsettled(at)) {
                 on_change();
             }
             seen = Some(now);

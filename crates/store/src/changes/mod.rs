@@ -205,7 +205,13 @@ pub(crate) fn ensure_dir_for(beacon: &Path) {
         }
         Err(_) => {}
     }
-    if let Err(e) = std::fs::create_dir_all(dir) {
+    // Private, as the data directory it sits in: what a beacon's times tell (when feeds and
+    // events change) is no one else's.
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    if let Err(e) = builder.create(dir) {
         tracing::debug!("cannot make {}: {e}", dir.display());
     }
 }

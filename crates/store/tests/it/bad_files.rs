@@ -240,3 +240,39 @@ fn a_database_whose_sizes_migration_had_no_size_index_keeps_an_index_on_the_feed
         "a feed's entries are found without an index: {plan:?}"
     );
 }
+
+/// A database whose pages are damaged inside is not read whole at every open (that read every
+/// page of the file: seconds for each command on a big one); the damaged page is reported, in
+/// words, when it is read, and the store stays usable for what is intact.
+#[test]
+fn a_damaged_page_is_reported_in_words_when_it_is_read() {
+    let mut db = TestDb::new();
+    let feed = db.feed("x");
+    let events: Vec<_> = (0..2000).map(|i| kept(&feed, "", None, &format!("row {i}"))).collect();
+    for chunk in events.chunks(500) {
+        db.store.accept_batch(chunk).unwrap();
+    }
+    let path = Store::path_in(db.dir.path());
+    let (root, page): (i64, i64) = {
+        let raw = rusqlite_raw(&path);
+        raw.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)").unwrap();
+        let root = raw
+            .query_row("SELECT rootpage FROM sqlite_master WHERE name = 'history'", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        (root, raw.query_row("PRAGMA page_size", [], |r| r.get(0)).unwrap())
+    };
+    drop(std::mem::replace(&mut db.store, Store::open(&path).unwrap()));
+    let mut bytes = std::fs::read(&path).unwrap();
+    let at = usize::try_from((root - 1) * page).unwrap();
+    bytes[at..at + 64].fill(0xA5);
+    std::fs::write(&path, &bytes).unwrap();
+
+    let store = Store::open(&path).expect("a damaged page is not read at open");
+    let query = herald_store::HistoryQuery { limit: 10, ..Default::default() };
+    let err = store.history(&query).unwrap_err();
+    assert!(matches!(err, StoreError::Damaged(_)), "{err:?}");
+    assert!(err.to_string().contains("damaged"), "{err}");
+    assert_eq!(store.feeds().unwrap().len(), 1, "what is intact still reads");
+}

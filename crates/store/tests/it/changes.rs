@@ -389,3 +389,18 @@ fn a_follower_refused_a_watch_at_its_start_watches_once_it_can() {
     db.feed("after");
     changes.recv_timeout(DEADLINE).expect("a commit was not seen once watching");
 }
+
+/// The beacons' directories are as private as the data directory they sit in.
+#[cfg(unix)]
+#[test]
+fn the_beacon_directories_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let mut db = TestDb::new();
+    db.feed("a");
+    for which in [Beacon::Any, Beacon::Config] {
+        let beacon = beacon_path(db.store.path(), which);
+        let dir = beacon.parent().unwrap();
+        let mode = std::fs::metadata(dir).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700, "{}", dir.display());
+    }
+}
