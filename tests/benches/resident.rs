@@ -177,11 +177,10 @@ fn idle(tray: bool) {
 /// makes them). On a shared virtual machine the second has measured from 200 us to 4 ms on
 /// different days for the same code: the busy row's CPU is to be read against it.
 fn host_commit_cost(stop: std::sync::mpsc::Receiver<()>) -> (Duration, Duration) {
+    // The thread's CPU clock (the scheduler's own counts in /proc move only at its ticks).
     let thread_cpu = || {
-        let stat = std::fs::read_to_string("/proc/thread-self/schedstat").unwrap_or_default();
-        Duration::from_nanos(
-            stat.split_whitespace().next().and_then(|n| n.parse().ok()).unwrap_or(0),
-        )
+        let t = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
+        Duration::new(t.tv_sec.unsigned_abs(), t.tv_nsec.unsigned_abs() as u32)
     };
     let dir = tempfile::tempdir().expect("a temp dir");
     let mut store = Store::open(&Store::path_in(dir.path())).expect("store");
