@@ -190,3 +190,29 @@ fn feeds_go_on_while_a_request_waits_for_the_store() {
     raw.execute_batch("COMMIT").unwrap();
     wait_until(5, "the asked reconnection", || (requests_to(&server, "/") >= 3).then_some(()));
 }
+
+/// Events that came while another process held the store's write lock for long are stored as
+/// soon as it lets go: each try of the commit waits for the lock itself. A pause between tries,
+/// doubling to 5 s, held them back up to 5 s more (here 1.3-3.5 s: the lock goes 45 s in,
+/// during the 5 s pause after the seventh try, for tries of 5.0-5.3 s).
+#[test]
+fn events_held_back_by_another_process_s_lock_are_stored_when_it_lets_go() {
+    let server = SseServer::start(|_, _| Reply::stream(vec![b": hi\n\n".to_vec()], End::Live));
+    let mut rig = Rig::new();
+    let feed = rig.feed("Feed", &server.url("/"), |_| {});
+    rig.start();
+    rig.wait_state(&feed, "live");
+    let raw = herald_store::RawConnection::open(&rig.path).unwrap();
+    raw.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let held = Instant::now();
+    server.push(b"id: 1\ndata: while locked\n\n".to_vec());
+    while held.elapsed() < Duration::from_secs(45) {
+        assert!(rig.history(&feed).is_empty(), "stored while the store was locked");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    raw.execute_batch("COMMIT").unwrap();
+    let freed = Instant::now();
+    wait_until(10, "the event stored", || (!rig.history(&feed).is_empty()).then_some(()));
+    let late = freed.elapsed();
+    assert!(late < Duration::from_millis(700), "stored {late:?} after the lock was let go");
+}
