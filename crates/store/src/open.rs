@@ -29,9 +29,22 @@ const BUSY_WAIT: Duration = Duration::from_secs(5);
 /// it gets in at the first gap.
 const BUSY_STEP: Duration = Duration::from_millis(2);
 
-/// SQLite's busy handler: called with the number of tries so far; true to try again.
+/// SQLite's busy handler: called with the number of tries so far (0 when a wait starts, on the
+/// thread that waits); true to try again. The wait is timed by the clock, not by counting tries,
+/// which on a busy machine (each sleep longer than asked) stretched it past 5 s.
 fn wait_for_the_lock(tries: i32) -> bool {
-    if BUSY_STEP.saturating_mul(u32::try_from(tries).unwrap_or(u32::MAX)) >= BUSY_WAIT {
+    thread_local! {
+        static STARTED: std::cell::Cell<std::time::Instant> =
+            std::cell::Cell::new(std::time::Instant::now());
+    }
+    let started = if tries == 0 {
+        let now = std::time::Instant::now();
+        STARTED.set(now);
+        now
+    } else {
+        STARTED.get()
+    };
+    if started.elapsed() >= BUSY_WAIT {
         return false;
     }
     std::thread::sleep(BUSY_STEP);

@@ -276,3 +276,24 @@ fn a_damaged_page_is_reported_in_words_when_it_is_read() {
     assert!(err.to_string().contains("damaged"), "{err}");
     assert_eq!(store.feeds().unwrap().len(), 1, "what is intact still reads");
 }
+
+/// A write waits up to 5 s, by the clock, for another process's lock, then says the store is
+/// busy in words. (Counted in tries of 2 ms, the wait ran 5.3 s and more on a busy machine.)
+#[test]
+fn a_write_waits_five_seconds_for_another_process_s_lock_then_says_busy() {
+    let mut db = TestDb::new();
+    let raw = rusqlite_raw(&Store::path_in(db.dir.path()));
+    raw.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let started = std::time::Instant::now();
+    let err = db.store.add_feed(&spec("x")).unwrap_err();
+    let waited = started.elapsed();
+    assert!(matches!(err, StoreError::Busy), "{err:?}");
+    assert!(err.to_string().contains("busy"), "{err}");
+    assert!(
+        waited >= std::time::Duration::from_secs(5)
+            && waited < std::time::Duration::from_millis(5200),
+        "waited {waited:?}"
+    );
+    raw.execute_batch("COMMIT").unwrap();
+    db.store.add_feed(&spec("x")).expect("the lock is free again");
+}
