@@ -12,6 +12,28 @@ fn requests_to(server: &SseServer, path: &str) -> usize {
     server.requests().iter().filter(|r| r.target == path).count()
 }
 
+/// Another process asks for `feed` to reconnect (committed without a ring: a plain
+/// connection), then holds the store's write lock while the ring tells the engine to look.
+/// The lock goes with the connection, or its COMMIT.
+fn request_a_reconnect_and_hold_the_lock(
+    rig: &Rig,
+    feed: &herald_store::Feed,
+) -> (herald_store::RawConnection, Instant) {
+    let raw = herald_store::RawConnection::open(&rig.path).unwrap();
+    raw.execute(
+        "INSERT INTO requests (feed_id, kind, created_at) VALUES (?1, 'reconnect', 0)",
+        [&feed.id],
+    )
+    .unwrap();
+    raw.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let held = Instant::now();
+    herald_store::changes::ring(&herald_store::changes::beacon_path(
+        &rig.path,
+        herald_store::changes::Beacon::Config,
+    ));
+    (raw, held)
+}
+
 #[test]
 fn changes_from_another_process_apply_within_two_seconds_and_leave_other_feeds_alone() {
     let server = SseServer::start(|_, _| Reply::stream(vec![b": hi\n\n".to_vec()], End::Live));
@@ -115,20 +137,7 @@ fn a_request_the_store_was_too_busy_to_give_is_taken_when_it_is_free() {
     let feed = rig.feed("Feed", &server.url("/"), |_| {});
     rig.start();
     rig.wait_state(&feed, "live");
-    let raw = herald_store::RawConnection::open(&rig.path).unwrap();
-    // Committed without a ring (a plain connection), then the write lock held past the
-    // engine's busy wait (5 s) while the ring tells it to look.
-    raw.execute(
-        "INSERT INTO requests (feed_id, kind, created_at) VALUES (?1, 'reconnect', 0)",
-        [&feed.id],
-    )
-    .unwrap();
-    raw.execute_batch("BEGIN IMMEDIATE").unwrap();
-    let held = Instant::now();
-    herald_store::changes::ring(&herald_store::changes::beacon_path(
-        &rig.path,
-        herald_store::changes::Beacon::Config,
-    ));
+    let (raw, held) = request_a_reconnect_and_hold_the_lock(&rig, &feed);
     // Longer than a few of the engine's 5 s waits for the lock: tries that backed off 1, 2,
     // 4 ... s in between took a request seconds after the lock was let go (a minute, at worst).
     while held.elapsed() < Duration::from_millis(19_500) {
@@ -167,18 +176,7 @@ fn feeds_go_on_while_a_request_waits_for_the_store() {
     let feed = rig.feed("Feed", &server.url("/"), |_| {});
     rig.start();
     rig.wait_state(&feed, "live");
-    let raw = herald_store::RawConnection::open(&rig.path).unwrap();
-    raw.execute(
-        "INSERT INTO requests (feed_id, kind, created_at) VALUES (?1, 'reconnect', 0)",
-        [&feed.id],
-    )
-    .unwrap();
-    raw.execute_batch("BEGIN IMMEDIATE").unwrap();
-    let held = Instant::now();
-    herald_store::changes::ring(&herald_store::changes::beacon_path(
-        &rig.path,
-        herald_store::changes::Beacon::Config,
-    ));
+    let (raw, held) = request_a_reconnect_and_hold_the_lock(&rig, &feed);
     // The look starts within the engine's 100 ms gap between looks; then the server ends the
     // stream, and the feed connects again after the 50 ms it asked for.
     std::thread::sleep(Duration::from_millis(400));
