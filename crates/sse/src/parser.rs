@@ -7,17 +7,20 @@
 //! byte afresh), so CR, LF, `:` and space mean the same before and after decoding, and decoding
 //! each line with U+FFFD replacement yields the same characters as decoding the whole.
 //!
-//! Speed comes from validating each chunk in one pass (after the end of a line the last chunk
-//! left open, unless that end comes early, as with small events, when it is checked in the same
-//! pass): when it is valid UTF-8 (nearly always), its lines and the start of a line it leaves
-//! open are handled as `&str` slices of the chunk with no further checks; only a chunk with
-//! invalid bytes (or a character it cuts in two) takes the slower per-line repair. An event whose
+//! Speed comes from one pass over each chunk before it is parsed (line_ends), which marks every
+//! line end and tells whether the chunk is all ASCII: the parser then takes each line end from
+//! the marks, and an ASCII chunk (nearly every chunk of most streams) is text with no UTF-8
+//! check. Any other chunk is checked in one pass (after the end of a line the last chunk left
+//! open, unless that end comes early, when it is checked in the same pass): when it is valid
+//! UTF-8, its lines and the start of a line it leaves open are handled as `&str` slices of the
+//! chunk with no further checks; only a chunk with invalid bytes (or a character it cuts in two)
+//! takes the slower per-line repair. An event whose
 //! data is one line within one chunk is handed out as a slice of that chunk, and a data line
 //! that spans chunks is checked and copied into the event's data piece by piece as it arrives,
 //! so event data is copied at most once: the benchmarks measure each copy and pass over the
 //! bytes against a floor that does nothing but find line ends and check UTF-8.
 
-use memchr::{memchr2, memrchr2};
+use memchr::memchr2;
 
 mod items;
 mod line_ends;
@@ -25,6 +28,7 @@ mod spanning;
 mod utf8;
 
 pub use items::{Event, EventRef, Item, OwnedItem};
+use line_ends::{Index, PIECE};
 use utf8::{Checked, Piece, quick_utf8};
 
 /// The largest event a parser accepts by default: its data (with an LF for each line) and its
@@ -68,6 +72,8 @@ pub struct Parser {
     /// replaces it, the event is dropped when it ends (what counts is the event as dispatched,
     /// whatever the order of its lines; only data, which never shrinks, is dropped early).
     type_too_long: bool,
+    /// The line ends of the piece being parsed (memory kept between pieces).
+    index: Index,
 }
 
 impl Default for Parser {
@@ -97,6 +103,7 @@ impl Parser {
             skipping: false,
             skip_line: false,
             type_too_long: false,
+            index: Index::default(),
         }
     }
 
@@ -166,19 +173,48 @@ impl Parser {
         items
     }
 
+    /// A chunk, in pieces of at most `PIECE` bytes (see line_ends).
     fn feed_lines(&mut self, chunk: &[u8], on_item: &mut impl FnMut(Item<'_>)) {
+        let mut pieces = chunk.chunks(PIECE);
+        if let Some(first) = pieces.next() {
+            self.feed_piece(first, on_item);
+        }
+        for mut piece in pieces {
+            // As between chunks (see feed).
+            if std::mem::take(&mut self.after_cr)
+                && let [b'\n', rest @ ..] = piece
+            {
+                piece = rest;
+            }
+            self.feed_piece(piece, on_item);
+        }
+    }
+
+    fn feed_piece(&mut self, piece: &[u8], on_item: &mut impl FnMut(Item<'_>)) {
+        let mut index = std::mem::take(&mut self.index);
+        index.of(piece);
+        self.parse_piece(piece, &index, on_item);
+        self.index = index;
+    }
+
+    /// A piece whose line ends are in `index`.
+    fn parse_piece(&mut self, chunk: &[u8], index: &Index, on_item: &mut impl FnMut(Item<'_>)) {
         let mut rest = chunk;
-        // The chunk checked in one pass, when the end of a data line it continues comes early.
-        let mut whole = None;
+        // The whole piece as text when it is ASCII (nearly always); otherwise the chunk after
+        // the first line end is checked in one pass, or the whole of it when the end of a data
+        // line it continues comes early.
+        let mut whole = index.ascii().then(|| Checked::ascii(chunk));
         if self.streaming {
-            let Some(end) = memchr2(b'\n', b'\r', rest) else {
-                self.stream(Piece::Bytes(rest), on_item);
+            let Some(end) = index.first_from(0) else {
+                self.stream(whole.map_or(Piece::Bytes(rest), |w| w.piece(rest)), on_item);
                 return;
             };
             // A short end of a line (most chunks of small events) is checked with the rest of
             // the chunk: on its own it took the slower check for short runs. Not after a
             // character cut in two, which the chunk starts inside of.
-            let head = if end < utf8::SIMD_FROM && self.carry.is_empty() {
+            let head = if let Some(checked) = &whole {
+                checked.piece(&rest[..end])
+            } else if end < utf8::SIMD_FROM && self.carry.is_empty() {
                 let checked = whole.insert(Checked::new(rest));
                 checked.piece(&rest[..end])
             } else {
@@ -194,8 +230,8 @@ impl Parser {
             }
             rest = self.after_line_end(rest, end);
         } else if !self.partial.is_empty() {
-            let Some(end) = memchr2(b'\n', b'\r', rest) else {
-                self.extend_partial(Piece::Bytes(rest), on_item);
+            let Some(end) = index.first_from(0) else {
+                self.extend_partial(whole.map_or(Piece::Bytes(rest), |w| w.piece(rest)), on_item);
                 return;
             };
             let mut line = std::mem::take(&mut self.partial);
@@ -224,13 +260,17 @@ impl Parser {
         // character: one cut off by the last chunk belongs to a line that just ended.
         let checked = whole.unwrap_or_else(|| Checked::new(rest));
         // Everything up to the last CR or LF is complete lines; the rest waits for more.
-        let Some(last) = memrchr2(b'\n', b'\r', rest) else {
+        let offset = chunk.len() - rest.len();
+        let Some(last) = index.last().filter(|&last| last >= offset) else {
             self.extend_partial(checked.piece(rest), on_item);
             return;
         };
-        let (lines, tail) = rest.split_at(last + 1);
+        let (lines, tail) = rest.split_at(last - offset + 1);
         match checked.text_of(lines).ok_or(()).or_else(|()| quick_utf8(lines)) {
-            Ok(text) => self.complete_lines(text, on_item),
+            Ok(text) => {
+                let ends = index.ends_from(offset).map(|end| end - offset);
+                self.complete_lines(text, ends, on_item);
+            }
             Err(_) => self.repaired_lines(lines, on_item),
         }
         if !tail.is_empty() {
@@ -241,13 +281,22 @@ impl Parser {
         self.extend_partial(checked.piece(tail), on_item);
     }
 
-    /// Complete lines (the text ends with a CR or LF) that are valid UTF-8, in one pass that
-    /// finds every line end.
-    fn complete_lines(&mut self, text: &str, on_item: &mut impl FnMut(Item<'_>)) {
+    /// Complete lines (the text ends with a CR or LF) that are valid UTF-8; `ends` are its
+    /// line ends, from the index (those past the text are not taken).
+    #[inline(always)]
+    fn complete_lines(
+        &mut self,
+        text: &str,
+        ends: impl Iterator<Item = usize>,
+        on_item: &mut impl FnMut(Item<'_>),
+    ) {
         let bytes = text.as_bytes();
         let mut block = Block::default();
         let mut start = 0;
-        for end in line_ends::line_ends(bytes) {
+        for end in ends {
+            if end >= bytes.len() {
+                break;
+            }
             if end < start {
                 continue; // the LF of a CRLF, already taken with its CR
             }

@@ -90,6 +90,16 @@ impl<'c> Checked<'c> {
         Self { chunk, text: quick_utf8(chunk).ok() }
     }
 
+    /// A chunk its index found to be all ASCII, which needs no other check.
+    pub(super) fn ascii(chunk: &'c [u8]) -> Self {
+        debug_assert!(chunk.is_ascii());
+        // SAFETY: every byte is below 0x80 (the index's pass said so; the tests hold each way
+        // of making it to std's `is_ascii`), and ASCII is valid UTF-8.
+        #[allow(unsafe_code)]
+        let text = unsafe { std::str::from_utf8_unchecked(chunk) };
+        Self { chunk, text: Some(text) }
+    }
+
     /// `part`, a slice of the chunk, as text when the chunk was valid.
     pub(super) fn text_of(&self, part: &'c [u8]) -> Option<&'c str> {
         let start = (part.as_ptr() as usize).checked_sub(self.chunk.as_ptr() as usize)?;

@@ -94,3 +94,60 @@ fn bom_split_across_chunks_is_still_stripped() {
     items.extend(parser.feed_owned(b"\xBFdata: a\n\n"));
     assert_eq!(items, [crate::msg("a")]);
 }
+
+/// A chunk longer than what the parser indexes at once (1 MiB) is taken in pieces: a CRLF, a
+/// lone CR, a character or a long data line cut where a piece ends reads as in any chunking.
+#[test]
+fn a_chunk_longer_than_a_piece_reads_as_in_small_chunks() {
+    const PIECE: usize = 1024 * 1024;
+    let mut bytes = Vec::new();
+    // A comment line that brings the stream to `len` bytes.
+    let pad = |bytes: &mut Vec<u8>, len: usize| {
+        let filler = len - bytes.len() - 2;
+        bytes.push(b':');
+        bytes.resize(bytes.len() + filler, b'x');
+        bytes.push(b'\n');
+    };
+    let mut expected = Vec::new();
+    for (i, end) in [PIECE, 2 * PIECE, 3 * PIECE, 4 * PIECE].into_iter().enumerate() {
+        match i {
+            // The CR the last byte of a piece, its LF the first of the next (taken for a blank
+            // line, the LF would end the event early: "a" and "b" apart).
+            0 => {
+                pad(&mut bytes, end - 8);
+                bytes.extend_from_slice(b"data: a\r\ndata: b\n\n");
+                expected.push("a\nb".to_owned());
+            }
+            // A lone CR ends a piece; the next piece starts with a line of the same event.
+            1 => {
+                pad(&mut bytes, end - 9);
+                bytes.extend_from_slice(b"data: bb\rdata: c\r\n\r\n");
+                expected.push("bb\nc".to_owned());
+            }
+            // A two-byte character across the pieces.
+            2 => {
+                pad(&mut bytes, end - 7);
+                bytes.extend_from_slice("data: é\n\n".as_bytes());
+                expected.push("é".to_owned());
+            }
+            // A data line of 2,000 bytes across them.
+            _ => {
+                pad(&mut bytes, end - 1000);
+                let long = "y".repeat(2000);
+                bytes.extend_from_slice(format!("data: {long}\n\n").as_bytes());
+                expected.push(long);
+            }
+        }
+    }
+    let whole = Parser::new().feed_owned(&bytes);
+    let data: Vec<String> = whole
+        .iter()
+        .filter_map(|item| match item {
+            OwnedItem::Event(event) => Some(event.data.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(data, expected);
+    let cuts: Vec<usize> = (4096..bytes.len()).step_by(4096).collect();
+    assert_eq!(parse_in_pieces(&bytes, &cuts), whole, "in chunks of 4 KiB");
+}
