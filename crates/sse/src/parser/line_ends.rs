@@ -4,9 +4,8 @@
 //! was most of the time on small events), and an ASCII piece (nearly every piece of most
 //! streams) needs no UTF-8 check at all: the check and the search over the same bytes were two
 //! passes, and each line end or long line a call into memchr (make bench: ntfy-size events
-//! about 1.5x faster). On x86-64 the pass takes 32 bytes a step with AVX2 when the CPU has it
-//! (asked once), 16 with SSE2 (every x86-64 CPU) otherwise; elsewhere memchr finds the line ends
-//! and std checks for ASCII.
+//! about 1.5x faster). On x86-64 CPUs with AVX2 (asked once) the pass takes 32 bytes a step;
+//! elsewhere memchr finds the line ends and std checks for ASCII.
 
 /// The longest piece indexed at once (a word for each 64 bytes: 128 KiB): the parser takes
 /// longer chunks in pieces of this size. A line within a piece is handed out as a slice of it;
@@ -91,21 +90,15 @@ impl Iterator for Ends<'_> {
 /// returns whether every byte is ASCII.
 fn fill(bytes: &[u8], masks: &mut [u64]) -> bool {
     #[cfg(target_arch = "x86_64")]
-    {
-        // SAFETY (each): the way taken is compiled for what this CPU has, asked just before.
+    if x86::has_avx2() {
+        // SAFETY: `fill_avx2` needs AVX2, which this CPU has (asked just before).
         #[allow(unsafe_code)]
-        if x86::has_avx2() {
-            unsafe { x86::fill_avx2(bytes, masks) }
-        } else {
-            unsafe { x86::fill_sse2(bytes, masks) }
-        }
+        return unsafe { x86::fill_avx2(bytes, masks) };
     }
-    #[cfg(not(target_arch = "x86_64"))]
     fill_any(bytes, masks)
 }
 
-/// The pass anywhere: memchr for the line ends, std for ASCII.
-#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+/// The pass on any CPU (and x86-64 ones without AVX2): memchr for the line ends, std for ASCII.
 fn fill_any(bytes: &[u8], masks: &mut [u64]) -> bool {
     for at in memchr::memchr2_iter(b'\n', b'\r', bytes) {
         masks[at / 64] |= 1 << (at % 64);
@@ -116,23 +109,16 @@ fn fill_any(bytes: &[u8], masks: &mut [u64]) -> bool {
 #[cfg(target_arch = "x86_64")]
 mod x86 {
     use std::arch::x86_64::{
-        __m128i, __m256i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128,
-        _mm_set1_epi8, _mm_setzero_si128, _mm256_cmpeq_epi8, _mm256_loadu_si256,
-        _mm256_movemask_epi8, _mm256_or_si256, _mm256_set1_epi8, _mm256_setzero_si256,
+        __m256i, _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_movemask_epi8, _mm256_or_si256,
+        _mm256_set1_epi8, _mm256_setzero_si256,
     };
 
     pub fn has_avx2() -> bool {
         std::is_x86_feature_detected!("avx2")
     }
 
-    /// The last bytes of a piece (fewer than 64), in a block of zeros: no line end and ASCII.
-    fn last_block(rest: &[u8]) -> [u8; 64] {
-        let mut block = [0; 64];
-        block[..rest.len()].copy_from_slice(rest);
-        block
-    }
-
-    /// 32 bytes a step. Needs AVX2.
+    /// 32 bytes a step. Needs AVX2. The last bytes (fewer than 64) go in a block of zeros, which
+    /// holds no line end and is ASCII.
     #[target_feature(enable = "avx2")]
     pub fn fill_avx2(bytes: &[u8], masks: &mut [u64]) -> bool {
         let (lf, cr) = (_mm256_set1_epi8(b'\n' as i8), _mm256_set1_epi8(b'\r' as i8));
@@ -156,39 +142,12 @@ mod x86 {
         if !rest.is_empty()
             && let Some(word) = masks.get_mut(blocks.len())
         {
-            *word = step(&last_block(rest));
+            let mut last = [0; 64];
+            last[..rest.len()].copy_from_slice(rest);
+            *word = step(&last);
         }
         // A byte of 0x80 or more has its top bit set.
         _mm256_movemask_epi8(high) == 0
-    }
-
-    /// 16 bytes a step: SSE2, which every x86-64 CPU has.
-    #[target_feature(enable = "sse2")]
-    pub fn fill_sse2(bytes: &[u8], masks: &mut [u64]) -> bool {
-        let (lf, cr) = (_mm_set1_epi8(b'\n' as i8), _mm_set1_epi8(b'\r' as i8));
-        let mut high = _mm_setzero_si128();
-        let mut step = |block: &[u8; 64]| {
-            let mut mask = 0;
-            for (i, part) in block.as_chunks::<16>().0.iter().enumerate() {
-                // SAFETY: an unaligned load of exactly the 16 bytes of `part`.
-                #[allow(unsafe_code)]
-                let v = unsafe { _mm_loadu_si128(part.as_ptr().cast::<__m128i>()) };
-                high = _mm_or_si128(high, v);
-                let ends = _mm_or_si128(_mm_cmpeq_epi8(v, lf), _mm_cmpeq_epi8(v, cr));
-                mask |= u64::from(_mm_movemask_epi8(ends) as u16) << (16 * i);
-            }
-            mask
-        };
-        let (blocks, rest) = bytes.as_chunks::<64>();
-        for (block, word) in blocks.iter().zip(masks.iter_mut()) {
-            *word = step(block);
-        }
-        if !rest.is_empty()
-            && let Some(word) = masks.get_mut(blocks.len())
-        {
-            *word = step(&last_block(rest));
-        }
-        _mm_movemask_epi8(high) == 0
     }
 }
 
@@ -207,14 +166,10 @@ mod tests {
         #[cfg_attr(not(target_arch = "x86_64"), allow(unused_mut))]
         let mut ways = vec![by("any", &fill_any)];
         #[cfg(target_arch = "x86_64")]
-        {
-            // SAFETY (each): only where the CPU has what the way needs.
+        if x86::has_avx2() {
+            // SAFETY: only where the CPU has AVX2.
             #[allow(unsafe_code)]
-            ways.push(by("sse2", &|b, m| unsafe { x86::fill_sse2(b, m) }));
-            if x86::has_avx2() {
-                #[allow(unsafe_code)]
-                ways.push(by("avx2", &|b, m| unsafe { x86::fill_avx2(b, m) }));
-            }
+            ways.push(by("avx2", &|b, m| unsafe { x86::fill_avx2(b, m) }));
         }
         ways
     }
