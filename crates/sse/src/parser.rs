@@ -194,6 +194,7 @@ impl Parser {
         let mut index = std::mem::take(&mut self.index);
         index.of(piece);
         self.parse_piece(piece, &index, on_item);
+        index.done();
         self.index = index;
     }
 
@@ -492,4 +493,24 @@ fn split_field(line: &str) -> (&str, &str) {
     };
     let value = &line[colon + 1..];
     (&line[..colon], value.strip_prefix(' ').unwrap_or(value))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A big chunk needs a big index (a word for each 64 bytes); the parser does not keep it.
+    #[test]
+    fn the_index_of_a_big_chunk_is_not_kept() {
+        let mut parser = Parser::new();
+        let mut events = 0;
+        let chunk = "data: x\n\n".repeat(300_000);
+        parser.feed(chunk.as_bytes(), &mut |item| {
+            events += usize::from(matches!(item, Item::Event(_)))
+        });
+        assert_eq!(events, 300_000);
+        assert_eq!(parser.index.held(), 0);
+        parser.feed(b"data: y\n\n", &mut |_| {});
+        assert!(parser.index.held() > 0, "a small one is kept");
+    }
 }

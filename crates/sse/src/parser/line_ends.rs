@@ -1,11 +1,11 @@
 //! Where the lines of a piece of the stream end, and whether it is all ASCII, found in one pass
 //! over it before it is parsed: a bit for each CR or LF, 64 bytes to a word. The parser then
-//! takes every line end from the bits, with no search (a search started afresh for each line
-//! was most of the time on small events), and an ASCII piece (nearly every piece of most
-//! streams) needs no UTF-8 check at all: the check and the search over the same bytes were two
-//! passes, and each line end or long line a call into memchr (make bench: ntfy-size events
-//! about 1.5x faster). On x86-64 CPUs with AVX2 (asked once) the pass takes 32 bytes a step;
-//! elsewhere memchr finds the line ends and std checks for ASCII.
+//! takes every line end from the bits with no search, and an ASCII piece (nearly every piece of
+//! most streams) needs no UTF-8 check at all. Before, the check and the line-end search were two
+//! passes over the same bytes, with a call into memchr for each long line and for a chunk's first
+//! and last line end (make bench: ntfy-size and tiny events about 1.5x faster since). On x86-64
+//! CPUs with AVX2 (asked once) the pass takes 32 bytes a step; elsewhere memchr finds the line
+//! ends and std checks for ASCII.
 
 /// The longest piece indexed at once (a word for each 64 bytes: 128 KiB): the parser takes
 /// longer chunks in pieces of this size. A line within a piece is handed out as a slice of it;
@@ -13,8 +13,8 @@
 /// events in 1 MiB chunks were 11% slower).
 pub(super) const PIECE: usize = 1024 * 1024;
 
-/// An index grown past this many words (for a piece of over 32 KiB) is let go after use: an
-/// idle feed keeps no more than this.
+/// An index grown past this many words (for a piece of over 32 KiB) is let go once its piece is
+/// parsed: a feed keeps no more than this between chunks.
 const KEEP_WORDS: usize = 512;
 
 /// The line ends of one piece and whether it is ASCII.
@@ -30,12 +30,22 @@ impl Index {
     /// Indexes `bytes` (at most `PIECE` of them), reusing the index's memory.
     pub(super) fn of(&mut self, bytes: &[u8]) {
         debug_assert!(bytes.len() <= PIECE);
-        if self.masks.capacity() > KEEP_WORDS {
-            self.masks = Vec::new();
-        }
         self.masks.clear();
         self.masks.resize(bytes.len().div_ceil(64), 0);
         self.ascii = fill(bytes, &mut self.masks);
+    }
+
+    /// The piece is parsed: a large index is let go.
+    pub(super) fn done(&mut self) {
+        if self.masks.capacity() > KEEP_WORDS {
+            self.masks = Vec::new();
+        }
+    }
+
+    /// The words of memory the index holds.
+    #[cfg(test)]
+    pub(super) fn held(&self) -> usize {
+        self.masks.capacity()
     }
 
     /// Every byte is below 0x80, so the piece is valid UTF-8.
@@ -220,13 +230,14 @@ mod tests {
         let mut index = Index::default();
         index.of(&[b'x'; 64 * KEEP_WORDS]);
         assert!(index.ascii() && index.last().is_none());
+        index.done();
         let capacity = index.masks.capacity();
         index.of(b"a\nb\xc3\xa9");
         assert_eq!((index.ascii(), index.last()), (false, Some(1)));
         assert_eq!(index.masks.capacity(), capacity, "kept");
         index.of(&vec![b'\n'; PIECE]);
         assert_eq!(index.last(), Some(PIECE - 1));
-        index.of(b"x");
-        assert!(index.masks.capacity() <= KEEP_WORDS, "{}", index.masks.capacity());
+        index.done();
+        assert_eq!(index.masks.capacity(), 0, "let go once the piece is parsed");
     }
 }
