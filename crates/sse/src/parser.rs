@@ -14,11 +14,11 @@
 //! open, unless that end comes early, when it is checked in the same pass): when it is valid
 //! UTF-8, its lines and the start of a line it leaves open are handled as `&str` slices of the
 //! chunk with no further checks; only a chunk with invalid bytes (or a character it cuts in two)
-//! takes the slower per-line repair. An event whose
-//! data is one line within one chunk is handed out as a slice of that chunk, and a data line
-//! that spans chunks is checked and copied into the event's data piece by piece as it arrives,
-//! so event data is copied at most once: the benchmarks measure each copy and pass over the
-//! bytes against a floor that does nothing but find line ends and check UTF-8.
+//! takes the slower per-line repair. An event whose data is one line within one chunk is handed
+//! out as a slice of that chunk, and a data line that spans chunks is checked and copied into
+//! the event's data piece by piece as it arrives, so event data is copied at most once: the
+//! benchmarks measure each copy and pass over the bytes against a floor that does nothing but
+//! find line ends and check UTF-8.
 
 use memchr::memchr2;
 
@@ -198,7 +198,7 @@ impl Parser {
         self.index = index;
     }
 
-    /// A piece whose line ends are in `index`.
+    /// A piece (a chunk, or a part of a long one) whose line ends are in `index`.
     fn parse_piece(&mut self, chunk: &[u8], index: &Index, on_item: &mut impl FnMut(Item<'_>)) {
         let mut rest = chunk;
         // The whole piece as text when it is ASCII (nearly always); otherwise the chunk after
@@ -283,7 +283,7 @@ impl Parser {
     }
 
     /// Complete lines (the text ends with a CR or LF) that are valid UTF-8; `ends` are its
-    /// line ends, from the index (those past the text are not taken).
+    /// line ends, from the index.
     #[inline(always)]
     fn complete_lines(
         &mut self,
@@ -295,9 +295,6 @@ impl Parser {
         let mut block = Block::default();
         let mut start = 0;
         for end in ends {
-            if end >= bytes.len() {
-                break;
-            }
             if end < start {
                 continue; // the LF of a CRLF, already taken with its CR
             }
