@@ -21,7 +21,6 @@ mod xdg_notify;
 
 use std::process::ExitCode;
 
-use anyhow::Context;
 use clap::Parser;
 use herald_api::WindowKind;
 use herald_os::{DataDir, InstanceLock, LockState};
@@ -139,12 +138,6 @@ fn run_tail(args: &cli::TailArgs) -> anyhow::Result<ExitCode> {
         Err(tail::Refused::Failed(err)) => return Err(err),
     };
     tail::apply_auth(&args.auth, &mut request)?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::with_capacity(64 * 1024, stdout.lock());
-    let options = tail::Options::from_args(args);
-    Ok(runtime.block_on(tail::run(client, request, options, &mut out)))
+    let out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout());
+    tail::run_on_runtime(client, request, tail::Options::from_args(args), out)
 }
