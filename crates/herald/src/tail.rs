@@ -477,9 +477,8 @@ mod tests {
         let out = Counted::default();
         let client = herald_sse::http_client(None).unwrap();
         let options = Options { once: true, json: true, idle: Duration::from_secs(30) };
-        let code =
-            run_on_runtime(client, Request::get(url.parse().unwrap()), options, out.clone())
-                .unwrap();
+        let code = run_on_runtime(client, Request::get(url.parse().unwrap()), options, out.clone())
+            .unwrap();
         server.join().unwrap();
         assert_eq!(code, ExitCode::SUCCESS);
         let (writes, bytes) = &*out.0.lock().unwrap();
