@@ -5,7 +5,8 @@
 //! backslashes of each 8 bytes get their backslashes in one byte shuffle, from a table indexed
 //! by which of the 8 need one; with AVX-512 (BW, VL, VBMI2) 32 bytes at a time, each byte
 //! widened to a pair and the spare bytes squeezed out by one compress. Control characters,
-//! rarer, take the byte-at-a-time path, which is also the whole escaper elsewhere.
+//! rarer, take the byte-at-a-time path, which is also the whole escaper elsewhere. Each way
+//! writes whole lines in a function compiled for its CPU features, the escaper inlined into it.
 //! BENCHMARKS.md has the figures.
 
 /// For each byte: 0 = copy as is, otherwise the character after the backslash (`u` = \u00XX).
@@ -44,33 +45,37 @@ fn needs_escape(word: u64) -> bool {
 }
 
 /// The lines of one network chunk. The buffer is never shrunk below what it had to hold (up to
-/// a bound), so the escaper may store whole 16-byte blocks past what it keeps: bytes past `len`
-/// are scratch.
+/// a bound), so the escaper may store whole blocks past what it keeps: bytes past `len` are
+/// scratch.
 #[derive(Debug)]
 pub struct Lines {
     buf: Vec<u8>,
     len: usize,
-    /// The widest block escaper this CPU has, chosen once: strings are short and many (an
-    /// event's type and ids), so asking for each one showed in the profile.
-    blocks: Blocks,
+    /// `push_event` compiled for the widest block escaper this CPU has, chosen once: an event's
+    /// strings are short and many, so a call and a check of the CPU for each showed in the
+    /// profile; compiled for the CPU's features, the escaper is inlined into it.
+    push: Push,
 }
 
-/// A block escaper: escapes from the start of the input until a control character, into the
-/// buffer from an offset (which has room for twice the input and 32 bytes more); returns how
-/// much input it took and where the output ends.
-type Blocks = fn(&[u8], &mut [u8], usize) -> (usize, usize);
+/// Writes one event's line.
+type Push = fn(&mut Lines, &herald_sse::EventRef<'_>);
 
 impl Default for Lines {
     fn default() -> Self {
-        let blocks: Blocks = if avx512::available() {
-            avx512::blocks
+        let push: Push = if avx512::available() {
+            avx512::push_event
         } else if ssse3::available() {
-            ssse3::blocks
+            ssse3::push_event
         } else {
-            |_, _, at| (0, at)
+            plain
         };
-        Self { buf: Vec::new(), len: 0, blocks }
+        Self { buf: Vec::new(), len: 0, push }
     }
+}
+
+/// `Lines::push_event` with no block escaper: byte by byte (8 at a time where clean).
+fn plain(lines: &mut Lines, event: &herald_sse::EventRef<'_>) {
+    lines.push_event_with(event, &|_: &[u8], _: &mut [u8], at| (0, at));
 }
 
 /// Kept between chunks up to this; a bigger buffer (an event of megabytes) is let go after use.
@@ -89,18 +94,29 @@ impl Lines {
     }
 
     /// `{"type":…,"data":…,"last_event_id":…,"id":…}` and a newline (docs/cli.md, "Tail").
-    /// The quotes of the strings are written with the words between them.
     pub fn push_event(&mut self, event: &herald_sse::EventRef<'_>) {
+        (self.push)(self, event);
+    }
+
+    /// `push_event` with a block escaper (see `text_with`). Inlined into each way of pushing,
+    /// so that the escaper is inlined too. The quotes of the strings are written with the
+    /// words between them.
+    #[inline(always)]
+    fn push_event_with<B: Fn(&[u8], &mut [u8], usize) -> (usize, usize)>(
+        &mut self,
+        event: &herald_sse::EventRef<'_>,
+        blocks: &B,
+    ) {
         self.raw(b"{\"type\":\"");
-        self.text(event.event_type);
+        self.text_with(event.event_type, blocks);
         self.raw(b"\",\"data\":\"");
-        self.text(event.data);
+        self.text_with(event.data, blocks);
         self.raw(b"\",\"last_event_id\":\"");
-        self.text(event.last_event_id);
+        self.text_with(event.last_event_id, blocks);
         match event.own_id {
             Some(id) => {
                 self.raw(b"\",\"id\":\"");
-                self.text(id);
+                self.text_with(id, blocks);
                 self.raw(b"\"}\n");
             }
             None => self.raw(b"\",\"id\":null}\n"),
@@ -121,31 +137,41 @@ impl Lines {
         self.len += bytes.len();
     }
 
-    /// `text` as a JSON string, quotes included.
+    /// `text` as a JSON string, quotes included, escaped the way `push_event` does.
     #[cfg(test)]
     fn string(&mut self, text: &str) {
-        self.raw(b"\"");
-        self.text(text);
-        self.raw(b"\"");
+        let event =
+            herald_sse::EventRef { event_type: "", data: text, last_event_id: "", own_id: None };
+        let start = self.len;
+        self.push_event(&event);
+        // The data's string alone: from its opening quote to its closing one.
+        let line = self.buf[start..self.len].to_vec();
+        let (open, close) =
+            (b"{\"type\":\"\",\"data\":".len(), b",\"last_event_id\":\"\",\"id\":null}\n".len());
+        self.len = start;
+        self.raw(&line[open..line.len() - close]);
     }
 
-    /// `text` escaped for a JSON string, without its quotes.
-    fn text(&mut self, text: &str) {
+    /// `text` escaped for a JSON string, without its quotes. `blocks` escapes from the start
+    /// of its input until a control character, into the buffer from an offset (which has room
+    /// for twice the input and 32 bytes more); it returns how much input it took and where the
+    /// output ends. What it leaves (a control character, or everything where there is no block
+    /// escaper) goes 32 bytes at a time through the byte-at-a-time escaper.
+    #[inline(always)]
+    fn text_with<B: Fn(&[u8], &mut [u8], usize) -> (usize, usize)>(
+        &mut self,
+        text: &str,
+        blocks: &B,
+    ) {
         let mut rest = text.as_bytes();
-        let blocks = self.blocks;
-        loop {
+        while !rest.is_empty() {
             // Quotes and backslashes at most double what is left, and a block may be stored
             // whole past its end. Asked again after control characters, which take six bytes.
             self.room(rest.len().saturating_mul(2).saturating_add(32));
             let (used, len) = blocks(rest, &mut self.buf, self.len);
             self.len = len;
             rest = &rest[used..];
-            if rest.is_empty() {
-                break;
-            }
-            // A block with a control character (or, without the wide escapers, everything)
-            // goes byte by byte.
-            let take = if ssse3::available() { rest.len().min(32) } else { rest.len() };
+            let take = rest.len().min(32);
             self.bytes(&rest[..take]);
             rest = &rest[take..];
         }
@@ -200,6 +226,8 @@ impl Lines {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    type Blocks = fn(&[u8], &mut [u8], usize) -> (usize, usize);
 
     fn escaped(text: &str) -> String {
         let mut lines = Lines::default();
@@ -270,6 +298,12 @@ mod tests {
                 .unwrap_or_else(|e| panic!("{text:?}: {e}"));
             assert_eq!(back, text);
             assert_eq!(escaped(&text), serde_json::to_string(&text).unwrap(), "{text:?}");
+            // Each way of pushing this CPU can run (the widest is the one above).
+            for push in [avx512::push_event as Push, ssse3::push_event, plain] {
+                let mut other = Lines { push, ..Lines::default() };
+                other.string(&text);
+                assert_eq!(other.as_bytes(), lines.as_bytes(), "{text:?}");
+            }
             // The byte-at-a-time escaper alone, as on CPUs without SSSE3.
             let mut alone = Lines::default();
             alone.bytes(text.as_bytes());
@@ -294,7 +328,7 @@ mod tests {
                     alone.bytes(text.as_bytes());
                     let whole = escaped(&text);
                     assert_eq!(&whole.as_bytes()[1..whole.len() - 1], alone.as_bytes(), "{text:?}");
-                    for blocks in [avx512::blocks, ssse3::blocks] {
+                    for blocks in [avx512::blocks as Blocks, ssse3::blocks] {
                         let mut buf = vec![0; 2 * len + 32];
                         let (used, end) = blocks(text.as_bytes(), &mut buf, 0);
                         let mut ours = Lines::default();

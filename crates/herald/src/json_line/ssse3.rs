@@ -16,13 +16,26 @@ pub fn available() -> bool {
     }
 }
 
+/// `Lines::push_event` with this escaper; on other CPUs, with none.
+pub fn push_event(lines: &mut super::Lines, event: &herald_sse::EventRef<'_>) {
+    #[cfg(target_arch = "x86_64")]
+    if available() {
+        // SAFETY: the one requirement of `x86::push_event` is a CPU with SSSE3, checked just
+        // above.
+        #[allow(unsafe_code)]
+        return unsafe { x86::push_event(lines, event) };
+    }
+    lines.push_event_with(event, &|_: &[u8], _: &mut [u8], at| (0, at));
+}
+
 /// Escapes `bytes` 16 at a time until a block holds a control character, into `buf` from `at`,
 /// which must have room for twice the input and 32 bytes more. Returns how many input bytes it
 /// took and where the output ends.
+#[cfg(test)]
 pub fn blocks(bytes: &[u8], buf: &mut [u8], at: usize) -> (usize, usize) {
     #[cfg(target_arch = "x86_64")]
     if available() {
-        // SAFETY: the one requirement of `x86::blocks` is a CPU with SSSE3, checked just above.
+        // SAFETY: as in `push_event`.
         #[allow(unsafe_code)]
         return unsafe { x86::blocks(bytes, buf, at) };
     }
@@ -121,7 +134,14 @@ mod x86 {
         8 + usize::from(SPREAD.marked[marks])
     }
 
+    /// The whole of `push_event`, compiled for SSSE3, `blocks` inlined into it.
     #[target_feature(enable = "ssse3")]
+    pub fn push_event(lines: &mut super::super::Lines, event: &herald_sse::EventRef<'_>) {
+        lines.push_event_with(event, &|bytes: &[u8], buf: &mut [u8], at| blocks(bytes, buf, at));
+    }
+
+    #[target_feature(enable = "ssse3")]
+    #[inline]
     pub fn blocks(bytes: &[u8], buf: &mut [u8], mut at: usize) -> (usize, usize) {
         let quote = _mm_set1_epi8(b'"' as i8);
         let backslash = _mm_set1_epi8(b'\\' as i8);
