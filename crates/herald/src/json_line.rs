@@ -171,6 +171,9 @@ impl Lines {
             let (used, len) = blocks(rest, &mut self.buf, self.len);
             self.len = len;
             rest = &rest[used..];
+            if rest.is_empty() {
+                break;
+            }
             let take = rest.len().min(32);
             self.bytes(&rest[..take]);
             rest = &rest[take..];
