@@ -122,11 +122,50 @@ pub fn run_on_runtime(
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
+    watch_ctrl_c()?;
     // A task, not the future `block_on` waits for: each time the connection's task woke that
     // future, the runtime first looked at the network without waiting (an `epoll_wait` for
     // every 8 KiB of a fast stream, a fifth of tail's CPU); a task it wakes just takes its turn.
     let tail = runtime.spawn(async move { run(client, request, options, &mut out).await });
     runtime.block_on(tail).context("tail stopped")
+}
+
+/// After Ctrl-C, how long tail is given to stop by itself (it stops between chunks, once the
+/// write under way is done) before the process ends without it.
+const STOP_GRACE: Duration = Duration::from_secs(1);
+
+/// Watches for Ctrl-C from a thread of its own too: `run` stops between chunks, but a write to
+/// an output nobody reads (a paused pager, a full pipe) does not return, and a stop must not
+/// wait for it. Returns once Ctrl-C is caught (before, it would kill the process outright).
+fn watch_ctrl_c() -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()
+        .context("cannot start the async runtime")?;
+    let (caught, is_caught) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name("ctrl-c".into())
+        .spawn(move || {
+            let stopped = runtime.block_on(async {
+                let mut stop = std::pin::pin!(tokio::signal::ctrl_c());
+                // The first poll sets up the catching.
+                let early = ready_now(stop.as_mut());
+                let _ = caught.send(());
+                match early {
+                    Some(result) => result,
+                    None => stop.await,
+                }
+            });
+            // Without a way to catch it, Ctrl-C ends the process as it would anyway.
+            if stopped.is_ok() {
+                std::thread::sleep(STOP_GRACE);
+                say("stopped (the output was not being read; what was not written is lost)");
+                std::process::exit(0);
+            }
+        })
+        .context("cannot start a thread")?;
+    let _ = is_caught.recv();
+    Ok(())
 }
 
 /// Runs until the server says stop, the credentials are rejected, Ctrl-C, or (with `--once`) the
@@ -272,7 +311,10 @@ async fn connect_and_read(
         // a fast server sent meanwhile instead of one per network chunk. Nothing waits for
         // them, so an event is still printed as soon as it has arrived.
         let (mut ended, mut taken) = (None, chunk.len());
-        while write_error.is_none() && taken < JOIN_WRITES {
+        while write_error.is_none()
+            && taken < JOIN_WRITES
+            && reader.lines.as_bytes().len() < JOIN_WRITES
+        {
             // The connection's task was woken when this one took the chunk but has not run
             // yet: going once to the back of the queue lets it hand over what it has read.
             Requeue::default().await;
@@ -306,7 +348,8 @@ async fn connect_and_read(
 }
 
 /// Chunks that were already there are joined into one write up to this many bytes of them
-/// (more made no difference; the output's buffer stays small enough to be in cache).
+/// and of output (more made no difference; the output's buffer stays small enough to be in
+/// cache, and a write to a slow reader short).
 const JOIN_WRITES: usize = 64 * 1024;
 
 /// Goes to the back of the runtime's queue once, so the tasks woken meanwhile run first.

@@ -194,6 +194,45 @@ fn ctrl_c_stops_cleanly() {
     assert_eq!(status.code(), Some(0));
 }
 
+/// An output nobody reads (a paused pager, a full pipe) leaves tail inside a write that does
+/// not return: Ctrl-C still stops it within 2 s, saying so.
+#[test]
+fn ctrl_c_stops_tail_while_its_output_is_not_read() {
+    // Far more than a pipe holds (64 KiB).
+    let burst = format!("data: {}\n\n", "x".repeat(1000)).repeat(1000);
+    let server =
+        SseServer::start(move |_, _| Reply::stream(vec![burst.clone().into_bytes()], End::Hold));
+    let mut child = tail(&["--json", &server.url("/")])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // stdout stays open, never read. Wait until tail is inside a write to the full pipe.
+    let _stdout = child.stdout.take().unwrap();
+    let wchan = format!("/proc/{}/wchan", child.id());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !std::fs::read_to_string(&wchan).unwrap_or_default().contains("pipe_write") {
+        assert!(Instant::now() < deadline, "tail never blocked writing to the full pipe");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let kill = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(kill.success());
+    let asked = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(asked.elapsed() < Duration::from_secs(10), "tail did not stop on SIGINT");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let took = asked.elapsed();
+    let mut words = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut words).unwrap();
+    assert_eq!(status.code(), Some(0), "{words}");
+    assert!(took < Duration::from_secs(2), "stopped after {took:?}");
+    assert!(words.contains("stopped (the output was not being read"), "{words}");
+}
+
 #[test]
 fn a_closed_stdout_ends_tail_with_exit_1_and_says_why() {
     let server =
