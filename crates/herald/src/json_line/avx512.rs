@@ -32,7 +32,7 @@ pub fn push_event(lines: &mut super::Lines, event: &herald_sse::EventRef<'_>) {
         #[allow(unsafe_code)]
         return unsafe { x86::push_event(lines, event) };
     }
-    lines.push_event_with(event, &|_: &[u8], _: &mut [u8], at| (0, at));
+    super::plain(lines, event);
 }
 
 /// Escapes `bytes` 32 at a time (the last block as long as what is left) until a block holds
