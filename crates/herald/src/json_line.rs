@@ -123,6 +123,20 @@ impl Lines {
         }
     }
 
+    /// Readable text (`tail` without `--json`), as it is.
+    pub fn push_readable(&mut self, text: std::fmt::Arguments<'_>) {
+        use std::fmt::Write as _;
+        struct Raw<'a>(&'a mut Lines);
+        impl std::fmt::Write for Raw<'_> {
+            fn write_str(&mut self, text: &str) -> std::fmt::Result {
+                self.0.raw(text.as_bytes());
+                Ok(())
+            }
+        }
+        // Writing into memory cannot fail.
+        let _ = Raw(self).write_fmt(text);
+    }
+
     /// Makes `n` bytes of room past `len` (zeroed once, when the buffer grows).
     fn room(&mut self, n: usize) {
         let need = self.len.saturating_add(n);

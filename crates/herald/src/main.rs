@@ -138,6 +138,6 @@ fn run_tail(args: &cli::TailArgs) -> anyhow::Result<ExitCode> {
         Err(tail::Refused::Failed(err)) => return Err(err),
     };
     tail::apply_auth(&args.auth, &mut request)?;
-    let out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout());
-    tail::run_on_runtime(client, request, tail::Options::from_args(args), out)
+    // Not buffered here: tail writes whole lines, each chunk's at once.
+    tail::run_on_runtime(client, request, tail::Options::from_args(args), std::io::stdout())
 }

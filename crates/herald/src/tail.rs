@@ -17,6 +17,8 @@ use reqwest::header::{HeaderName, HeaderValue};
 use crate::cli::TailArgs;
 use crate::terminal_text::escape;
 
+mod stop;
+
 /// Builds the request from the arguments; any problem here is a usage error (exit 2).
 pub fn request(args: &TailArgs) -> anyhow::Result<Request> {
     let url: url::Url =
@@ -122,50 +124,12 @@ pub fn run_on_runtime(
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    watch_ctrl_c()?;
+    let stop = stop::watch()?;
     // A task, not the future `block_on` waits for: each time the connection's task woke that
     // future, the runtime first looked at the network without waiting (an `epoll_wait` for
     // every 8 KiB of a fast stream, a fifth of tail's CPU); a task it wakes just takes its turn.
-    let tail = runtime.spawn(async move { run(client, request, options, &mut out).await });
+    let tail = runtime.spawn(async move { run(client, request, options, &mut out, &stop).await });
     runtime.block_on(tail).context("tail stopped")
-}
-
-/// After Ctrl-C, how long tail is given to stop by itself (it stops between chunks, once the
-/// write under way is done) before the process ends without it.
-const STOP_GRACE: Duration = Duration::from_secs(1);
-
-/// Watches for Ctrl-C from a thread of its own too: `run` stops between chunks, but a write to
-/// an output nobody reads (a paused pager, a full pipe) does not return, and a stop must not
-/// wait for it. Returns once Ctrl-C is caught (before, it would kill the process outright).
-fn watch_ctrl_c() -> anyhow::Result<()> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_io()
-        .build()
-        .context("cannot start the async runtime")?;
-    let (caught, is_caught) = std::sync::mpsc::channel();
-    std::thread::Builder::new()
-        .name("ctrl-c".into())
-        .spawn(move || {
-            let stopped = runtime.block_on(async {
-                let mut stop = std::pin::pin!(tokio::signal::ctrl_c());
-                // The first poll sets up the catching.
-                let early = ready_now(stop.as_mut());
-                let _ = caught.send(());
-                match early {
-                    Some(result) => result,
-                    None => stop.await,
-                }
-            });
-            // Without a way to catch it, Ctrl-C ends the process as it would anyway.
-            if stopped.is_ok() {
-                std::thread::sleep(STOP_GRACE);
-                say("stopped (the output was not being read; what was not written is lost)");
-                std::process::exit(0);
-            }
-        })
-        .context("cannot start a thread")?;
-    let _ = is_caught.recv();
-    Ok(())
 }
 
 /// Runs until the server says stop, the credentials are rejected, Ctrl-C, or (with `--once`) the
@@ -175,6 +139,7 @@ pub async fn run(
     mut request: Request,
     options: Options,
     out: &mut impl Write,
+    stop: &stop::Stop,
 ) -> ExitCode {
     let once = options.once;
     let shown_url = request.url.as_ref().map(redacted_url).unwrap_or_default();
@@ -183,15 +148,16 @@ pub async fn run(
     loop {
         let mut resume = request.last_event_id.clone();
         let ended = tokio::select! {
-            ended = connect_and_read(&client, &request, &mut parser, &mut backoff, &mut resume, options, out) => ended,
-            _ = tokio::signal::ctrl_c() => {
-                say("stopped");
-                return ExitCode::SUCCESS;
-            }
+            ended = connect_and_read(&client, &request, &mut parser, &mut backoff, &mut resume, options, (&mut *out, stop)) => ended,
+            () = stop.wait() => Ended::Stopped,
         };
         parser.reset_for_reconnect();
         request.last_event_id = resume;
         let wait = match ended {
+            Ended::Stopped => {
+                stop.last_words("stopped");
+                return ExitCode::SUCCESS;
+            }
             Ended::Clean => {
                 // A POST's stream is a job's answer: sending it again would run the job again.
                 if once || OnEnd::default_for(request.method) == OnEnd::Finish {
@@ -232,8 +198,8 @@ pub async fn run(
         say(&format!("reconnecting in {}", human(wait)));
         tokio::select! {
             _ = tokio::time::sleep(wait) => {}
-            _ = tokio::signal::ctrl_c() => {
-                say("stopped");
+            () = stop.wait() => {
+                stop.last_words("stopped");
                 return ExitCode::SUCCESS;
             }
         }
@@ -241,6 +207,8 @@ pub async fn run(
 }
 
 enum Ended {
+    /// Ctrl-C.
+    Stopped,
     /// The server ended the body cleanly.
     Clean,
     /// The attempt did not get an event stream.
@@ -258,7 +226,8 @@ async fn connect_and_read(
     backoff: &mut Backoff,
     resume: &mut String,
     options: Options,
-    out: &mut impl Write,
+    // Where the events go, and the Ctrl-C to look for between writes there.
+    (out, stop): (&mut impl Write, &stop::Stop),
 ) -> Ended {
     let (json, idle) = (options.json, options.idle);
     // A server can accept the connection and never answer: the attempt is bounded like the
@@ -306,15 +275,12 @@ async fn connect_and_read(
             Err(err) => return Ended::Broken(err.to_string()),
         };
         reader.lines.clear();
-        let mut write_error = reader.take(&chunk, out).err();
+        reader.take(&chunk);
         // Chunks that have already arrived join this write, up to a bound: one write for what
         // a fast server sent meanwhile instead of one per network chunk. Nothing waits for
         // them, so an event is still printed as soon as it has arrived.
         let (mut ended, mut taken) = (None, chunk.len());
-        while write_error.is_none()
-            && taken < JOIN_WRITES
-            && reader.lines.as_bytes().len() < JOIN_WRITES
-        {
+        while taken < JOIN_WRITES && reader.lines.as_bytes().len() < JOIN_WRITES {
             // The connection's task was woken when this one took the chunk but has not run
             // yet: going once to the back of the queue lets it hand over what it has read.
             Requeue::default().await;
@@ -322,7 +288,7 @@ async fn connect_and_read(
                 None => break,
                 Some(Ok(Some(chunk))) => {
                     taken += chunk.len();
-                    write_error = reader.take(&chunk, out).err();
+                    reader.take(&chunk);
                 }
                 Some(Ok(None)) => ended = Some(Ended::Clean),
                 Some(Err(err)) => ended = Some(Ended::Broken(err.to_string())),
@@ -331,12 +297,11 @@ async fn connect_and_read(
                 break;
             }
         }
-        if write_error.is_none() {
-            write_error = out.write_all(reader.lines.as_bytes()).and_then(|()| out.flush()).err();
-        }
-        if let Some(err) = write_error {
+        match write_lines(out, reader.lines.as_bytes(), stop) {
+            Ok(Written::All) => {}
+            Ok(Written::Stopped) => return Ended::Stopped,
             // stdout closed (a pipe into `head`, say): nothing more to do, ever.
-            return Ended::OutputClosed(format!("cannot write the output: {err}"));
+            Err(err) => return Ended::OutputClosed(format!("cannot write the output: {err}")),
         }
         if let Some(ended) = ended {
             return ended;
@@ -349,8 +314,45 @@ async fn connect_and_read(
 
 /// Chunks that were already there are joined into one write up to this many bytes of them
 /// and of output (more made no difference; the output's buffer stays small enough to be in
-/// cache, and a write to a slow reader short).
+/// cache).
 const JOIN_WRITES: usize = 64 * 1024;
+
+/// Output goes out in writes of about this much, each ending at a line's end, so that Ctrl-C
+/// can stop tail between two of them with no line cut short, even when the output is read
+/// slowly (a write to a pipe lasts until its reader has taken all but the pipe's 64 KiB).
+const PIECE: usize = 64 * 1024;
+
+enum Written {
+    All,
+    /// Ctrl-C came first: what was written ends at a line's end.
+    Stopped,
+}
+
+/// Writes `lines` in pieces of about `PIECE` bytes that end at a line's end (a longer line
+/// goes whole), looking for Ctrl-C before each.
+fn write_lines(out: &mut impl Write, lines: &[u8], stop: &stop::Stop) -> std::io::Result<Written> {
+    let mut rest = lines;
+    while !rest.is_empty() {
+        if stop.asked() {
+            return Ok(Written::Stopped);
+        }
+        let end = if rest.len() <= PIECE {
+            rest.len()
+        } else {
+            match rest[..PIECE].iter().rposition(|&b| b == b'\n') {
+                Some(at) => at + 1,
+                None => rest[PIECE..]
+                    .iter()
+                    .position(|&b| b == b'\n')
+                    .map_or(rest.len(), |at| PIECE + at + 1),
+            }
+        };
+        out.write_all(&rest[..end])?;
+        rest = &rest[end..];
+    }
+    out.flush()?;
+    Ok(Written::All)
+}
 
 /// Goes to the back of the runtime's queue once, so the tasks woken meanwhile run first.
 #[derive(Default)]
@@ -392,10 +394,9 @@ struct Reader<'a> {
 }
 
 impl Reader<'_> {
-    /// Parses a chunk: JSON lines into `lines`, text straight to `out`.
-    fn take(&mut self, chunk: &[u8], out: &mut impl Write) -> std::io::Result<()> {
+    /// Parses a chunk into `lines`: JSON lines, or the readable form.
+    fn take(&mut self, chunk: &[u8]) {
         let Self { request, backoff, resume, json, lines, .. } = self;
-        let mut write_error = None;
         self.parser.feed(chunk, &mut |item| match item {
             Item::Event(event) => {
                 // Progress is a new event: not a heartbeat (empty data), not the event it
@@ -410,8 +411,8 @@ impl Reader<'_> {
                 }
                 if *json {
                     lines.push_event(&event);
-                } else if let Err(err) = print_event(out, &event) {
-                    write_error.get_or_insert(err);
+                } else {
+                    print_event(lines, &event);
                 }
             }
             Item::Retry(ms) => backoff.set_retry(Duration::from_millis(ms)),
@@ -420,20 +421,19 @@ impl Reader<'_> {
             }
             Item::Comment(_) => {}
         });
-        write_error.map_or(Ok(()), Err)
     }
 }
 
-fn print_event(out: &mut impl Write, event: &herald_sse::EventRef<'_>) -> std::io::Result<()> {
+fn print_event(out: &mut crate::json_line::Lines, event: &herald_sse::EventRef<'_>) {
     let event_type = escape(event.event_type);
-    match event.own_id {
-        Some(id) => writeln!(out, "{event_type} (id {})", escape(id))?,
-        None => writeln!(out, "{event_type}")?,
+    out.push_readable(format_args!("{event_type}"));
+    if let Some(id) = event.own_id {
+        out.push_readable(format_args!(" (id {})", escape(id)));
     }
+    out.push_readable(format_args!("\n"));
     for line in event.data.split('\n') {
-        writeln!(out, "  {}", escape(line))?;
+        out.push_readable(format_args!("  {}\n", escape(line)));
     }
-    Ok(())
 }
 
 /// Errors can quote the server (a status reason, a body), so they are escaped too.
