@@ -300,8 +300,16 @@ async fn connect_and_read(
         match write_lines(out, reader.lines.as_bytes(), stop) {
             Ok(Written::All) => {}
             Ok(Written::Stopped) => return Ended::Stopped,
-            // stdout closed (a pipe into `head`, say): nothing more to do, ever.
-            Err(err) => return Ended::OutputClosed(format!("cannot write the output: {err}")),
+            Err(err) => {
+                // Ctrl-C in a terminal ends the pipeline's reader too: the write that fails
+                // then is part of the stop, whichever of the two this thread sees first.
+                let stopped = tokio::time::timeout(CTRL_C_WITH_READER, stop.wait()).await;
+                if stopped.is_ok() {
+                    return Ended::Stopped;
+                }
+                // stdout closed (a pipe into `head`, say): nothing more to do, ever.
+                return Ended::OutputClosed(format!("cannot write the output: {err}"));
+            }
         }
         if let Some(ended) = ended {
             return ended;
@@ -311,6 +319,9 @@ async fn connect_and_read(
         heard = tokio::time::Instant::now();
     }
 }
+
+/// How long after a failed write a Ctrl-C still counts as its cause.
+const CTRL_C_WITH_READER: Duration = Duration::from_millis(100);
 
 /// Chunks that were already there are joined into one write up to this many bytes of them
 /// and of output (more made no difference; the output's buffer stays small enough to be in

@@ -22,7 +22,7 @@ pub struct Stop {
     asked: AtomicBool,
     /// Wakes the task where it waits; a wake with no one waiting is kept for the next wait.
     wake: tokio::sync::Notify,
-    /// The task has said its last words: the thread adds none.
+    /// Last words were claimed, by the task or by the thread: the other stays silent.
     said: AtomicBool,
 }
 
@@ -38,10 +38,16 @@ impl Stop {
         }
     }
 
-    /// Says `words` (the task's last): from now on the thread stays silent.
+    /// Says `words` (the task's last) unless the thread has already said its own.
     pub fn last_words(&self, words: &str) {
-        self.said.store(true, Ordering::Release);
-        super::say(words);
+        if self.claim_last_words() {
+            super::say(words);
+        }
+    }
+
+    /// True for the first to ask: the one of the two who speaks.
+    fn claim_last_words(&self) -> bool {
+        !self.said.swap(true, Ordering::AcqRel)
     }
 
     fn ask(&self) {
@@ -78,13 +84,13 @@ pub fn watch() -> anyhow::Result<Arc<Stop>> {
             }
             shared.ask();
             std::thread::sleep(GRACE);
-            if !shared.said.load(Ordering::Acquire) {
+            if shared.claim_last_words() {
                 // From a thread of its own: stderr may be stuck as well.
                 let (done, is_done) = std::sync::mpsc::channel();
                 let _ = std::thread::Builder::new().spawn(move || {
                     super::say(
-                        "stopped without waiting for the output, which was not being read \
-                         (the last line may be cut short)",
+                        "stopped without waiting for the output to be read (the last line \
+                         may be cut short)",
                     );
                     let _ = done.send(());
                 });
@@ -116,5 +122,12 @@ mod tests {
         tokio::task::yield_now().await;
         stop.ask();
         tokio::time::timeout(Duration::from_secs(5), waiting).await.expect("missed").unwrap();
+    }
+
+    #[test]
+    fn only_one_of_the_task_and_the_thread_says_its_last_words() {
+        let stop = Stop::default();
+        assert!(stop.claim_last_words());
+        assert!(!stop.claim_last_words());
     }
 }

@@ -230,7 +230,7 @@ fn ctrl_c_stops_tail_while_its_output_is_not_read() {
     std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut words).unwrap();
     assert_eq!(status.code(), Some(0), "{words}");
     assert!(took < Duration::from_secs(2), "stopped after {took:?}");
-    assert!(words.contains("stopped without waiting for the output"), "{words}");
+    assert!(words.contains("stopped without waiting for the output to be read"), "{words}");
 }
 
 /// The same with stderr in the same unread pipe (`tail URL 2>&1 | less`, paused): no last
@@ -267,6 +267,33 @@ fn ctrl_c_stops_tail_while_neither_output_is_read() {
     };
     assert_eq!(status.code(), Some(0));
     assert!(asked.elapsed() < Duration::from_secs(2), "stopped after {:?}", asked.elapsed());
+}
+
+/// Ctrl-C in a terminal reaches the whole pipeline: the reader of tail's output ends with it,
+/// and the write that fails then is part of the stop, not an error.
+#[test]
+fn ctrl_c_that_also_ends_the_reader_is_a_clean_stop() {
+    let burst = format!("data: {}\n\n", "x".repeat(1000)).repeat(1000);
+    let server =
+        SseServer::start(move |_, _| Reply::stream(vec![burst.clone().into_bytes()], End::Hold));
+    let mut child = tail(&["--json", &server.url("/")])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let wchan = format!("/proc/{}/wchan", child.id());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !std::fs::read_to_string(&wchan).unwrap_or_default().contains("pipe_write") {
+        assert!(Instant::now() < deadline, "tail never blocked writing to the full pipe");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let kill = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(kill.success());
+    drop(stdout);
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(stderr(&output).ends_with("herald tail: stopped\n"), "{}", stderr(&output));
 }
 
 /// A reader that keeps up, slowly: Ctrl-C stops tail between two lines, with the one message.
