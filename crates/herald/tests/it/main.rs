@@ -14,4 +14,5 @@ mod permissions;
 mod settings_text;
 mod shutdown;
 mod tail;
+mod tail_ctrl_c;
 mod untrusted_files;
