@@ -55,10 +55,7 @@ fn usage_error(err: &clap::Error) -> ExitCode {
         return ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(2));
     }
     let words = err.render().to_string();
-    #[allow(clippy::print_stderr)]
-    {
-        eprint!("{}", terminal_text::escape(&words));
-    }
+    terminal_text::to_stderr(&terminal_text::escape(&words));
     ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(2))
 }
 

@@ -129,7 +129,12 @@ pub fn run_on_runtime(
     // future, the runtime first looked at the network without waiting (an `epoll_wait` for
     // every 8 KiB of a fast stream, a fifth of tail's CPU); a task it wakes just takes its turn.
     let tail = runtime.spawn(async move { run(client, request, options, &mut out, &stop).await });
-    runtime.block_on(tail).context("tail stopped")
+    match runtime.block_on(tail) {
+        Ok(code) => Ok(code),
+        // A panic stays one (not an exit 1 that looks like a failure of the server's).
+        Err(err) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
+        Err(err) => Err(err).context("tail stopped"),
+    }
 }
 
 /// Runs until the server says stop, the credentials are rejected, Ctrl-C, or (with `--once`) the
@@ -448,9 +453,8 @@ fn print_event(out: &mut crate::json_line::Lines, event: &herald_sse::EventRef<'
 }
 
 /// Errors can quote the server (a status reason, a body), so they are escaped too.
-#[allow(clippy::print_stderr)]
 fn say(words: &str) {
-    eprintln!("herald tail: {}", escape(words));
+    crate::terminal_text::to_stderr(&format!("herald tail: {}\n", escape(words)));
 }
 
 fn fail(words: &str) -> ExitCode {

@@ -35,9 +35,15 @@ pub fn escape(text: &str) -> Cow<'_, str> {
 }
 
 /// Errors can quote a server or a stored name, so they are escaped like any other output.
-#[allow(clippy::print_stderr)]
 pub fn print_error(err: &anyhow::Error) {
-    eprintln!("herald: {}", escape(&format!("{err:#}")));
+    to_stderr(&format!("herald: {}\n", escape(&format!("{err:#}"))));
+}
+
+/// Writes `text` (already escaped) to stderr. When stderr is gone (`2>&1 | head -1`, once
+/// `head` has its line) there is no one to tell: `eprint!` would panic, and the process abort.
+pub fn to_stderr(text: &str) {
+    use std::io::Write as _;
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }
 
 #[cfg(test)]

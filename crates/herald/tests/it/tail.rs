@@ -224,6 +224,35 @@ fn a_closed_stdout_ends_tail_with_exit_1_and_says_why() {
     assert!(stderr.contains("cannot write the output"), "{stderr}");
 }
 
+/// `tail URL 2>&1 | head -1`: once the reader is gone, stdout and stderr both fail; tail says
+/// nothing more (there is no one to tell) and exits 1, not by an abort.
+#[test]
+fn with_stderr_in_the_same_closed_pipe_tail_still_exits_1() {
+    let server =
+        SseServer::start(|_, _| Reply::stream(vec![b"data: first\n\n".to_vec()], End::Live));
+    let (reader, pipe) = std::io::pipe().unwrap();
+    let mut child = tail(&["--json", &server.url("/s")])
+        .stdout(pipe.try_clone().unwrap())
+        .stderr(pipe)
+        .spawn()
+        .unwrap();
+    let mut reader = std::io::BufReader::new(reader);
+    let mut first = String::new();
+    std::io::BufRead::read_line(&mut reader, &mut first).unwrap();
+    assert!(first.contains("connected"), "{first}");
+    drop(reader);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        server.push("data: more\n\n");
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "tail kept running with nowhere to write");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(1), "{status:?}");
+}
+
 /// Runs `tail` to its end, failing the test (and killing tail) if that takes past `deadline`.
 fn run_within(args: &[&str], deadline: Duration) -> (Output, Duration) {
     let started = Instant::now();
