@@ -413,7 +413,7 @@ impl Reader<'_> {
     /// Parses a chunk into `lines`: JSON lines, or the readable form.
     fn take(&mut self, chunk: &[u8]) {
         let Self { request, backoff, resume, json, lines, .. } = self;
-        self.parser.feed(chunk, &mut |item| match item {
+        self.parser.feed(chunk, &mut |item| match &item {
             Item::Event(event) => {
                 // Progress is a new event: not a heartbeat (empty data), not the event it
                 // resumed after sent again. A server that only pings or replays backs off.
@@ -426,14 +426,14 @@ impl Reader<'_> {
                     event.last_event_id.clone_into(resume);
                 }
                 if *json {
-                    lines.push_event(&event);
+                    lines.push_event(event);
                 } else {
-                    print_event(lines, &event);
+                    print_event(lines, event);
                 }
             }
-            Item::Retry(ms) => backoff.set_retry(Duration::from_millis(ms)),
+            Item::Retry(ms) => backoff.set_retry(Duration::from_millis(*ms)),
             Item::EventTooLarge { limit } => {
-                say(&format!("an event larger than {} was dropped", human_bytes(limit)));
+                say(&format!("an event larger than {} was dropped", human_bytes(*limit)));
             }
             Item::Comment(_) => {}
         });
