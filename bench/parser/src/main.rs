@@ -6,9 +6,8 @@
 //! Usage: herald-bench-parser <corpus dir> [<herald binary>]
 
 use std::convert::Infallible;
-use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -17,6 +16,7 @@ use futures::StreamExt;
 mod corpus;
 mod measure;
 mod one_pass;
+mod tail;
 
 const CHUNKS: [usize; 3] = [1024, 16 * 1024, 1024 * 1024];
 use measure::{Measure, ROUNDS, best_of};
@@ -351,114 +351,6 @@ fn main() {
 
     if let Some(bin) = herald_bin {
         // Large enough that starting the process (about 4 ms) is not what is measured.
-        tail_vs_raw(&bin, &corpus::ntfy(256 * 1024 * 1024));
+        tail::against_raw_read(&bin, &corpus::ntfy(256 * 1024 * 1024));
     }
-}
-
-/// Each reader is timed this many times and the best kept: the raw read takes a few tens of
-/// milliseconds, where one busy moment of the machine shows.
-const TAIL_ROUNDS: usize = 15;
-
-/// Serves `corpus` in 16 KiB writes to each connection, one at a time, from the same bytes:
-/// the test server of the crates copies its script's pieces for every request (256 MiB, with
-/// its page faults), which made each reading a measure of the server as much as of the reader.
-struct CorpusServer {
-    addr: std::net::SocketAddr,
-}
-
-impl CorpusServer {
-    fn start(corpus: &[u8]) -> Self {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
-        let addr = listener.local_addr().expect("address");
-        let corpus: std::sync::Arc<[u8]> = corpus.into();
-        // Ends with the bench's process: it serves TAIL_ROUNDS x 2 connections, then waits.
-        std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(mut stream) = stream else { continue };
-                // The request: read up to its blank line.
-                let mut head = Vec::new();
-                let mut byte = [0u8; 1024];
-                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match stream.read(&mut byte) {
-                        Ok(0) | Err(_) => break,
-                        Ok(n) => head.extend_from_slice(&byte[..n]),
-                    }
-                }
-                let _ = stream.write_all(
-                    b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n",
-                );
-                for piece in corpus.chunks(16 * 1024) {
-                    if stream.write_all(piece).is_err() {
-                        break;
-                    }
-                }
-            }
-        });
-        Self { addr }
-    }
-}
-
-/// `herald tail --json --once` against a raw socket read of the same bytes from the same server.
-fn tail_vs_raw(herald: &Path, corpus: &[u8]) {
-    let server = CorpusServer::start(corpus);
-    let url = format!("http://{}/ntfy/sse", server.addr);
-    let mut raw = Duration::MAX;
-    let mut tail = Duration::MAX;
-    for _ in 0..TAIL_ROUNDS {
-        let start = Instant::now();
-        let mut socket = std::net::TcpStream::connect(server.addr).expect("connect");
-        socket
-            .write_all(
-                b"GET /ntfy/sse HTTP/1.1\r\nHost: bench\r\nAccept: text/event-stream\r\n\r\n",
-            )
-            .expect("write");
-        let mut sink = vec![0u8; 64 * 1024];
-        let mut total = 0;
-        loop {
-            let n = socket.read(&mut sink).expect("read");
-            if n == 0 {
-                break;
-            }
-            total += n;
-        }
-        assert!(total >= corpus.len());
-        raw = raw.min(start.elapsed());
-
-        let start = Instant::now();
-        // BENCH_TAIL_WRAP="perf record -g -o /tmp/tail.perf" profiles the tail runs.
-        let wrap = std::env::var("BENCH_TAIL_WRAP").unwrap_or_default();
-        let mut words = wrap.split_whitespace();
-        let mut command = match words.next() {
-            Some(program) => {
-                let mut c = Command::new(program);
-                c.args(words).arg(herald);
-                c
-            }
-            None => Command::new(herald),
-        };
-        let status = command
-            .args(["tail", "--json", "--once", &url])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .expect("run herald tail");
-        assert!(status.success());
-        tail = tail.min(start.elapsed());
-    }
-    let mb = corpus.len() as f64 / 1e6;
-    println!(
-        "\n## herald tail over loopback ({mb:.0} MB ntfy-like corpus, best of {TAIL_ROUNDS})\n"
-    );
-    println!("| reader | MB/s | s |");
-    println!("|---|---|---|");
-    println!("| raw socket read | {:.0} | {:.2} |", mb / raw.as_secs_f64(), raw.as_secs_f64());
-    println!(
-        "| herald tail --json --once > /dev/null | {:.0} | {:.2} |",
-        mb / tail.as_secs_f64(),
-        tail.as_secs_f64()
-    );
-    println!(
-        "\ntail reaches {:.0}% of the raw read.",
-        100.0 * raw.as_secs_f64() / tail.as_secs_f64()
-    );
 }
