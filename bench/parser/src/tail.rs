@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 const TAIL_ROUNDS: usize = 15;
 
 pub fn against_raw_read(herald: &Path, corpus: &[u8]) {
-    let host = sysctl("tcp_congestion_control").unwrap_or_else(|| "the host's".to_owned());
+    let host = sysctl("tcp_congestion_control").unwrap_or_else(|| "unknown".to_owned());
     let mut controls = vec![None];
     let cubic_available =
         sysctl("tcp_available_congestion_control").is_some_and(|all| all.contains("cubic"));
