@@ -422,7 +422,7 @@ impl Reader<'_> {
                 );
                 // Where to resume: an id no header can carry (`id: bad\x01id`) leaves the last
                 // one that can.
-                if reqwest::header::HeaderValue::from_str(event.last_event_id).is_ok() {
+                if HeaderValue::from_str(event.last_event_id).is_ok() {
                     event.last_event_id.clone_into(resume);
                 }
                 if *json {
@@ -437,6 +437,12 @@ impl Reader<'_> {
             }
             Item::Comment(_) => {}
         });
+        // A block with no data (`id: 9`, or `id:` that clears it) and an event too large to
+        // keep move the position too, and no event above showed them.
+        let dispatched = self.parser.dispatched_id();
+        if *self.resume != dispatched && HeaderValue::from_str(dispatched).is_ok() {
+            dispatched.clone_into(self.resume);
+        }
     }
 }
 

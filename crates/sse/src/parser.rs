@@ -124,6 +124,12 @@ impl Parser {
         &self.last_event_id
     }
 
+    /// The id as of the last dispatch, which a block with no data and an event too large to
+    /// keep move too, as the spec's lastEventId: what the next connection resumes from.
+    pub fn dispatched_id(&self) -> &str {
+        &self.dispatched_id
+    }
+
     /// Parses one chunk, calling `on_item` for everything it completes.
     pub fn feed(&mut self, mut chunk: &[u8], on_item: &mut impl FnMut(Item<'_>)) {
         if self.at_start {

@@ -405,6 +405,25 @@ fn idle_timeout_must_be_a_positive_number_of_seconds() {
     }
 }
 
+/// The spec's lastEventId is set at every dispatch: by a block with no data, by an empty `id:`
+/// (which clears it) and by an event too large to keep. The next connection resumes from it,
+/// not from the last event printed.
+#[test]
+fn a_block_with_no_data_an_empty_id_and_a_dropped_event_move_the_resume_position() {
+    let big = "x".repeat(8 * 1024 * 1024 + 1);
+    let server = SseServer::start(move |_, n| match n {
+        0 => Reply::events("retry: 100\nid: 1\ndata: a\n\nid: 9\n\n"),
+        1 => Reply::events("id: 10\ndata: b\n\nid:\n\n"),
+        2 => Reply::events(format!("id: big\ndata: {big}\n\n")),
+        _ => Reply::Raw(b"HTTP/1.1 204 No Content\r\n\r\n".to_vec()),
+    });
+    let output = run(&["--json", &server.url("/")]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let ids: Vec<Option<String>> =
+        server.requests().iter().map(|r| r.header("last-event-id").map(str::to_owned)).collect();
+    assert_eq!(ids, [None, Some("9".into()), None, Some("big".into())]);
+}
+
 #[test]
 fn an_id_no_header_can_carry_leaves_tail_resuming_at_the_last_one_that_can() {
     let server = SseServer::start(|_, _| {

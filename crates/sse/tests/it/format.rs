@@ -113,6 +113,13 @@ fn the_id_of_an_event_cut_off_is_not_sent_back_on_reconnect() {
     assert_eq!(parser.last_event_id(), "1", "event 2 never arrived");
     // An id-only block counts: the spec updates the last event id even with no data.
     parser.feed_owned(b"id: 3\n\nid: 4\n");
+    assert_eq!(parser.dispatched_id(), "3", "what a reconnect now would send, mid-block");
+    assert_eq!(parser.last_event_id(), "4");
     parser.reset_for_reconnect();
     assert_eq!(parser.last_event_id(), "3");
+    // An event too large to keep is dispatched too: its id counts.
+    let mut small = herald_sse::Parser::with_max_event_size(8);
+    let items = small.feed_owned(b"id: big\ndata: more than eight\n\n");
+    assert!(matches!(items[..], [herald_sse::OwnedItem::EventTooLarge { .. }]), "{items:?}");
+    assert_eq!(small.dispatched_id(), "big");
 }
