@@ -124,6 +124,22 @@ impl Shaper {
         })
     }
 
+    /// A dispatch that handed on no event: a block with only `id:` (an empty one clears the
+    /// id) or an event too large to keep. The spec's lastEventId moves with it, so for SSE ids
+    /// the position does too, in memory like a heartbeat's. An id of an event handed on
+    /// recently (a replay) moves nothing, and one no header can carry leaves the position where
+    /// it is, as for events.
+    pub fn follow_dispatch(&mut self, plan: &FeedPlan, id: &str) {
+        if plan.connection.id_source != IdSource::Sse
+            || id == self.position
+            || self.recent.contains(id)
+            || (plan.connection.resume == Resume::Header && HeaderValue::from_str(id).is_err())
+        {
+            return;
+        }
+        id.clone_into(&mut self.position);
+    }
+
     /// Moves the position past `event`; says why when it cannot.
     fn advance(
         &mut self,
@@ -302,6 +318,24 @@ mod tests {
         let s = shaper.shape(&p, &ev("message", m, "m1", Some("m1")), 0).unwrap().incoming;
         assert_eq!((s.event_id.as_deref(), s.resume_position.as_str()), (Some("m1"), "m1"));
         assert_eq!(s.kept.unwrap().body, "hi");
+    }
+
+    #[test]
+    fn a_dispatch_with_no_event_moves_the_position_unless_a_replay_or_unsendable() {
+        let p = plan(FeedSpec::default());
+        let mut shaper = Shaper::new("1".into(), vec!["1".into()]);
+        shaper.follow_dispatch(&p, "9");
+        assert_eq!(shaper.position(), "9", "`id: 9` alone");
+        shaper.follow_dispatch(&p, "");
+        assert_eq!(shaper.position(), "", "an empty `id:` clears it");
+        shaper.follow_dispatch(&p, "1");
+        assert_eq!(shaper.position(), "", "the id of an event handed on: a replay");
+        shaper.follow_dispatch(&p, "bad\x01id");
+        assert_eq!(shaper.position(), "", "no header can carry it");
+        let ntfy = plan(FeedSpec { id_source: "json:/id".parse().unwrap(), ..FeedSpec::default() });
+        let mut json = Shaper::new("m1".into(), Vec::new());
+        json.follow_dispatch(&ntfy, "9");
+        assert_eq!(json.position(), "m1", "ids from the JSON: SSE ids move nothing");
     }
 
     #[test]

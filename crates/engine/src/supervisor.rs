@@ -375,8 +375,12 @@ impl<C: Connector> Supervisor<C> {
             let now = now_millis();
             let mut events = Vec::new();
             let mut warning = None;
+            // The id the dispatches seen so far account for; a dispatch that handed on no event
+            // (`id: 9` alone, an event too large) leaves the parser's differing from it.
+            let mut accounted = parser.dispatched_id().to_owned();
             parser.feed(&bytes, &mut |item| match item {
                 Item::Event(event) => {
+                    event.last_event_id.clone_into(&mut accounted);
                     let shaped = shaper.shape(&plan, &event, now);
                     backoff.event(shaped.is_some());
                     delivered.any = true;
@@ -390,12 +394,21 @@ impl<C: Connector> Supervisor<C> {
                 }
                 Item::Retry(ms) => backoff.set_retry(Duration::from_millis(ms)),
                 Item::Comment(_) => {}
-                Item::EventTooLarge { limit } => tracing::warn!(
-                    feed = %plan.id,
-                    "an event larger than {} MiB was dropped; the feed goes on with the next",
-                    limit / (1024 * 1024)
-                ),
+                Item::EventTooLarge { limit } => {
+                    // Its id counts, and no event explains it (no id holds a NUL: the
+                    // parser ignores such ids).
+                    accounted.clear();
+                    accounted.push('\0');
+                    tracing::warn!(
+                        feed = %plan.id,
+                        "an event larger than {} MiB was dropped; the feed goes on with the next",
+                        limit / (1024 * 1024)
+                    );
+                }
             });
+            if parser.dispatched_id() != accounted {
+                shaper.follow_dispatch(&plan, parser.dispatched_id());
+            }
             if let Some(warning) = warning.filter(|_| !reported_warning) {
                 // Reported once per connection, in the feed's state: the event itself was kept.
                 reported_warning = true;

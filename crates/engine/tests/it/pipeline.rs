@@ -48,6 +48,28 @@ fn an_event_cut_off_by_the_server_is_never_stored() {
     assert_eq!(server.requests()[1].header("last-event-id"), Some("1"));
 }
 
+/// The spec's lastEventId moves at every dispatch, not only with events: a block with only an
+/// `id:`, an empty `id:` (which clears it, so no header is sent) and an event too large to keep.
+#[test]
+fn a_reconnect_resumes_from_the_last_dispatch_not_the_last_event() {
+    let big = "x".repeat(8 * 1024 * 1024 + 1);
+    let server = SseServer::start(move |_, n| match n {
+        0 => Reply::events("retry: 100\n\nid: 1\ndata: a\n\nid: 9\n\n"),
+        1 => Reply::events("id: 10\ndata: b\n\nid:\n\n"),
+        2 => Reply::events(format!("id: 11\ndata: c\n\nid: big\ndata: {big}\n\n")),
+        _ => Reply::stream(vec![b"id: 12\ndata: d\n\n".to_vec()], End::Hold),
+    });
+    let mut rig = Rig::new();
+    let feed = rig.feed("Ids", &server.url("/"), |_| {});
+    rig.start();
+    rig.recorder.wait_for(20, "four events", |n| n.len() >= 4);
+    let sent: Vec<Option<String>> =
+        server.requests().iter().map(|r| r.header("last-event-id").map(str::to_owned)).collect();
+    assert_eq!(sent, [None, Some("9".into()), None, Some("big".into())]);
+    let data: Vec<String> = rig.history(&feed).into_iter().map(|(_, d)| d).collect();
+    assert_eq!(data, ["a", "b", "c", "d"]);
+}
+
 #[test]
 fn invalid_utf8_is_stored_with_replacement_characters() {
     let server = SseServer::start(|_, _| {
