@@ -25,6 +25,9 @@ pub struct Shaper {
     /// newest event that was not a repeat.
     position: String,
     recent: RecentIds,
+    /// Ids that moved the position with no event (see `follow_dispatch`): seen again, they are
+    /// a replay. Apart from `recent`, so that an event with such an id is still handed on.
+    dispatch_only: RecentIds,
 }
 
 /// A bounded set of own ids, forgetting the oldest first. The set and the order share each
@@ -70,7 +73,7 @@ impl Shaper {
         for id in recent.iter().rev() {
             ids.insert(id);
         }
-        Self { position, recent: ids }
+        Self { position, recent: ids, dispatch_only: RecentIds::default() }
     }
 
     pub fn position(&self) -> &str {
@@ -126,16 +129,21 @@ impl Shaper {
 
     /// A dispatch that handed on no event: a block with only `id:` (an empty one clears the
     /// id) or an event too large to keep. The spec's lastEventId moves with it, so for SSE ids
-    /// the position does too, in memory like a heartbeat's. An id of an event handed on
-    /// recently (a replay) moves nothing, and one no header can carry leaves the position where
-    /// it is, as for events.
+    /// the position does too, in memory like a heartbeat's. An id seen before, of an event
+    /// handed on or of such a dispatch (a replay), moves nothing, and one no header can carry
+    /// leaves the position where it is, as for events. An empty id (the server clearing it)
+    /// always counts.
     pub fn follow_dispatch(&mut self, plan: &FeedPlan, id: &str) {
         if plan.connection.id_source != IdSource::Sse
             || id == self.position
             || self.recent.contains(id)
+            || self.dispatch_only.contains(id)
             || (plan.connection.resume == Resume::Header && HeaderValue::from_str(id).is_err())
         {
             return;
+        }
+        if !id.is_empty() {
+            self.dispatch_only.insert(id);
         }
         id.clone_into(&mut self.position);
     }
@@ -330,8 +338,12 @@ mod tests {
         assert_eq!(shaper.position(), "", "an empty `id:` clears it");
         shaper.follow_dispatch(&p, "1");
         assert_eq!(shaper.position(), "", "the id of an event handed on: a replay");
+        shaper.follow_dispatch(&p, "9");
+        assert_eq!(shaper.position(), "", "an `id: 9` seen before: a replay");
         shaper.follow_dispatch(&p, "bad\x01id");
         assert_eq!(shaper.position(), "", "no header can carry it");
+        let later = shaper.shape(&p, &ev("message", "x", "9", Some("9")), 0).unwrap();
+        assert_eq!(later.incoming.event_id.as_deref(), Some("9"), "an event with that id is news");
         let ntfy = plan(FeedSpec { id_source: "json:/id".parse().unwrap(), ..FeedSpec::default() });
         let mut json = Shaper::new("m1".into(), Vec::new());
         json.follow_dispatch(&ntfy, "9");

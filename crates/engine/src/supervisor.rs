@@ -376,11 +376,15 @@ impl<C: Connector> Supervisor<C> {
             let mut events = Vec::new();
             let mut warning = None;
             // The id the dispatches seen so far account for; a dispatch that handed on no event
-            // (`id: 9` alone, an event too large) leaves the parser's differing from it.
+            // (`id: 9` alone, an event too large) leaves the parser's differing from it. Only an
+            // event that set an id accounts for one: one that carries it over (a heartbeat after
+            // `id: 9`, say) shows the id of a dispatch before it.
             let mut accounted = parser.dispatched_id().to_owned();
             parser.feed(&bytes, &mut |item| match item {
                 Item::Event(event) => {
-                    event.last_event_id.clone_into(&mut accounted);
+                    if event.own_id.is_some() {
+                        event.last_event_id.clone_into(&mut accounted);
+                    }
                     let shaped = shaper.shape(&plan, &event, now);
                     backoff.event(shaped.is_some());
                     delivered.any = true;

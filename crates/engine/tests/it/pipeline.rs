@@ -54,8 +54,9 @@ fn an_event_cut_off_by_the_server_is_never_stored() {
 fn a_reconnect_resumes_from_the_last_dispatch_not_the_last_event() {
     let big = "x".repeat(8 * 1024 * 1024 + 1);
     let server = SseServer::start(move |_, n| match n {
-        0 => Reply::events("retry: 100\n\nid: 1\ndata: a\n\nid: 9\n\n"),
-        1 => Reply::events("id: 10\ndata: b\n\nid:\n\n"),
+        // Each followed, in the same chunk, by a heartbeat that carries the id over.
+        0 => Reply::events("retry: 100\n\nid: 1\ndata: a\n\nid: 9\n\nevent: ping\ndata:\n\n"),
+        1 => Reply::events("id: 10\ndata: b\n\nid:\n\nevent: ping\ndata:\n\n"),
         2 => Reply::events(format!("id: 11\ndata: c\n\nid: big\ndata: {big}\n\n")),
         _ => Reply::stream(vec![b"id: 12\ndata: d\n\n".to_vec()], End::Hold),
     });
